@@ -1,0 +1,63 @@
+package dev.hearth.engine.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Element-wise and reduction helpers on float arrays used by the forward pass. */
+public final class VectorOps {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private VectorOps() {}
+
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        var acc = FloatVector.zero(F);
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** {@code y[yo..] += a * x[xo..]} */
+    public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        var va = FloatVector.broadcast(F, a);
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += a * x[xo + i];
+    }
+
+    /** {@code out = x / sqrt(mean(x^2) + eps) * w} over one row of n values. */
+    public static void rmsNorm(float[] out, int oo, float[] x, int xo, float[] w, int n, float eps) {
+        double ss = 0;
+        for (int i = 0; i < n; i++) ss += (double) x[xo + i] * x[xo + i];
+        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) out[oo + i] = x[xo + i] * scale * w[i];
+    }
+
+    /** In-place softmax of {@code x[o .. o+n)}. */
+    public static void softmax(float[] x, int o, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[o + i]);
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[o + i] - max);
+            x[o + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) x[o + i] *= inv;
+    }
+
+    /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]}. */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+}

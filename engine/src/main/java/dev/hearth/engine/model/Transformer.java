@@ -1,0 +1,189 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.kernel.MatMul;
+import dev.hearth.engine.kernel.Parallel;
+import dev.hearth.engine.kernel.VectorOps;
+
+/**
+ * The forward pass of a Llama-family decoder (Llama 2/3, Mistral, Qwen2 with QKV biases, Qwen3 with
+ * Q/K norms) over a {@link Batch} of token positions. Every matrix multiplication takes all rows of the
+ * batch at once, so each weight is read once per pass however many tokens it carries.
+ *
+ * <p>Per layer: {@code x += Wo . attention(rope(Wq.n), rope(Wk.n), Wv.n)} with {@code n = rmsnorm(x)},
+ * then {@code x += Wdown . (silu(Wgate.m) * Wup.m)} with {@code m = rmsnorm(x)}. Not thread-safe: one
+ * caller at a time (the scheduler owns the model).
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final Weights w;
+    private final Parallel pool;
+    private final float[] invFreq;   // RoPE inverse frequencies per rotated pair
+
+    // Workspace, grown to the largest batch seen.
+    private int capacity;
+    private float[] x, xb, q, k, v, att, hb, hb2, cos, sin;
+
+    public Transformer(ModelConfig config, Weights weights, Parallel pool) {
+        this.c = config;
+        this.w = weights;
+        this.pool = pool;
+        int half = c.headDim() / 2;
+        invFreq = new float[half];
+        for (int i = 0; i < half; i++) {
+            double f = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim()) * c.ropeScale();
+            if (w.ropeFreqs != null) f /= w.ropeFreqs[i];
+            invFreq[i] = (float) f;
+        }
+    }
+
+    public ModelConfig config() { return c; }
+    public Weights weights() { return w; }
+    public Parallel pool() { return pool; }
+
+    private void ensureCapacity(int n) {
+        if (n <= capacity) return;
+        capacity = Math.max(n, capacity * 2);
+        x = new float[capacity * c.dim()];
+        xb = new float[capacity * Math.max(c.dim(), c.qDim())];
+        q = new float[capacity * c.qDim()];
+        k = new float[capacity * c.kvDim()];
+        v = new float[capacity * c.kvDim()];
+        att = new float[capacity * c.qDim()];
+        hb = new float[capacity * c.ffnDim()];
+        hb2 = new float[capacity * c.ffnDim()];
+        cos = new float[capacity * c.headDim() / 2];
+        sin = new float[capacity * c.headDim() / 2];
+    }
+
+    /**
+     * Runs the batch through the model, writing each row's keys and values into its cache.
+     *
+     * @return for each batch row that wants logits, its {@code vocabSize} logits; null for other rows
+     */
+    public float[][] forward(Batch b) {
+        final int n = b.size();
+        final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim(), half = hd / 2;
+        ensureCapacity(n);
+
+        for (int i = 0; i < n; i++) {
+            int token = b.token(i);
+            if (token < 0 || token >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + c.vocabSize());
+            }
+            w.tokenEmbd.row(token, x, i * dim);
+            int pos = b.position(i);
+            for (int j = 0; j < half; j++) {
+                double angle = pos * (double) invFreq[j];
+                cos[i * half + j] = (float) Math.cos(angle);
+                sin[i * half + j] = (float) Math.sin(angle);
+            }
+        }
+
+        for (int l = 0; l < c.layers(); l++) {
+            Weights.Layer L = w.layers[l];
+            // attention block
+            for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.attnNorm(), dim, c.rmsEps());
+            MatMul.matmul(pool, L.wq(), xb, q, n);
+            MatMul.matmul(pool, L.wk(), xb, k, n);
+            MatMul.matmul(pool, L.wv(), xb, v, n);
+            for (int i = 0; i < n; i++) {
+                if (L.bq() != null) {
+                    addInPlace(q, i * qDim, L.bq());
+                    addInPlace(k, i * kvDim, L.bk());
+                    addInPlace(v, i * kvDim, L.bv());
+                }
+                for (int h = 0; h < c.heads(); h++) {
+                    if (L.qNorm() != null) VectorOps.rmsNorm(q, i * qDim + h * hd, q, i * qDim + h * hd, L.qNorm(), hd, c.rmsEps());
+                    rope(q, i * qDim + h * hd, i);
+                }
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    if (L.kNorm() != null) VectorOps.rmsNorm(k, i * kvDim + h * hd, k, i * kvDim + h * hd, L.kNorm(), hd, c.rmsEps());
+                    rope(k, i * kvDim + h * hd, i);
+                }
+                KvCache cache = b.cache(i);
+                System.arraycopy(k, i * kvDim, cache.keys[l], b.position(i) * kvDim, kvDim);
+                System.arraycopy(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
+            }
+            final int layer = l;
+            pool.run(n * c.heads(), (from, to) -> attention(b, layer, from, to));
+            MatMul.matmul(pool, L.wo(), att, xb, n);
+            addInPlace(x, xb, n * dim);
+
+            // feed-forward block
+            for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.ffnNorm(), dim, c.rmsEps());
+            MatMul.matmul(pool, L.ffnGate(), xb, hb, n);
+            MatMul.matmul(pool, L.ffnUp(), xb, hb2, n);
+            VectorOps.swiglu(hb, hb2, n * c.ffnDim());
+            MatMul.matmul(pool, L.ffnDown(), hb, xb, n);
+            addInPlace(x, xb, n * dim);
+        }
+
+        // final norm and classifier, only for the rows that need logits
+        int wanted = 0;
+        for (int i = 0; i < n; i++) if (b.wantsLogits(i)) wanted++;
+        float[][] result = new float[n][];
+        if (wanted == 0) return result;
+        float[] normed = new float[wanted * dim];
+        int r = 0;
+        for (int i = 0; i < n; i++) {
+            if (b.wantsLogits(i)) VectorOps.rmsNorm(normed, (r++) * dim, x, i * dim, w.outputNorm, dim, c.rmsEps());
+        }
+        float[] logits = new float[wanted * c.vocabSize()];
+        MatMul.matmul(pool, w.output, normed, logits, wanted);
+        r = 0;
+        for (int i = 0; i < n; i++) {
+            if (b.wantsLogits(i)) {
+                result[i] = java.util.Arrays.copyOfRange(logits, r * c.vocabSize(), (r + 1) * c.vocabSize());
+                r++;
+            }
+        }
+        return result;
+    }
+
+    /** Scaled dot-product attention for the (row, head) pairs {@code [from, to)}, causal by position. */
+    private void attention(Batch b, int layer, int from, int to) {
+        final int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
+        final int group = c.heads() / c.kvHeads();
+        final float scale = (float) (1.0 / Math.sqrt(hd));
+        float[] scores = null;
+        for (int p = from; p < to; p++) {
+            int i = p / c.heads(), h = p % c.heads();
+            int pos = b.position(i);
+            if (scores == null || scores.length < pos + 1) scores = new float[Math.max(pos + 1, 64)];
+            KvCache cache = b.cache(i);
+            float[] keys = cache.keys[layer], values = cache.values[layer];
+            int kvOff = (h / group) * hd;
+            int qo = i * qDim + h * hd;
+            for (int t = 0; t <= pos; t++) {
+                scores[t] = VectorOps.dot(q, qo, keys, t * kvDim + kvOff, hd) * scale;
+            }
+            VectorOps.softmax(scores, 0, pos + 1);
+            java.util.Arrays.fill(att, qo, qo + hd, 0f);
+            for (int t = 0; t <= pos; t++) {
+                VectorOps.axpy(scores[t], values, t * kvDim + kvOff, att, qo, hd);
+            }
+        }
+    }
+
+    /** Rotates one head's vector at {@code o} by the angles of batch row {@code row}. */
+    private void rope(float[] vec, int o, int row) {
+        final int half = c.headDim() / 2;
+        for (int j = 0; j < half; j++) {
+            float cs = cos[row * half + j], sn = sin[row * half + j];
+            // NeoX pairs element j with j + half; the GGUF Llama layout pairs 2j with 2j + 1.
+            int a = c.ropeNeox() ? o + j : o + 2 * j;
+            int bIdx = c.ropeNeox() ? o + j + half : o + 2 * j + 1;
+            float x0 = vec[a], x1 = vec[bIdx];
+            vec[a] = x0 * cs - x1 * sn;
+            vec[bIdx] = x0 * sn + x1 * cs;
+        }
+    }
+
+    private static void addInPlace(float[] dst, int off, float[] src) {
+        for (int i = 0; i < src.length; i++) dst[off + i] += src[i];
+    }
+
+    private static void addInPlace(float[] dst, float[] src, int n) {
+        for (int i = 0; i < n; i++) dst[i] += src[i];
+    }
+}

@@ -1,0 +1,89 @@
+package dev.hearth.engine.model;
+
+import dev.hearth.engine.gguf.GgufException;
+import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.gguf.GgufTensor;
+import dev.hearth.engine.kernel.Matrix;
+import dev.hearth.engine.kernel.Quant;
+
+/**
+ * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type; the small
+ * vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
+ * Names follow the GGUF/llama.cpp tensor names ({@code blk.N.attn_q.weight} -> {@code wq}).
+ */
+public final class Weights {
+    public final Matrix tokenEmbd;
+    public final Matrix output;          // == tokenEmbd when the embeddings are tied
+    public final float[] outputNorm;
+    public final float[] ropeFreqs;      // Llama 3 frequency divisors, or null
+    public final Layer[] layers;
+
+    public record Layer(
+            float[] attnNorm,
+            Matrix wq, Matrix wk, Matrix wv, Matrix wo,
+            float[] bq, float[] bk, float[] bv,       // null without QKV biases
+            float[] qNorm, float[] kNorm,             // null without Q/K RMSNorm
+            float[] ffnNorm,
+            Matrix ffnGate, Matrix ffnUp, Matrix ffnDown) {}
+
+    public Weights(GgufFile f, ModelConfig c) {
+        tokenEmbd = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
+        GgufTensor out = f.tensor("output.weight");
+        output = out == null ? tokenEmbd : matrix(f, "output.weight", c.vocabSize(), c.dim());
+        outputNorm = vector(f, "output_norm.weight", c.dim());
+        ropeFreqs = f.tensor("rope_freqs.weight") == null ? null : vector(f, "rope_freqs.weight", c.headDim() / 2);
+        layers = new Layer[c.layers()];
+        for (int i = 0; i < c.layers(); i++) {
+            String p = "blk." + i + ".";
+            layers[i] = new Layer(
+                    vector(f, p + "attn_norm.weight", c.dim()),
+                    matrix(f, p + "attn_q.weight", c.qDim(), c.dim()),
+                    matrix(f, p + "attn_k.weight", c.kvDim(), c.dim()),
+                    matrix(f, p + "attn_v.weight", c.kvDim(), c.dim()),
+                    matrix(f, p + "attn_output.weight", c.dim(), c.qDim()),
+                    c.qkvBias() ? vector(f, p + "attn_q.bias", c.qDim()) : null,
+                    c.qkvBias() ? vector(f, p + "attn_k.bias", c.kvDim()) : null,
+                    c.qkvBias() ? vector(f, p + "attn_v.bias", c.kvDim()) : null,
+                    c.qkNorm() ? vector(f, p + "attn_q_norm.weight", c.headDim()) : null,
+                    c.qkNorm() ? vector(f, p + "attn_k_norm.weight", c.headDim()) : null,
+                    vector(f, p + "ffn_norm.weight", c.dim()),
+                    matrix(f, p + "ffn_gate.weight", c.ffnDim(), c.dim()),
+                    matrix(f, p + "ffn_up.weight", c.ffnDim(), c.dim()),
+                    matrix(f, p + "ffn_down.weight", c.dim(), c.ffnDim()));
+        }
+    }
+
+    private static Matrix matrix(GgufFile f, String name, int rows, int cols) {
+        GgufTensor t = f.requireTensor(name);
+        if (t.shape().length > 2 || t.cols() != cols || t.rows() != rows) {
+            throw new GgufException(f.source() + ": tensor '" + name + "' has shape " + t.shapeString()
+                    + ", expected [" + cols + ", " + rows + "] from the model's metadata");
+        }
+        return Matrix.of(t);
+    }
+
+    private static float[] vector(GgufFile f, String name, int n) {
+        GgufTensor t = f.requireTensor(name);
+        if (t.elements() != n) {
+            throw new GgufException(f.source() + ": tensor '" + name + "' has " + t.elements() + " elements, expected " + n);
+        }
+        if (!t.type().supported() || t.type().quantized() && n % t.type().blockSize() != 0) {
+            throw new GgufException(f.source() + ": tensor '" + name + "' has unsupported type " + t.type());
+        }
+        float[] v = new float[n];
+        Quant.dequantize(t.type(), t.data(), 0, v, 0, n);
+        return v;
+    }
+
+    /** Bytes of weights read for one token (every matrix once; the embedding row is negligible). */
+    public long bytesPerToken() {
+        long sum = output.type().byteSize((long) output.rows() * output.cols());
+        for (Layer l : layers) {
+            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) {
+                sum += m.type().byteSize((long) m.rows() * m.cols());
+            }
+        }
+        return sum;
+    }
+
+}
