@@ -71,7 +71,7 @@ public final class GgufFile implements AutoCloseable {
         // the file cannot possibly hold before allocating anything for them.
         if (kvCount > file.byteSize() / 12 || tensorCount > file.byteSize() / 24) {
             throw new GgufException(source + ": header claims " + kvCount + " metadata entries and " + tensorCount
-                    + " tensors, more than a file of " + file.byteSize() + " bytes can hold; the file is damaged");
+                    + " tensors, more than a file of " + file.byteSize() + " bytes can hold; the file is truncated or damaged");
         }
         var meta = new LinkedHashMap<String, GgufValue>();
         for (long i = 0; i < kvCount; i++) {
