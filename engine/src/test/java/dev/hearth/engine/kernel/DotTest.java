@@ -1,0 +1,61 @@
+package dev.hearth.engine.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class DotTest {
+    /**
+     * Float accumulation in a different order than the double reference: allowed error is
+     * 1e-5 of sum(|w_i * x_i|) (a bound on what reordering float sums of a few thousand terms can
+     * cost), plus 1e-6 absolute.
+     */
+    static final double REL_TOL = 1e-5;
+
+    static GgmlType[] supportedTypes() {
+        return QuantTest.supportedTypes();
+    }
+
+    static float[] randomFloats(int n, long seed) {
+        var rnd = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextDouble(-2, 2);
+        return x;
+    }
+
+    /** Reference dot of row {@code r} (cols values) with x[xOff..], returning {sum, sum of |terms|}. */
+    static double[] reference(GgmlType type, byte[] data, int r, int cols, float[] x, int xOff) {
+        double[] w = RefDequant.decode(type, data, (long) r * cols, cols);
+        double s = 0, abs = 0;
+        for (int i = 0; i < cols; i++) {
+            s += w[i] * x[xOff + i];
+            abs += Math.abs(w[i] * x[xOff + i]);
+        }
+        return new double[] {s, abs};
+    }
+
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void dotMatchesReference(GgmlType type) {
+        int[] sizes = type.quantized()
+                ? new int[] {type.blockSize(), 3 * type.blockSize(), 8 * type.blockSize(), 4096}
+                : new int[] {1, 7, 37, 64, 261, 4096};
+        for (int cols : sizes) {
+            int rows = 3;
+            byte[] data = RandomBlocks.generate(type, rows, cols, cols * 31L + type.id());
+            var seg = MemorySegment.ofArray(data);
+            float[] x = randomFloats(cols + 11, cols);
+            for (int r = 0; r < rows; r++) {
+                int xOff = r == 1 ? 11 : 0; // exercise a non-zero activation offset
+                double[] ref = reference(type, data, r, cols, x, xOff);
+                float got = Dot.dot(type, seg, type.byteSize((long) r * cols), x, xOff, cols);
+                assertThat((double) got).as("%s cols %d row %d", type, cols, r)
+                        .isCloseTo(ref[0], org.assertj.core.data.Offset.offset(REL_TOL * ref[1] + 1e-6));
+            }
+        }
+    }
+}

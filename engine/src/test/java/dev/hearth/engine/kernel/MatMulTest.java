@@ -1,0 +1,75 @@
+package dev.hearth.engine.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MatMulTest {
+    /** Same bound as {@link DotTest#REL_TOL}: 1e-5 of sum(|w*x|) per output, plus 1e-6. */
+    static final double REL_TOL = DotTest.REL_TOL;
+
+    static final Parallel POOL = new Parallel(3);
+    static final Parallel SINGLE = new Parallel(1);
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+        SINGLE.close();
+    }
+
+    static GgmlType[] supportedTypes() {
+        return QuantTest.supportedTypes();
+    }
+
+    static int cols(GgmlType t) {
+        return t.quantized() ? 2 * t.blockSize() : 37;
+    }
+
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void matmulMatchesReference(GgmlType type) {
+        int cols = cols(type);
+        for (int rows : new int[] {1, 5, 33}) {
+            byte[] data = RandomBlocks.generate(type, rows, cols, rows * 1000L + type.id());
+            var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
+            for (int batch : new int[] {1, 3, 7}) {
+                float[] x = DotTest.randomFloats(batch * cols, batch);
+                for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
+                    float[] out = new float[batch * rows];
+                    MatMul.matmul(pool, w, x, out, batch);
+                    check(type, data, rows, cols, batch, x, out, "matmul");
+                }
+            }
+        }
+    }
+
+    /** Checks every output of a batch against the double-precision reference. */
+    static void check(GgmlType type, byte[] data, int rows, int cols, int batch, float[] x, float[] out, String what) {
+        check(type, data, rows, cols, batch, x, out, what, REL_TOL);
+    }
+
+    static void check(GgmlType type, byte[] data, int rows, int cols, int batch, float[] x, float[] out, String what, double rel) {
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                double[] ref = DotTest.reference(type, data, r, cols, x, b * cols);
+                assertThat((double) out[b * rows + r]).as("%s %s %dx%d batch %d: out[%d][%d]", what, type, rows, cols, batch, b, r)
+                        .isCloseTo(ref[0], org.assertj.core.data.Offset.offset(rel * ref[1] + 1e-6));
+            }
+        }
+    }
+
+    @Test
+    void shortBuffersAreRejectedWithSizes() {
+        byte[] data = RandomBlocks.generate(GgmlType.F32, 4, 8, 1);
+        var w = new Matrix("blk.0.ffn_up", GgmlType.F32, MemorySegment.ofArray(data), 4, 8);
+        assertThatThrownBy(() -> MatMul.matmul(POOL, w, new float[8], new float[8], 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blk.0.ffn_up").hasMessageContaining("needs 16");
+    }
+}
