@@ -11,6 +11,7 @@ public final class Session {
     private final KvCache cache;
     private final Batch batch = new Batch();
     private int position;
+    private int[] history = new int[64];   // the tokens at positions [0, position)
 
     public Session(Transformer model, int contextLength) {
         this.model = model;
@@ -20,6 +21,18 @@ public final class Session {
     public int position() { return position; }
     public int contextLength() { return cache.capacity(); }
     public KvCache cache() { return cache; }
+
+    /** The tokens this session holds, in order. */
+    public int[] tokens() {
+        return java.util.Arrays.copyOf(history, position);
+    }
+
+    /** Length of the longest common prefix of this session's tokens and {@code tokens}. */
+    public int commonPrefix(int[] tokens) {
+        int n = Math.min(position, tokens.length), i = 0;
+        while (i < n && history[i] == tokens[i]) i++;
+        return i;
+    }
 
     /** Forgets everything from position {@code keep} on (0 = start over). */
     public void rewind(int keep) {
@@ -43,7 +56,7 @@ public final class Session {
             batch.clear();
             for (int i = start; i < end; i++) batch.add(tokens[i], position + i - start, cache, i == tokens.length - 1);
             float[][] out = model.forward(batch);
-            position += end - start;
+            record(tokens, start, end);
             if (end == tokens.length) last = out[end - start - 1];
         }
         return last;
@@ -61,9 +74,17 @@ public final class Session {
             for (int i = start; i < end; i++) batch.add(tokens[i], position + i - start, cache, true);
             float[][] out = model.forward(batch);
             System.arraycopy(out, 0, all, start, end - start);
-            position += end - start;
+            record(tokens, start, end);
         }
         return all;
+    }
+
+    private void record(int[] tokens, int start, int end) {
+        if (position + end - start > history.length) {
+            history = java.util.Arrays.copyOf(history, Math.max(history.length * 2, position + end - start));
+        }
+        System.arraycopy(tokens, start, history, position, end - start);
+        position += end - start;
     }
 
     public float[] next(int token) {

@@ -1,0 +1,116 @@
+package dev.hearth.engine;
+
+import dev.hearth.engine.chat.ChatTemplate;
+import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.kernel.Parallel;
+import dev.hearth.engine.model.KvCache;
+import dev.hearth.engine.model.ModelConfig;
+import dev.hearth.engine.model.Session;
+import dev.hearth.engine.model.Transformer;
+import dev.hearth.engine.model.Weights;
+import dev.hearth.engine.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A loaded model, ready to generate: the mapped GGUF file, its configuration and weights, tokenizer,
+ * chat template and a worker pool. The entry point for applications that embed Hearth:
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("model.gguf"), Model.Options.defaults())) {
+ *     var gen = new Generator(model);
+ *     gen.generate(model.tokenizer().encode("Hello", true, false), 32, SamplerParams.greedy(), piece -> System.out.print(piece));
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+    /** Context used when the model's own is larger and none is asked for (bounds KV memory). */
+    public static final int DEFAULT_MAX_CONTEXT = 4096;
+
+    /**
+     * @param contextLength tokens per sequence; 0 = the model's trained context, capped at {@link #DEFAULT_MAX_CONTEXT}
+     * @param threads       worker threads; 0 = all available processors
+     * @param chatTemplate  a Jinja template overriding the file's, or null
+     */
+    public record Options(int contextLength, int threads, String chatTemplate) {
+        public static Options defaults() {
+            return new Options(0, 0, null);
+        }
+    }
+
+    private final Path path;
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final Weights weights;
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate chatTemplate;
+    private final boolean hasOwnTemplate;
+    private final Parallel pool;
+    private final int contextLength;
+
+    private Model(Path path, GgufFile file, Options options) {
+        this.path = path;
+        this.file = file;
+        this.config = ModelConfig.from(file);
+        this.weights = new Weights(file, config);
+        this.tokenizer = Tokenizer.fromGguf(file);
+        if (options.contextLength() < 0) {
+            throw new IllegalArgumentException("context length must be positive, got " + options.contextLength());
+        }
+        this.contextLength = options.contextLength() > 0 ? options.contextLength()
+                : Math.min(config.trainedContext(), DEFAULT_MAX_CONTEXT);
+        String bos = tokenizer.bos() >= 0 ? tokenizer.tokenText(tokenizer.bos()) : "";
+        String eos = tokenizer.eos() >= 0 ? tokenizer.tokenText(tokenizer.eos()) : "";
+        Optional<ChatTemplate> own = ChatTemplate.fromGguf(file);
+        this.hasOwnTemplate = own.isPresent();
+        this.chatTemplate = options.chatTemplate() != null ? new ChatTemplate(options.chatTemplate(), bos, eos)
+                : own.orElseGet(() -> ChatTemplate.chatMl(bos, eos));
+        this.pool = new Parallel(options.threads() > 0 ? options.threads() : Parallel.defaultThreads());
+        this.transformer = new Transformer(config, weights, pool);
+    }
+
+    /** Maps and validates a GGUF model file; errors name what is wrong with it. */
+    public static Model load(Path path, Options options) {
+        GgufFile file = GgufFile.open(path);
+        try {
+            return new Model(path, file, options);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** A model name for APIs: general.name, else the file name without .gguf. */
+    public String name() {
+        String fileName = path.getFileName().toString();
+        return file.getString("general.name", fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName);
+    }
+
+    public Path path() { return path; }
+    public GgufFile file() { return file; }
+    public ModelConfig config() { return config; }
+    public Weights weights() { return weights; }
+    public Transformer transformer() { return transformer; }
+    public Tokenizer tokenizer() { return tokenizer; }
+    public ChatTemplate chatTemplate() { return chatTemplate; }
+    /** Whether the file carries its own chat template (else ChatML or the override is used). */
+    public boolean hasOwnChatTemplate() { return hasOwnTemplate; }
+    public int contextLength() { return contextLength; }
+    public int threads() { return pool.threads(); }
+
+    /** A new sequence with its own KV cache of {@link #contextLength()} positions. */
+    public Session newSession() {
+        return new Session(transformer, contextLength);
+    }
+
+    /** Bytes of the KV cache of one sequence at the configured context. */
+    public long kvBytesPerSequence() {
+        return KvCache.bytesFor(config, contextLength);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        file.close();
+    }
+}

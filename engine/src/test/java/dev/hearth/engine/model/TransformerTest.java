@@ -1,0 +1,128 @@
+package dev.hearth.engine.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.engine.gguf.GgmlType;
+import dev.hearth.engine.gguf.GgufException;
+import dev.hearth.engine.gguf.GgufFile;
+import dev.hearth.engine.kernel.Parallel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The engine's forward pass against {@link ReferenceTransformer} on generated tiny models: every
+ * architecture and every supported matrix type. Tolerance: logits agree within 2e-3 relative to the
+ * largest logit magnitude (float vs double accumulation; the weights are identical).
+ */
+class TransformerTest {
+    static final Parallel POOL = new Parallel(2);
+    static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7};
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+    }
+
+    static Stream<Arguments> models() {
+        List<Arguments> out = new ArrayList<>();
+        for (GgmlType t : GgmlType.values()) {
+            if (!t.supported()) continue;
+            out.add(Arguments.of("llama", t));
+        }
+        out.add(Arguments.of("qwen2", GgmlType.F16));
+        out.add(Arguments.of("qwen2", GgmlType.Q8_0));
+        out.add(Arguments.of("qwen3", GgmlType.F32));
+        out.add(Arguments.of("qwen3", GgmlType.Q4_K));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("models")
+    void forwardMatchesReference(String arch, GgmlType type) {
+        check(TinyModels.Spec.of(arch, type));
+    }
+
+    @Test
+    void llama3RopeFrequencyFactorsAndTiedEmbeddings() {
+        check(TinyModels.Spec.of("llama", GgmlType.F32).withRopeFreqs(true).withTied(true));
+    }
+
+    private static void check(TinyModels.Spec spec) {
+        GgufFile file = TinyModels.build(spec);
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        double[][] expected = new ReferenceTransformer(file).logits(TOKENS);
+
+        // Prefill in one batch, then the same tokens one at a time: both must match the reference.
+        float[][] batched = new Session(model, 64).feedAll(TOKENS);
+        Session stepwise = new Session(model, 64);
+        for (int t = 0; t < TOKENS.length; t++) {
+            float[] step = stepwise.next(TOKENS[t]);
+            assertClose(step, expected[t], spec + " step " + t);
+            assertClose(batched[t], expected[t], spec + " batched " + t);
+        }
+    }
+
+    static void assertClose(float[] actual, double[] expected, String what) {
+        double scale = 0, worst = 0;
+        for (double e : expected) scale = Math.max(scale, Math.abs(e));
+        for (int i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+        assertThat(worst).as("%s: max |logit diff| vs reference (max |logit| %.3f)", what, scale).isLessThanOrEqualTo(2e-3 * Math.max(1, scale));
+    }
+
+    @Test
+    void sequencesInOneBatchDoNotInterfere() {
+        GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", GgmlType.Q8_0));
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        int[] a = {1, 20, 30, 40}, b = {1, 200, 210};
+        float[] aloneA = new Session(model, 16).feed(a), aloneB = new Session(model, 16).feed(b);
+
+        var ca = new KvCache(config, 16);
+        var cb = new KvCache(config, 16);
+        var batch = new Batch();
+        for (int i = 0; i < a.length; i++) batch.add(a[i], i, ca, i == a.length - 1);
+        for (int i = 0; i < b.length; i++) batch.add(b[i], i, cb, i == b.length - 1);
+        float[][] out = model.forward(batch);
+        assertThat(out[a.length - 1]).containsExactly(aloneA, org.assertj.core.data.Offset.offset(1e-4f));
+        assertThat(out[a.length + b.length - 1]).containsExactly(aloneB, org.assertj.core.data.Offset.offset(1e-4f));
+    }
+
+    @Test
+    void promptLongerThanContextFailsClearly() {
+        GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", GgmlType.F32));
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        var session = new Session(model, 8);
+        assertThatThrownBy(() -> session.feed(new int[9]))
+                .isInstanceOf(ContextOverflowException.class)
+                .hasMessageContaining("needs 9 positions but the context holds 8 tokens")
+                .hasMessageContaining("--ctx");
+        assertThat(session.position()).isZero();
+    }
+
+    @Test
+    void unsupportedArchitectureIsNamedWithTheSupportedOnes() {
+        var w = TinyModels.writer(TinyModels.Spec.of("llama", GgmlType.F32));
+        w.putString("general.architecture", "mamba");
+        GgufFile file = w.toGguf("mamba.gguf");
+        assertThatThrownBy(() -> ModelConfig.from(file))
+                .isInstanceOf(GgufException.class)
+                .hasMessageContaining("unsupported architecture 'mamba'")
+                .hasMessageContaining("llama, qwen2, qwen3");
+    }
+
+    @Test
+    void missingMetadataIsNamed() {
+        assertThatThrownBy(() -> ModelConfig.from(TinyModels.writer(TinyModels.Spec.of("llama", GgmlType.F32))
+                        .putString("general.architecture", "qwen3").toGguf("x.gguf")))
+                .hasMessageContaining("'qwen3.embedding_length'");
+    }
+}
