@@ -148,9 +148,28 @@ public final class Dot {
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** {@link #L} bytes at {@code offset} as signed floats. */
-    static FloatVector bytesToFloat(ByteVector b) {
-        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+
+    /**
+     * {@code sum q[i] * x[xo + i]} over 16 signed byte values, as a vector of partial sums ({@link #L}
+     * lanes): the bytes are widened to float one vector at a time ({@code L} is 8 or 16).
+     */
+    static FloatVector dot16(ByteVector q, float[] x, int xo) {
+        var p = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xo));
+        if (L == 8) p = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xo + 8), p);
+        return p;
+    }
+
+    /** Sum of 16 floats as a vector of partial sums. */
+    static FloatVector sum16(float[] x, int xo) {
+        var s = FloatVector.fromArray(F, x, xo);
+        if (L == 8) s = s.add(FloatVector.fromArray(F, x, xo + 8));
+        return s;
+    }
+
+    /** The 4-bit fields at bit {@code shift} (0 or 4) of 16 bytes, as 0..15 (x86 has no byte shifts: shift as ints, then mask). */
+    static ByteVector nibbles(ByteVector q, int shift) {
+        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).and(0x0F0F0F0F).reinterpretAsBytes();
     }
 
     private static float q8_0(MemorySegment w, long offset, float[] x, int xOff, int n) {
@@ -158,11 +177,8 @@ public final class Dot {
         for (int b = 0; b < n / 32; b++) {
             long p = offset + 34L * b;
             int xo = xOff + 32 * b;
-            var blk = FloatVector.zero(F);
-            for (int j = 0; j < 32; j += L) {
-                var q = bytesToFloat(ByteVector.fromMemorySegment(B_L, w, p + 2 + j, LE));
-                blk = q.fma(FloatVector.fromArray(F, x, xo + j), blk);
-            }
+            var blk = dot16(ByteVector.fromMemorySegment(B16, w, p + 2, LE), x, xo)
+                    .add(dot16(ByteVector.fromMemorySegment(B16, w, p + 18, LE), x, xo + 16));
             acc = blk.fma(FloatVector.broadcast(F, Quant.f16(w, p)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -173,75 +189,65 @@ public final class Dot {
         for (int b = 0; b < n / 32; b++) {
             long p = offset + 18L * b;
             int xo = xOff + 32 * b;
-            var blk = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += L) {
-                var q = ByteVector.fromMemorySegment(B_L, w, p + 2 + j, LE);
-                var lo = bytesToFloat(q.and((byte) 0xF).sub((byte) 8));
-                var hi = bytesToFloat(q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-                blk = lo.fma(FloatVector.fromArray(F, x, xo + j), blk);
-                blk = hi.fma(FloatVector.fromArray(F, x, xo + 16 + j), blk);
-            }
+            var q = ByteVector.fromMemorySegment(B16, w, p + 2, LE);
+            // low nibbles are elements 0..15, high nibbles 16..31; values are nibble - 8
+            var blk = dot16(q.and((byte) 0x0F).sub((byte) 8), x, xo).add(dot16(nibbles(q, 4).sub((byte) 8), x, xo + 16));
             acc = blk.fma(FloatVector.broadcast(F, Quant.f16(w, p)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Q4_K: per sub-block j of 32, w = d*sc_j*n - dmin*m_j, so the dot is d*sc_j*sum(n*x) - dmin*m_j*sum(x). */
     private static float q4_K(MemorySegment w, long offset, float[] x, int xOff, int n) {
         var acc = FloatVector.zero(F);
         for (int b = 0; b < n / 256; b++) {
             long p = offset + 144L * b, sc = p + 4, qs = p + 16;
-            int xo = xOff + 256 * b;
             float d = Quant.f16(w, p), dmin = Quant.f16(w, p + 2);
-            for (int g = 0; g < 4; g++) {
-                var qx1 = FloatVector.zero(F);
-                var qx2 = FloatVector.zero(F);
-                var xs1 = FloatVector.zero(F);
-                var xs2 = FloatVector.zero(F);
-                int x1 = xo + 64 * g, x2 = x1 + 32;
-                for (int j = 0; j < 32; j += L) {
-                    var q = ByteVector.fromMemorySegment(B_L, w, qs + 32L * g + j, LE);
-                    var a = FloatVector.fromArray(F, x, x1 + j);
-                    var c = FloatVector.fromArray(F, x, x2 + j);
-                    qx1 = bytesToFloat(q.and((byte) 0xF)).fma(a, qx1);
-                    qx2 = bytesToFloat(q.lanewise(VectorOperators.LSHR, 4)).fma(c, qx2);
-                    xs1 = xs1.add(a);
-                    xs2 = xs2.add(c);
-                }
-                // w = d*sc*q - dmin*m, so dot = d*sc*sum(q*x) - dmin*m*sum(x) per sub-block of 32
-                acc = qx1.fma(FloatVector.broadcast(F, d * Quant.kScale(w, sc, 2 * g)), acc);
-                acc = qx2.fma(FloatVector.broadcast(F, d * Quant.kScale(w, sc, 2 * g + 1)), acc);
-                acc = xs1.fma(FloatVector.broadcast(F, -dmin * Quant.kMin(w, sc, 2 * g)), acc);
-                acc = xs2.fma(FloatVector.broadcast(F, -dmin * Quant.kMin(w, sc, 2 * g + 1)), acc);
+            long lo = w.get(Quant.I64, sc);
+            int hi = w.get(Quant.I32, sc + 8);
+            long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
+            for (int j = 0; j < 8; j++) {
+                // sub-block j: the low (j even) or high (j odd) nibbles of the 32 bytes of group j/2
+                long q = qs + 32L * (j >> 1);
+                int shift = 4 * (j & 1), xo = xOff + 256 * b + 32 * j;
+                var qx = dot16(nibbles(ByteVector.fromMemorySegment(B16, w, q, LE), shift), x, xo)
+                        .add(dot16(nibbles(ByteVector.fromMemorySegment(B16, w, q + 16, LE), shift), x, xo + 16));
+                var xs = sum16(x, xo).add(sum16(x, xo + 16));
+                acc = qx.fma(FloatVector.broadcast(F, d * (int) (scales >>> 8 * j & 0xFF)), acc);
+                acc = xs.fma(FloatVector.broadcast(F, -dmin * (int) (mins >>> 8 * j & 0xFF)), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Q6_K: 16 sub-blocks of 16 values, each one scale; see {@link #q6kQuants}. */
     private static float q6_K(MemorySegment w, long offset, float[] x, int xOff, int n) {
         var acc = FloatVector.zero(F);
         for (int b = 0; b < n / 256; b++) {
             long p = offset + 210L * b;
             float d = Quant.f16(w, p + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = p + 64L * half, qh = p + 128 + 32L * half, sc = p + 192 + 8L * half;
-                int xo = xOff + 256 * b + 128 * half;
-                for (int l = 0; l < 32; l += L) {
-                    var a = ByteVector.fromMemorySegment(B_L, w, ql + l, LE);
-                    var c = ByteVector.fromMemorySegment(B_L, w, ql + l + 32, LE);
-                    var h = ByteVector.fromMemorySegment(B_L, w, qh + l, LE);
-                    // 6-bit quant = low nibble | 2 high bits << 4, minus 32; four quarters of 32 values
-                    var q1 = a.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((byte) 0x30)).sub((byte) 32);
-                    var q2 = c.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((byte) 0x30)).sub((byte) 32);
-                    var q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0x30)).sub((byte) 32);
-                    var q4 = c.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 0x30)).sub((byte) 32);
-                    int is = l / 16;
-                    acc = bytesToFloat(q1).mul(FloatVector.fromArray(F, x, xo + l)).fma(FloatVector.broadcast(F, d * w.get(Quant.I8, sc + is)), acc);
-                    acc = bytesToFloat(q2).mul(FloatVector.fromArray(F, x, xo + l + 32)).fma(FloatVector.broadcast(F, d * w.get(Quant.I8, sc + is + 2)), acc);
-                    acc = bytesToFloat(q3).mul(FloatVector.fromArray(F, x, xo + l + 64)).fma(FloatVector.broadcast(F, d * w.get(Quant.I8, sc + is + 4)), acc);
-                    acc = bytesToFloat(q4).mul(FloatVector.fromArray(F, x, xo + l + 96)).fma(FloatVector.broadcast(F, d * w.get(Quant.I8, sc + is + 6)), acc);
-                }
+            long sc0 = w.get(Quant.I64, p + 192), sc1 = w.get(Quant.I64, p + 200);
+            for (int j = 0; j < 16; j++) {
+                var q = q6kQuants(w, p, j).sub((byte) 32);
+                byte sc = (byte) ((j < 8 ? sc0 : sc1) >>> 8 * (j & 7));
+                acc = dot16(q, x, xOff + 256 * b + 16 * j).fma(FloatVector.broadcast(F, d * sc), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * The unsigned 6-bit quants (0..63) of sub-block {@code j} (values 16j..16j+15) of the Q6_K block at
+     * {@code p}. Value {@code 128h + 32k + l} (half h, quarter k, l < 32) has its low 4 bits in
+     * {@code ql[64h + l + 32(k&1)]} (low nibble for k < 2, high for k >= 2) and its top 2 bits at bit
+     * {@code 2k} of {@code qh[32h + l]}.
+     */
+    static ByteVector q6kQuants(MemorySegment w, long p, int j) {
+        int h = j >> 3, k = (j >> 1) & 3, l0 = 16 * (j & 1);
+        var lo = ByteVector.fromMemorySegment(B16, w, p + 64L * h + l0 + 32 * (k & 1), LE).reinterpretAsInts()
+                .lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and(0x0F0F0F0F);
+        var hi = ByteVector.fromMemorySegment(B16, w, p + 128 + 32L * h + l0, LE).reinterpretAsInts()
+                .lanewise(VectorOperators.LSHR, 2 * k).and(0x03030303).lanewise(VectorOperators.LSHL, 4);
+        return lo.or(hi).reinterpretAsBytes();
     }
 }

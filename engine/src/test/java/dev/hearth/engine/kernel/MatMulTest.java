@@ -33,6 +33,28 @@ class MatMulTest {
 
     @ParameterizedTest
     @MethodSource("supportedTypes")
+    void floatPathMatchesReference(GgmlType type) {
+        int cols = cols(type);
+        for (int rows : new int[] {1, 5, 33}) {
+            byte[] data = RandomBlocks.generate(type, rows, cols, rows * 1000L + type.id());
+            var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
+            for (int batch : new int[] {1, 3, 7}) {
+                float[] x = DotTest.randomFloats(batch * cols, batch);
+                for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
+                    float[] out = new float[batch * rows];
+                    MatMul.matmulFloat(pool, w, x, out, batch);
+                    check(type, data, rows, cols, batch, x, out, "matmulFloat");
+                }
+            }
+        }
+    }
+
+    /**
+     * The default path (integer kernels where the type has one): within float rounding of the
+     * reference plus the 8-bit activation bound {@link Q8Test#activationErrorBound}.
+     */
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
     void matmulMatchesReference(GgmlType type) {
         int cols = cols(type);
         for (int rows : new int[] {1, 5, 33}) {
@@ -43,7 +65,11 @@ class MatMulTest {
                 for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
                     float[] out = new float[batch * rows];
                     MatMul.matmul(pool, w, x, out, batch);
-                    check(type, data, rows, cols, batch, x, out, "matmul");
+                    if (MatMul.hasIntegerPath(w)) {
+                        Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, "matmul (integer)");
+                    } else {
+                        check(type, data, rows, cols, batch, x, out, "matmul");
+                    }
                 }
             }
         }

@@ -76,6 +76,23 @@ class QuantTest {
         }
     }
 
+    @Test
+    void packedKScalesMatchPerScaleDecoding() {
+        var rnd = new java.util.SplittableRandom(3);
+        byte[] b = new byte[12];
+        for (int t = 0; t < 1000; t++) {
+            rnd.nextBytes(b);
+            var seg = MemorySegment.ofArray(b);
+            long lo = seg.get(Quant.I64, 0);
+            int hi = seg.get(Quant.I32, 8);
+            long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
+            for (int j = 0; j < 8; j++) {
+                assertThat((int) (scales >>> 8 * j & 0xFF)).isEqualTo(Quant.kScale(seg, 0, j));
+                assertThat((int) (mins >>> 8 * j & 0xFF)).isEqualTo(Quant.kMin(seg, 0, j));
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_1", "IQ4_XS", "Q8_K"})
     void unsupportedTypesSayWhich(GgmlType type) {

@@ -1,0 +1,84 @@
+package dev.hearth.engine.kernel;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Single-thread kernels over a 512 x 4096 matrix (small enough to stay in cache, so this measures
+ * compute, not memory): dequantize every row, the float dot per row, the integer dot per row, and
+ * activation quantization. Time per whole matrix (2 * 512 * 4096 flops for the dots).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
+public class KernelBench {
+    static final int ROWS = 512, COLS = 4096;
+
+    @Param({"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    public String type;
+
+    private Arena arena;
+    private Matrix w;
+    private float[] x, row, out;
+    private Q8Activations q8;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        arena = Arena.ofShared();
+        var t = GgmlType.valueOf(type);
+        w = BenchData.matrix(arena, t, ROWS, COLS, 42);
+        x = BenchData.activations(COLS, 7);
+        row = new float[COLS];
+        out = new float[ROWS];
+        var kind = Q8Activations.kindFor(t);
+        q8 = kind == null ? null : new Q8Activations(kind).quantize(x, 1, COLS);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public float[] dequantize() {
+        for (int r = 0; r < ROWS; r++) w.row(r, row, 0);
+        return row;
+    }
+
+    @Benchmark
+    public float[] floatDot() {
+        long rb = w.rowBytes();
+        for (int r = 0; r < ROWS; r++) out[r] = Dot.dot(w.type(), w.data(), r * rb, x, 0, COLS);
+        return out;
+    }
+
+    @Benchmark
+    public float[] intDot() {
+        if (!Q8Kernels.supports(w.type())) return out; // no integer kernel: reported near zero, ignore
+        long rb = w.rowBytes();
+        for (int r = 0; r < ROWS; r++) out[r] = Q8Kernels.dot(w.type(), w.data(), r * rb, q8, 0);
+        return out;
+    }
+
+    @Benchmark
+    public Object quantizeActivations() {
+        return q8 == null ? null : q8.quantize(x, 1, COLS);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.hearth.engine.kernel;
+
+import dev.hearth.engine.gguf.GgmlType;
+
+/**
+ * Activation rows quantized to 8-bit integers for the integer matmul path, as llama.cpp does:
+ * {@link Kind#Q8_0} uses one float scale per 32 values (for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 weights),
+ * {@link Kind#Q8_K} one per 256 values (for the K-quants, whose sub-block scales are integers).
+ *
+ * <p>Each block gets {@code d = max|x| / 127} and {@code q = round(x / d)}, so {@code |x - d*q| <= d/2}.
+ * The quants are stored widened to {@code short}, ready for 16-bit vector multiplies. Also kept:
+ * the sum of the quants of every 16 values (to fold weight offsets such as Q4_0's {@code -8} or the
+ * K-quant mins into one scalar term per block), and {@code d * sum(q)} per 32 values.
+ * Buffers are reused across calls and grown when needed; an instance is not thread-safe to fill.
+ */
+public final class Q8Activations {
+    /** Block size of the activation scales. */
+    public enum Kind {
+        Q8_0(32), Q8_K(256);
+
+        final int block;
+
+        Kind(int block) {
+            this.block = block;
+        }
+    }
+
+    final Kind kind;
+    int batch, cols;
+    short[] q = new short[0];
+    /** Scale per block of {@code kind.block} values, rows concatenated. */
+    float[] d = new float[0];
+    /** Sum of the quants of each 16 values. */
+    int[] bsum16 = new int[0];
+    /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
+    float[] dsum32 = new float[0];
+
+    public Q8Activations(Kind kind) {
+        this.kind = kind;
+    }
+
+    /** The activation format the integer kernels for {@code weights} expect, or null when the type has none. */
+    public static Kind kindFor(GgmlType weights) {
+        return switch (weights) {
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 -> Kind.Q8_0;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Kind.Q8_K;
+            default -> null;
+        };
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** Quantizes {@code batch} rows of {@code cols} floats from {@code x} (row-major). */
+    public Q8Activations quantize(float[] x, int batch, int cols) {
+        int bs = kind.block;
+        if (cols % bs != 0) {
+            throw new IllegalArgumentException("quantize activations to " + kind + ": row length " + cols
+                    + " is not a multiple of " + bs);
+        }
+        int n = batch * cols;
+        if (x.length < n) throw new IllegalArgumentException("x has " + x.length + " floats, needs " + n);
+        if (q.length < n) {
+            q = new short[n];
+            d = new float[n / 32];
+            bsum16 = new int[n / 16];
+            dsum32 = new float[n / 32];
+        }
+        this.batch = batch;
+        this.cols = cols;
+        for (int b = 0; b < n / bs; b++) {
+            int o = b * bs;
+            float amax = 0f;
+            for (int i = 0; i < bs; i++) amax = Math.max(amax, Math.abs(x[o + i]));
+            float scale = amax / 127f;
+            float inv = amax == 0f ? 0f : 127f / amax;
+            d[b] = scale;
+            for (int g = 0; g < bs; g += 16) {
+                int s = 0;
+                for (int i = o + g; i < o + g + 16; i++) {
+                    int v = Math.round(x[i] * inv);
+                    q[i] = (short) v;
+                    s += v;
+                }
+                bsum16[(o + g) / 16] = s;
+            }
+        }
+        if (kind == Kind.Q8_0) {
+            for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * (bsum16[2 * b] + bsum16[2 * b + 1]);
+        }
+        return this;
+    }
+
+    /** The dequantized value {@code d * q} of element {@code i} of row {@code row} (for tests). */
+    public float value(int row, int i) {
+        int e = row * cols + i;
+        return d[e / kind.block] * q[e];
+    }
+}

@@ -1,0 +1,191 @@
+package dev.hearth.engine.kernel;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Integer dot products of quantized weights with {@link Q8Activations}: the weight quants are
+ * widened to 16 bits in registers and multiplied with the 16-bit activation quants; sums of
+ * products are widened to 32 bits and scaled to float once per block.
+ *
+ * <p>The Vector API has no multiply-add-pairs (x86 {@code pmaddwd}/{@code pmaddubsw}) nor a cheap
+ * widening of the upper half of a vector, so the kernels work on 128-bit groups of 16 weight bytes
+ * (one {@code vpmovsxbw} to 16 shorts) and add adjacent 16-bit lanes into 32 bits with shifts on the
+ * same register seen as ints ({@link #pairSum}). They use fixed 256-bit shapes, fine on AVX2 and
+ * AVX-512 alike ({@link #AVAILABLE} is false below 256-bit vectors, where the float path is used).
+ *
+ * <p>Ranges (why 16 bits suffice): activation quants are in [-127, 127]; Q8_0 weights in
+ * [-128, 127], so a sum of two products is at most 32512 in magnitude; 4- and 6-bit weights are
+ * handled as unsigned (0..15, 0..63) with their offset folded into a per-block scalar term.
+ */
+final class Q8Kernels {
+    private Q8Kernels() {}
+
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
+    static final boolean AVAILABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+
+    /** Whether {@code type} has an integer kernel here. */
+    static boolean supports(GgmlType type) {
+        return AVAILABLE && switch (type) {
+            case Q8_0, Q4_0, Q4_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /** Dot of {@code cols} weights at {@code offset} with activation row {@code row} of {@code a}. */
+    static float dot(GgmlType type, MemorySegment w, long offset, Q8Activations a, int row) {
+        return switch (type) {
+            case Q8_0 -> q8_0(w, offset, a, row);
+            case Q4_0 -> q4_0(w, offset, a, row);
+            case Q4_K -> q4_K(w, offset, a, row);
+            case Q6_K -> q6_K(w, offset, a, row);
+            default -> throw new UnsupportedOperationException("no integer kernel for " + type);
+        };
+    }
+
+    /**
+     * Adds adjacent pairs of signed 16-bit lanes into 32-bit lanes. Seen as an int, a pair is
+     * {@code hi * 65536 + (lo & 0xFFFF)}: {@code (v + (v << 16)) >> 16 == hi + lo}, exact while
+     * {@code |hi + lo| < 32768}. Callers guarantee that bound.
+     */
+    static IntVector pairSum(ShortVector s) {
+        IntVector v = s.reinterpretAsInts();
+        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** As {@link #pairSum} for pairs whose sum may reach 17 bits (each lane still fits 16 bits). */
+    static IntVector pairSumWide(ShortVector s) {
+        IntVector v = s.reinterpretAsInts();
+        return v.lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** The high nibbles of 16 bytes, as 0..15 bytes (no byte shifts on x86: shift as ints, then mask). */
+    static ByteVector hiNibbles(ByteVector q) {
+        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).reinterpretAsBytes();
+    }
+
+    static ShortVector widen(ByteVector b) {
+        return (ShortVector) b.convertShape(VectorOperators.B2S, S16, 0);
+    }
+
+    static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** Q8_0: sum_b dw_b * dx_b * sum(qw * qx). */
+    static float q8_0(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols, bo = xo / 32;
+        var acc = FloatVector.zero(F8);
+        for (int b = 0; b < cols / 32; b++) {
+            long p = offset + 34L * b;
+            var w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+            var w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
+            int x = xo + 32 * b;
+            var s = w0.mul(ShortVector.fromArray(S16, xq, x)).add(w1.mul(ShortVector.fromArray(S16, xq, x + 16)));
+            float scale = Quant.f16(w, p) * a.d[bo + b];
+            acc = toFloat(pairSumWide(s)).fma(FloatVector.broadcast(F8, scale), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q4_0: w = dw * (n - 8) with n in 0..15, so the sum is dw * (dx * sum(n * qx) - 8 * dx * sum(qx)). */
+    static float q4_0(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols, bo = xo / 32;
+        var acc = FloatVector.zero(F8);
+        float offsetTerm = 0f;
+        for (int b = 0; b < cols / 32; b++) {
+            long p = offset + 18L * b;
+            var q = ByteVector.fromMemorySegment(B16, w, p + 2, LE);
+            var lo = widen(q.and((byte) 0x0F));
+            var hi = widen(hiNibbles(q));
+            int x = xo + 32 * b;
+            // |n * qx| <= 15 * 127, two of them per lane, pair sums <= 7620: 16 bits are enough
+            var s = lo.mul(ShortVector.fromArray(S16, xq, x)).add(hi.mul(ShortVector.fromArray(S16, xq, x + 16)));
+            float dw = Quant.f16(w, p);
+            acc = toFloat(pairSum(s)).fma(FloatVector.broadcast(F8, dw * a.d[bo + b]), acc);
+            offsetTerm += dw * a.dsum32[bo + b];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - 8f * offsetTerm;
+    }
+
+    /**
+     * Q4_K: w = d * sc_j * n - dmin * m_j on sub-block j of 32, with Q8_K activations (one dx per 256):
+     * sum = d * dx * sum_j sc_j * sum(n * qx)  -  dmin * dx * sum_j m_j * sum(qx).
+     * The integer part is accumulated in 32-bit lanes over the whole super-block
+     * (at most 63 * 15 * 127 * 256, far below 2^31).
+     */
+    static float q4_K(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols;
+        final int[] bsum = a.bsum16;
+        var acc = FloatVector.zero(F8);
+        float minTerm = 0f;
+        for (int b = 0; b < cols / 256; b++) {
+            long p = offset + 144L * b, sc = p + 4, qs = p + 16;
+            int x = xo + 256 * b;
+            var isum = IntVector.zero(I8);
+            int mins = 0;
+            long lo = w.get(Quant.I64, sc);
+            int hi = w.get(Quant.I32, sc + 8);
+            long scales = Quant.kScales(lo, hi), minsPacked = Quant.kMins(lo, hi);
+            for (int j = 0; j < 8; j++) {
+                // sub-block j: the low (j even) or high (j odd) nibbles of the 32 bytes of group j/2
+                long q = qs + 32L * (j >> 1);
+                int shift = 4 * (j & 1), xj = x + 32 * j;
+                var s = widen(Dot.nibbles(ByteVector.fromMemorySegment(B16, w, q, LE), shift)).mul(ShortVector.fromArray(S16, xq, xj))
+                        .add(widen(Dot.nibbles(ByteVector.fromMemorySegment(B16, w, q + 16, LE), shift)).mul(ShortVector.fromArray(S16, xq, xj + 16)));
+                // lanes hold two products of at most 15 * 127 each; pair sums <= 7620
+                isum = isum.add(pairSum(s).mul((int) (scales >>> 8 * j & 0xFF)));
+                mins += (int) (minsPacked >>> 8 * j & 0xFF) * (bsum[xj / 16] + bsum[xj / 16 + 1]);
+            }
+            float dx = a.d[x / 256];
+            acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
+            minTerm += Quant.f16(w, p + 2) * dx * mins;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - minTerm;
+    }
+
+    /**
+     * Q6_K: w = d * sc_j * (n - 32), n in 0..63, int8 scale per sub-block j of 16:
+     * sum = d * dx * (sum_j sc_j * sum(n * qx) - 32 * sum_j sc_j * sum_j(qx)).
+     */
+    static float q6_K(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols;
+        final int[] bsum = a.bsum16;
+        var acc = FloatVector.zero(F8);
+        float offsetTerm = 0f;
+        for (int b = 0; b < cols / 256; b++) {
+            long p = offset + 210L * b;
+            int x = xo + 256 * b;
+            var isum = IntVector.zero(I8);
+            int offsetSum = 0;
+            long sc0 = w.get(Quant.I64, p + 192), sc1 = w.get(Quant.I64, p + 200);
+            for (int j = 0; j < 16; j++) {
+                int sc = (byte) ((j < 8 ? sc0 : sc1) >>> 8 * (j & 7));
+                // one product of at most 63 * 127 per lane; pair sums <= 16002
+                isum = isum.add(pairSum(widen(Dot.q6kQuants(w, p, j)).mul(ShortVector.fromArray(S16, xq, x + 16 * j))).mul(sc));
+                offsetSum += sc * bsum[x / 16 + j];
+            }
+            float scale = Quant.f16(w, p + 208) * a.d[x / 256];
+            acc = toFloat(isum).fma(FloatVector.broadcast(F8, scale), acc);
+            offsetTerm += scale * 32f * offsetSum;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - offsetTerm;
+    }
+}

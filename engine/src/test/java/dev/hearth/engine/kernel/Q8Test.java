@@ -1,0 +1,174 @@
+package dev.hearth.engine.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The integer path: activation quantization, integer kernels, and their error bounds. */
+class Q8Test {
+    static final Parallel POOL = new Parallel(3);
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+    }
+
+    static GgmlType[] integerTypes() {
+        return Arrays.stream(QuantTest.supportedTypes()).filter(Q8Kernels::supports).toArray(GgmlType[]::new);
+    }
+
+    @Test
+    void theCommonTypesHaveIntegerKernels() {
+        // on this project's targets (AVX2 / AVX-512) the integer path must be on for these
+        if (Q8Kernels.AVAILABLE) assertThat(integerTypes()).contains(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Q8Activations.Kind.class)
+    void quantizationIsWithinHalfAStepAndSumsAreRight(Q8Activations.Kind kind) {
+        int cols = 512, batch = 3;
+        float[] x = DotTest.randomFloats(batch * cols, 5);
+        x[7] = 0f;
+        Arrays.fill(x, 256, 512, 0f); // an all-zero block must quantize to zeros with d = 0
+        var a = new Q8Activations(kind).quantize(x, batch, cols);
+        for (int b = 0; b < batch; b++) {
+            for (int blk = 0; blk < cols / kind.block; blk++) {
+                int o = b * cols + blk * kind.block;
+                float amax = 0;
+                for (int i = 0; i < kind.block; i++) amax = Math.max(amax, Math.abs(x[o + i]));
+                float d = a.d[o / kind.block];
+                assertThat(d).isEqualTo(amax / 127f);
+                for (int i = 0; i < kind.block; i++) {
+                    assertThat(Math.abs(a.q[o + i])).isLessThanOrEqualTo(127);
+                    assertThat((double) a.value(b, blk * kind.block + i)).isCloseTo(x[o + i], Offset.offset(d / 2 * 1.0001 + 1e-12));
+                }
+            }
+            for (int g = 0; g < cols / 16; g++) {
+                int s = 0;
+                for (int i = 0; i < 16; i++) s += a.q[b * cols + 16 * g + i];
+                assertThat(a.bsum16[b * cols / 16 + g]).isEqualTo(s);
+            }
+        }
+        // a second, smaller call reuses the buffers and reports its own shape
+        a.quantize(x, 1, 256);
+        assertThat(a.batch()).isEqualTo(1);
+        assertThat(a.cols()).isEqualTo(256);
+    }
+
+    /** The integer kernel against the exact dot of the weights with the dequantized activations: only float rounding differs. */
+    @ParameterizedTest
+    @MethodSource("integerTypes")
+    void integerKernelIsExactOnQuantizedActivations(GgmlType type) {
+        var kind = Q8Activations.kindFor(type);
+        for (int cols : new int[] {256, 768, 4096}) {
+            int rows = 3, batch = 2;
+            byte[] data = RandomBlocks.generate(type, rows, cols, cols + type.id());
+            var seg = MemorySegment.ofArray(data);
+            float[] x = DotTest.randomFloats(batch * cols, cols * 3L);
+            var a = new Q8Activations(kind).quantize(x, batch, cols);
+            for (int r = 0; r < rows; r++) {
+                double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
+                for (int b = 0; b < batch; b++) {
+                    double s = 0, abs = 0;
+                    for (int i = 0; i < cols; i++) {
+                        double t = wr[i] * a.value(b, i);
+                        s += t;
+                        abs += Math.abs(t);
+                    }
+                    float got = Q8Kernels.dot(type, seg, type.byteSize((long) r * cols), a, b);
+                    assertThat((double) got).as("%s cols %d row %d batch row %d", type, cols, r, b)
+                            .isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
+                }
+            }
+        }
+    }
+
+    /**
+     * What 8-bit activations may cost on one output: each activation moves by at most half its
+     * block's step, so |error| <= sum_i |w_i| * d_x(i) / 2 (plus float rounding).
+     */
+    static double activationErrorBound(double[] w, float[] x, int xOff, int cols, int block) {
+        double bound = 0;
+        for (int o = 0; o < cols; o += block) {
+            float amax = 0;
+            for (int i = 0; i < block; i++) amax = Math.max(amax, Math.abs(x[xOff + o + i]));
+            double sw = 0;
+            for (int i = 0; i < block; i++) sw += Math.abs(w[o + i]);
+            bound += sw * amax / 127.0 / 2;
+        }
+        return bound;
+    }
+
+    /**
+     * Checks integer-path outputs against the double reference: error within the activation bound
+     * (times 1.001) plus {@link DotTest#REL_TOL} of sum|w*x|; also within 1e-2 relative of sum|w*x|,
+     * llama.cpp's usual tolerance for 8-bit activations.
+     */
+    static void checkIntegerResult(GgmlType type, byte[] data, int rows, int cols, int batch, float[] x, float[] out, String what) {
+        int block = Q8Activations.kindFor(type).block;
+        for (int r = 0; r < rows; r++) {
+            double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
+            for (int b = 0; b < batch; b++) {
+                double s = 0, abs = 0;
+                for (int i = 0; i < cols; i++) {
+                    s += wr[i] * x[b * cols + i];
+                    abs += Math.abs(wr[i] * x[b * cols + i]);
+                }
+                double bound = activationErrorBound(wr, x, b * cols, cols, block) * 1.001 + DotTest.REL_TOL * abs + 1e-6;
+                double got = out[b * rows + r];
+                assertThat(got).as("%s %s %dx%d batch %d: out[%d][%d]", what, type, rows, cols, batch, b, r)
+                        .isCloseTo(s, Offset.offset(bound))
+                        .isCloseTo(s, Offset.offset(1e-2 * abs + 1e-6));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("integerTypes")
+    void integerMatmulAgreesWithFloatPath(GgmlType type) {
+        int cols = 1024;
+        for (int rows : new int[] {1, 5, 33}) {
+            byte[] data = RandomBlocks.generate(type, rows, cols, 77L * rows + type.id());
+            var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
+            for (int batch : new int[] {1, 3, 7, 9}) {
+                float[] x = DotTest.randomFloats(batch * cols, 11L * batch);
+                float[] out = new float[batch * rows];
+                MatMul.matmul(POOL, w, x, out, batch);
+                checkIntegerResult(type, data, rows, cols, batch, x, out, "integer matmul");
+                float[] ref = new float[batch * rows];
+                MatMul.matmulFloat(POOL, w, x, ref, batch);
+                for (int r = 0; r < rows; r++) {
+                    double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
+                    for (int b = 0; b < batch; b++) {
+                        double abs = 0;
+                        for (int i = 0; i < cols; i++) abs += Math.abs(wr[i] * x[b * cols + i]);
+                        assertThat((double) out[b * rows + r]).as("%s %dx%d batch %d: integer vs float path at [%d][%d]", type, rows, cols, batch, b, r)
+                                .isCloseTo(ref[b * rows + r], Offset.offset(1e-2 * abs));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void wrongActivationKindIsRejected() {
+        byte[] data = RandomBlocks.generate(GgmlType.Q4_K, 2, 256, 1);
+        var w = new Matrix("blk.3.attn_q", GgmlType.Q4_K, MemorySegment.ofArray(data), 2, 256);
+        var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(new float[256], 1, 256);
+        if (MatMul.hasIntegerPath(w)) {
+            assertThatThrownBy(() -> MatMul.matmul(POOL, w, a, new float[2]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blk.3.attn_q").hasMessageContaining("Q8_K");
+        }
+        assertThatThrownBy(() -> new Q8Activations(Q8Activations.Kind.Q8_K).quantize(new float[100], 1, 100))
+                .hasMessageContaining("multiple of 256");
+    }
+}
