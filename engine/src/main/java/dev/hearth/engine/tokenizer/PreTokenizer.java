@@ -59,8 +59,10 @@ final class PreTokenizer {
         steps = new Step[expressions.length];
         for (int i = 0; i < expressions.length; i++) {
             String e = expressions[i];
+            Step classRun = ClassRunStep.parse(e);
             steps[i] = e.equals(GPT2) ? PreTokenizer::scanGpt2
                     : e.equals(LLAMA3) ? PreTokenizer::scanLlama3
+                    : classRun != null ? classRun
                     : new RegexStep(e);
         }
     }
@@ -241,6 +243,105 @@ final class PreTokenizer {
 
         private int cpLength(Views v, int charFrom, int charTo) {
             return collapsed ? charTo - charFrom : v.wideCpOf[charTo] - v.wideCpOf[charFrom];
+        }
+    }
+
+    /**
+     * Expressions of the form {@code \s?[class]+} or {@code [class]+} whose class lists only characters and
+     * ranges (deepseek's long letter and CJK classes), matched directly: java.util.regex tests a class of a
+     * hundred ranges one range at a time, which made these the slowest step by far. Same leftmost, greedy
+     * semantics, over the same text (non-ASCII whitespace counts as \v).
+     */
+    private static final class ClassRunStep implements Step {
+        final boolean optionalSpace;
+        final java.util.BitSet members;
+
+        private ClassRunStep(boolean optionalSpace, java.util.BitSet members) {
+            this.optionalSpace = optionalSpace;
+            this.members = members;
+        }
+
+        /** The step for a simple class-run expression, or null when the expression is anything else. */
+        static ClassRunStep parse(String e) {
+            boolean space = e.startsWith("\\s?");
+            int i = space ? 3 : 0;
+            if (!e.startsWith("[", i) || !e.endsWith("]+") || e.length() < i + 4) return null;
+            int end = e.length() - 2;
+            i++;
+            var members = new java.util.BitSet();
+            int pendingLow = -1;
+            boolean range = false;
+            while (i < end) {
+                int cp;
+                char c = e.charAt(i);
+                if (c == '\\') {
+                    if (!e.startsWith("\\x{", i)) return null;
+                    int close = e.indexOf('}', i);
+                    if (close < 0 || close > end) return null;
+                    cp = Integer.parseInt(e.substring(i + 3, close), 16);
+                    i = close + 1;
+                } else if (c == '[' || c == ']' || (c == '^' && i == (space ? 4 : 1))) {
+                    return null;
+                } else if (c == '-' && pendingLow >= 0 && !range && i + 1 < end) {
+                    range = true;
+                    i++;
+                    continue;
+                } else {
+                    cp = e.codePointAt(i);
+                    i += Character.charCount(cp);
+                }
+                if (range) {
+                    if (cp < pendingLow) return null;
+                    members.set(pendingLow, cp + 1);
+                    pendingLow = -1;
+                    range = false;
+                } else {
+                    if (pendingLow >= 0) members.set(pendingLow);
+                    pendingLow = cp;
+                }
+            }
+            if (range) return null;
+            if (pendingLow >= 0) members.set(pendingLow);
+            return new ClassRunStep(space, members);
+        }
+
+        /** The code point as C++'s std::wregex sees it: non-ASCII whitespace was replaced by \v. */
+        private static int seen(int cp) {
+            return cp > 0x7F && UnicodeFlags.isWhitespace(cp) ? 0x0B : cp;
+        }
+
+        private boolean in(int cp) {
+            return members.get(seen(cp));
+        }
+
+        private static boolean isSpace(int cp) {
+            int c = seen(cp);
+            return c == ' ' || (c >= '\t' && c <= '\r');
+        }
+
+        @Override
+        public void split(Views v, int from, int to, IntList out) {
+            int[] cps = v.cps;
+            int prev = from;
+            int pos = from;
+            while (pos < to) {
+                int start;
+                if (optionalSpace && isSpace(cps[pos]) && pos + 1 < to && in(cps[pos + 1])) {
+                    start = pos;
+                    pos += 2;
+                } else if (in(cps[pos])) {
+                    start = pos;
+                    pos++;
+                } else {
+                    pos++;
+                    continue;
+                }
+                while (pos < to && in(cps[pos])) pos++;
+                if (start > prev) out.add(start - prev);
+                out.add(pos - start);
+                prev = pos;
+            }
+            if (prev < to) out.add(to - prev);
         }
     }
 

@@ -72,6 +72,8 @@ class LlamaCppVocabTest {
                     assertThat(got).as("%s: %s%n expected %s%n got      %s", name, visible(c.input()),
                             describe(tok, c.expected()), describe(tok, got)).containsExactly(c.expected());
                 }));
+                tests.add(DynamicTest.dynamicTest("#" + i + " round trip " + visible(c.input()), () ->
+                        assertThat(tok.decode(tok.encode(c.input(), true, false), false)).isEqualTo(c.input())));
             }
             return DynamicContainer.dynamicContainer(name, tests);
         });
