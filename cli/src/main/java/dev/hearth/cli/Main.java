@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code hearth} command: subcommands for running, serving, benchmarking and planning. */
 @Command(name = "hearth", mixinStandardHelpOptions = true, version = "hearth 0.1.0",
         description = "Local LLM inference: run GGUF models, serve them over OpenAI/Ollama APIs, plan cost and hardware.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, CostCommand.class, PlanCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

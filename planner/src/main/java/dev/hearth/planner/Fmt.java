@@ -17,6 +17,13 @@ public final class Fmt {
         return num(v, 0);
     }
 
+    /** A quantity: grouped thousands, up to two decimals, no trailing zeros ({@code 2,000}, {@code 0.33}). */
+    public static String qty(double v) {
+        if (v == Math.rint(v)) return count(v);
+        var s = num(v, 2);
+        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+    }
+
     /** Dollars with cents: {@code $3,600.00}; small per-token amounts keep more digits. */
     public static String usd(double v) {
         if (v != 0 && Math.abs(v) < 0.01) return "$" + sig(v, 3);

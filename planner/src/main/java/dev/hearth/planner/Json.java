@@ -1,10 +1,14 @@
 package dev.hearth.planner;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
@@ -23,7 +27,24 @@ public final class Json {
     public static final ObjectMapper YAML = configure(YAMLMapper.builder().build());
     /** For {@code --json} reports: pretty-printed, snake_case. */
     public static final ObjectMapper WRITER = configure(JsonMapper.builder().build())
-            .enable(SerializationFeature.INDENT_OUTPUT);
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new SimpleModule().addSerializer(Double.class, new PlainDouble()).addSerializer(double.class, new PlainDouble()));
+
+    /** Writes whole numbers without a fraction or exponent (600000000, not 6.0E8), others as Java prints them. */
+    private static final class PlainDouble extends StdSerializer<Double> {
+        private static final long serialVersionUID = 1L;
+
+        PlainDouble() {
+            super(Double.class);
+        }
+
+        @Override
+        public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
+            if (v == Math.rint(v) && Math.abs(v) < 1e15) g.writeNumber(v.longValue());
+            else if (Double.isFinite(v) && Math.abs(v) >= 1e-4 && Math.abs(v) < 1e15) g.writeNumber(new java.math.BigDecimal(Double.toString(v)).toPlainString());
+            else g.writeNumber(v);
+        }
+    }
 
     private static ObjectMapper configure(ObjectMapper m) {
         return m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

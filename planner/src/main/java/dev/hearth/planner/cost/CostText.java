@@ -6,6 +6,7 @@ import static dev.hearth.planner.Fmt.pad;
 import static dev.hearth.planner.Fmt.plain;
 import static dev.hearth.planner.Fmt.usd;
 
+import dev.hearth.planner.Fmt;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +23,7 @@ public final class CostText {
                     .append(count(r.itemsPerDay() * r.outputTokensPerItem())).append(" output tokens/day\n");
         } else {
             sb.append("Workload: ").append(count(r.itemsPerDay())).append(' ').append(unit).append("/day, ")
-                    .append(plain(r.inputTokensPerItem())).append(" input + ").append(plain(r.outputTokensPerItem()))
+                    .append(Fmt.qty(r.inputTokensPerItem())).append(" input + ").append(Fmt.qty(r.outputTokensPerItem()))
                     .append(" output tokens each\n");
         }
         sb.append("Conventions: ").append(c.describe()).append(" (365 x 24 / 12)\n\n");
@@ -43,6 +44,24 @@ public final class CostText {
                     usd(l.monthlyCost()), usd(l.costPer1mTokens()), breakEvenCell(l.breakEven())));
         }
         dev.hearth.planner.TextTable.append(sb, head, rows);
+        CostReport.Local best = null;
+        for (var l : r.local()) if (best == null || l.monthlyCost() < best.monthlyCost()) best = l;
+        sb.append("\nAt ").append(count(r.itemsPerDay())).append(' ').append(unit).append("/day ");
+        if (best.monthlyCost() < api.monthlyCost()) {
+            sb.append(best.name()).append(" is cheapest: ").append(usd(best.monthlyCost())).append(" a month against the API's ")
+                    .append(usd(api.monthlyCost())).append(".\n");
+        } else {
+            sb.append("the API is cheapest: ").append(usd(api.monthlyCost())).append(" a month against ").append(usd(best.monthlyCost()))
+                    .append(" for the cheapest local option (").append(best.name()).append(").\n");
+        }
+        switch (r.throughput().kind()) {
+            case "single-stream" -> sb.append("The throughput is single-stream (one sequence at a time): a GPU serving many ")
+                    .append("concurrent sequences does several times more; a load-test result gives the batched figure.\n");
+            case "as given" -> sb.append("The throughput was given without saying whether it is single-stream or batched ")
+                    .append("(--throughput-kind); the two differ by up to an order of magnitude on a GPU.\n");
+            default -> sb.append("The throughput is batched (many concurrent sequences), which assumes the workload keeps ")
+                    .append("the device that busy.\n");
+        }
 
         sb.append("\nAssumptions:\n");
         for (var l : r.local()) sb.append("  ").append(l.name()).append(": ").append(l.assumptions()).append('\n');
@@ -63,8 +82,8 @@ public final class CostText {
                     .append(l.breakEven().reason()).append('\n');
         }
 
-        sb.append("\nSensitivity (break-even if local throughput were higher; ").append(r.throughput().kind())
-                .append(" throughput now):\n");
+        sb.append("\nSensitivity (break-even if local throughput were 2x or 10x the ").append(r.throughput().kind())
+                .append(" figure; cost per 1M tokens of a fully used device):\n");
         for (var l : r.local()) {
             sb.append("  ").append(l.name()).append(": 1x ").append(breakEvenCell(l.breakEven()))
                     .append(" (").append(usd(l.fullyUsedCostPer1mTokens())).append("/1M fully used)");

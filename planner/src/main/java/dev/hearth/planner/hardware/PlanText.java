@@ -37,19 +37,22 @@ public final class PlanText {
         row(sb, "total", gib(mem.totalBytes()), "on one device (multi-GPU entries add the overhead per GPU)");
         sb.append('\n');
 
-        var head = List.of("Device", "Usable memory", "Fits", "Max context", "Decode tok/s", "at full ctx", "Prefill tok/s",
-                "Reported tok/s (not ours)");
+        var head = List.of("Device", "Usable memory", "Fits", "Max context", "Decode tok/s", "at full ctx", "Prefill tok/s");
         var rows = new ArrayList<List<String>>();
+        boolean capped = false;
         for (var d : r.devices()) {
             String fits = d.fits() ? "yes, " + num(d.marginBytes() / (1L << 30), 1) + " GiB spare"
                     : "NO, short " + num(-d.marginBytes() / (1L << 30), 1) + " GiB";
             String full = d.decodeTokSFullContext() == null ? "-"
-                    : r.parallel() == 1 ? num(d.decodeTokSFullContext(), 1)
-                    : num(d.decodeTokSFullContext(), 1) + " x " + r.parallel() + " = " + num(d.aggregateDecodeTokS(), 0);
-            rows.add(List.of(d.name(), gib(d.usableBytes()), fits, count(d.maxContext()), speed(d.decodeTokS(), d.fits()), full,
-                    speed(d.prefillTokS(), d.fits()), reported(d.reported())));
+                    : r.parallel() == 1 ? speed(d.decodeTokSFullContext())
+                    : speed(d.decodeTokSFullContext()) + " x " + r.parallel() + " = " + speed(d.aggregateDecodeTokS());
+            boolean trained = d.maxContextLimit().equals("the model's trained context");
+            capped |= trained;
+            rows.add(List.of(d.name(), gib(d.usableBytes()), fits, count(d.maxContext()) + (trained ? "*" : ""),
+                    speed(d.decodeTokS()), full, speed(d.prefillTokS())));
         }
         TextTable.append(sb, head, rows);
+        if (capped) sb.append("* capped at the model's trained context (").append(count(m.trainedContext())).append(" tokens)\n");
 
         sb.append("\nDecode = efficiency x bandwidth / bytes read per token (efficiency ").append(Fmt.plain(r.efficiency()))
                 .append(" unless calibrated); 'at full ctx' adds the KV cache read at ").append(count(r.context()))
@@ -63,11 +66,23 @@ public final class PlanText {
                 if (d.maxContext() > 0) sb.append("; fits with a context of up to ").append(count(d.maxContext())).append(" tokens");
                 else sb.append("; ").append(d.maxContextLimit());
                 sb.append('\n');
-            } else if (!d.maxContextLimit().equals("memory")) {
-                sb.append("  ").append(d.name()).append(": max context limited by ").append(d.maxContextLimit()).append('\n');
             }
             if (d.efficiencyBasis().startsWith("calibrated")) {
                 sb.append("  ").append(d.name()).append(": efficiency ").append(d.efficiencyBasis()).append('\n');
+            }
+            if (d.id().equals(ThisMachine.ID) && d.decodeTokS() == null && d.fits()) {
+                sb.append("  ").append(d.name()).append(": no speed estimate without a bandwidth (--bandwidth-gbs or --bench-json)\n");
+            }
+        }
+        boolean anyReported = false;
+        for (var d : r.devices()) anyReported |= !d.reported().isEmpty();
+        if (anyReported) {
+            sb.append("\nReported by others (their measurements with their setups, not our estimates):\n");
+            for (var d : r.devices()) {
+                for (var x : d.reported()) {
+                    sb.append("  ").append(d.name()).append(": ").append(x.tokSRange()).append(" tok/s, ").append(x.model()).append(' ')
+                            .append(x.quant()).append(" (").append(x.source()).append(")\n");
+                }
             }
         }
         var c = r.calibration();
@@ -86,16 +101,9 @@ public final class PlanText {
         return sb.toString();
     }
 
-    private static String speed(Double v, boolean fits) {
+    private static String speed(Double v) {
         if (v == null) return "-";
         return v >= 100 ? count(v) : num(v, 1);
-    }
-
-    private static String reported(List<Device.Reported> rs) {
-        if (rs.isEmpty()) return "";
-        var parts = new ArrayList<String>();
-        for (var x : rs) parts.add(x.tokSRange() + " (" + x.model() + " " + x.quant() + ")");
-        return String.join("; ", parts);
     }
 
     private static void row(StringBuilder sb, String label, String value, String why) {

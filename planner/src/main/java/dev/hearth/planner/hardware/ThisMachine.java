@@ -53,10 +53,9 @@ public final class ThisMachine {
         double totalGiB = ram.totalBytes() / (double) (1L << 30);
         double fraction = ram.totalBytes() > 0 ? (double) ram.availableBytes() / ram.totalBytes() : 0;
         int cores = Runtime.getRuntime().availableProcessors();
-        var src = "RAM from " + ram.source() + "; bandwidth "
+        var src = cores + " cores; RAM from " + ram.source() + "; bandwidth "
                 + (bandwidthGbs == null ? "unknown (give --bandwidth-gbs or --bench-json)" : Fmt.num(bandwidthGbs, 1) + " GB/s " + bandwidthSource);
-        return new Device(ID, "this machine (" + cores + " cores, " + Fmt.num(totalGiB, 1) + " GiB RAM, "
-                + Fmt.num(ram.availableBytes() / (double) (1L << 30), 1) + " available)", "cpu", 1,
+        return new Device(ID, "this machine (" + Fmt.num(totalGiB, 1) + " GiB RAM)", "cpu", 1,
                 Math.max(totalGiB, 1e-9), Math.max(Math.min(fraction, 1), 1e-9), bandwidthGbs, fp16Tflops, null, null, null, src,
                 "usable memory is what the OS reports available now", List.of());
     }

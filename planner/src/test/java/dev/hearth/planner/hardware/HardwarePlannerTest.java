@@ -170,7 +170,7 @@ class HardwarePlannerTest {
         var r = HardwarePlanner.plan(request(m, 8_192, 1), cat.devices(), null, null, null);
         var text = PlanText.render(r);
         assertThat(text).contains("Memory need:").contains("KV cache").contains("2.50 GiB").contains("NO, short 19.8 GiB")
-                .contains("80-120 (7B-13B Q4)");
+                .contains("80-120 tok/s, 7B-13B Q4");
         var j = Json.READER.readTree(Json.write(r));
         assertThat(j.at("/memory/kv_cache_bytes").asDouble()).isEqualTo(327_680.0 * 8_192);
         assertThat(j.at("/devices/0/fits").isBoolean()).isTrue();
