@@ -185,7 +185,7 @@ final class PyJinja {
                     out.append(s, i, n);
                     break;
                 }
-                String tag = s.substring(i, end);
+                String tag = separateClosingBraces(s.substring(i, end));
                 if (block && tag.startsWith("{%+")) tag = "{%" + tag.substring(3); // Jinjava has no {%+
                 out.append(tag);
                 i = end;
@@ -219,9 +219,13 @@ final class PyJinja {
         return out.toString();
     }
 
-    /** End (exclusive) of a tag or expression opened before {@code from}, skipping quoted strings; -1 if unclosed. */
+    /**
+     * End (exclusive) of a tag or expression opened before {@code from}, or -1 if unclosed. Like Jinja2's lexer it
+     * skips quoted strings and balances braces, so {@code {{ {'a': {}} }}} ends at the last {@code }}}.
+     */
     private static int tagEnd(String s, int from, char closer) {
         char quote = 0;
+        int depth = 0;
         for (int i = from; i < s.length() - 1; i++) {
             char c = s.charAt(i);
             if (quote != 0) {
@@ -229,11 +233,37 @@ final class PyJinja {
                 else if (c == quote) quote = 0;
             } else if (c == '\'' || c == '"') {
                 quote = c;
-            } else if (c == closer && s.charAt(i + 1) == '}') {
+            } else if (c == '{') {
+                depth++;
+            } else if (depth == 0 && c == closer && s.charAt(i + 1) == '}') {
                 return i + 2;
+            } else if (c == '}') {
+                depth--;
             }
         }
         return -1;
+    }
+
+    /** Puts a space between adjacent closing braces of dict literals inside a tag, which Jinjava's scanner would take for the tag's end. */
+    private static String separateClosingBraces(String tag) {
+        if (tag.indexOf("}}") == tag.length() - 2) return tag; // the common case: only the closer
+        var sb = new StringBuilder(tag.length() + 4);
+        char quote = 0;
+        int body = tag.length() - 2;
+        for (int i = 0; i < tag.length(); i++) {
+            char c = tag.charAt(i);
+            sb.append(c);
+            if (i < 2 || i >= body) continue;
+            if (quote != 0) {
+                if (c == '\\' && i + 1 < body) sb.append(tag.charAt(++i));
+                else if (c == quote) quote = 0;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '}' && tag.charAt(i + 1) == '}') {
+                sb.append(' ');
+            }
+        }
+        return sb.toString();
     }
 
     private static String tagName(String tag) {
@@ -605,7 +635,7 @@ final class PyJinja {
         @Override
         public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
             String body = renderChildren(tagNode, interpreter);
-            try (var scope = interpreter.enterScope()) {
+            try (var _ = interpreter.enterScope()) {
                 interpreter.getContext().put(BODY, body);
                 Object out = interpreter.resolveELExpression(BODY + "|" + tagNode.getHelpers().trim(), tagNode.getLineNumber());
                 return out == null ? "" : out.toString();
@@ -652,9 +682,8 @@ final class PyJinja {
                 expr = expr.substring(0, ifAt).trim();
             }
             if (expr.isEmpty() || (cond != null && cond.isEmpty())) {
-                throw new TemplateSyntaxException(tagNode.getHelpers().trim(),
-                        "Tag 'for' expects 'for x in items' (optionally 'if condition'), got: " + tagNode.getHelpers().trim(),
-                        tagNode.getLineNumber(), tagNode.getStartPosition());
+                throw new TemplateSyntaxException(interpreter, tagNode.getHelpers().trim(),
+                        "Tag 'for' expects 'for x in items' (optionally 'if condition'), got: " + tagNode.getHelpers().trim());
             }
             Object collection = interpreter.resolveELExpression(expr, tagNode.getLineNumber());
             var items = new ArrayList<Object>();
@@ -662,7 +691,7 @@ final class PyJinja {
             while (it.hasNext()) items.add(it.next());
             if (cond != null) {
                 var kept = new ArrayList<Object>();
-                try (var scope = interpreter.enterScope()) {
+                try (var _ = interpreter.enterScope()) {
                     for (Object item : items) {
                         bind(interpreter, vars, item);
                         if (ObjectTruthValue.evaluate(interpreter.resolveELExpression(cond, tagNode.getLineNumber()))) {
