@@ -62,14 +62,18 @@ import jinjava.javax.el.ELResolver;
  * {@code tojson}, {@code strftime_now}). Jinjava differs from Jinja2 in many small ways; each
  * difference that real templates hit is patched here:
  * <ul>
+ *   <li>expressions: {@code not} binds looser than tests and comparisons ({@code not x is defined});
+ *       filters bind tighter than {@code +}; {@code str * int}; {@code "text" + undefined} adds nothing
+ *       (Jinjava writes "null") while {@code str + dict/list} fails as in Python;</li>
  *   <li>Python string methods ({@code .strip()}, {@code .split()}, {@code .startswith()}...) via an EL resolver;</li>
- *   <li>{@code str * int}, and {@code "text" + undefined} printing nothing instead of "null";</li>
  *   <li>unknown filters and tests fail instead of silently yielding nothing;</li>
  *   <li>filters {@code tojson} (Python json.dumps), {@code items}, {@code indent(first=)}, {@code trim};
  *       test {@code iterable} true for strings as in Python;</li>
  *   <li>tags {@code filter}, {@code generation}, and {@code for} with a loop filter ({@code for x in y if c})
  *       and {@code loop.previtem}/{@code loop.nextitem};</li>
- *   <li>lstrip_blocks with Jinja2's rule (only whitespace between line start and the tag), done on the source.</li>
+ *   <li>lexing ({@link #preprocess}): lstrip_blocks with Jinja2's rule, comments as node boundaries, dropped
+ *       trailing newline, {@code }}} inside dict literals;</li>
+ *   <li>message text is never interpreted again as a template (Jinjava's nested interpretation is off).</li>
  * </ul>
  */
 final class PyJinja {
@@ -106,7 +110,7 @@ final class PyJinja {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         var config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(false) // done on the source with Jinja2's exact rule, see lstripBlocks
+                .withLstripBlocks(false) // done on the source with Jinja2's exact rule, see preprocess
                 .withLegacyOverrides(overrides)
                 .withElResolver(resolver)
                 .withMaxOutputSize(64L << 20)
@@ -156,9 +160,12 @@ final class PyJinja {
      *       own lstrip strips those too);</li>
      *   <li>comments become empty expressions {@code {{''}}} (keeping their {@code -} whitespace control, and
      *       dropping the newline after them as trim_blocks does): Jinjava drops comments from the tree, so
-     *       a {@code -%}} before a comment would also strip the text after it, which Jinja2 does not.</li>
+     *       a {@code -%}} before a comment would also strip the text after it, which Jinja2 does not;</li>
+     *   <li>tags end at the first closer outside strings and balanced braces (as in Jinja2), and adjacent
+     *       closing braces of dict literals inside are spaced apart so Jinjava's scanner does the same.</li>
      * </ul>
-     * Text inside {@code {{ }}}, {@code {% %}} and {@code {% raw %}} blocks is copied unchanged.
+     * Newlines are never removed from inside the template, so Jinjava's line numbers match the source;
+     * {@code {% raw %}} blocks are copied unchanged.
      */
     static String preprocess(String source) {
         String s = source;
