@@ -62,14 +62,18 @@ import jinjava.javax.el.ELResolver;
  * {@code tojson}, {@code strftime_now}). Jinjava differs from Jinja2 in many small ways; each
  * difference that real templates hit is patched here:
  * <ul>
+ *   <li>expressions: {@code not} binds looser than tests and comparisons ({@code not x is defined});
+ *       filters bind tighter than {@code +}; {@code str * int}; {@code "text" + undefined} adds nothing
+ *       (Jinjava writes "null") while {@code str + dict/list} fails as in Python;</li>
  *   <li>Python string methods ({@code .strip()}, {@code .split()}, {@code .startswith()}...) via an EL resolver;</li>
- *   <li>{@code str * int}, and {@code "text" + undefined} printing nothing instead of "null";</li>
  *   <li>unknown filters and tests fail instead of silently yielding nothing;</li>
  *   <li>filters {@code tojson} (Python json.dumps), {@code items}, {@code indent(first=)}, {@code trim};
  *       test {@code iterable} true for strings as in Python;</li>
  *   <li>tags {@code filter}, {@code generation}, and {@code for} with a loop filter ({@code for x in y if c})
  *       and {@code loop.previtem}/{@code loop.nextitem};</li>
- *   <li>lstrip_blocks with Jinja2's rule (only whitespace between line start and the tag), done on the source.</li>
+ *   <li>lexing ({@link #preprocess}): lstrip_blocks with Jinja2's rule, comments as node boundaries, dropped
+ *       trailing newline, {@code }}} inside dict literals;</li>
+ *   <li>message text is never interpreted again as a template (Jinjava's nested interpretation is off).</li>
  * </ul>
  */
 final class PyJinja {
@@ -106,7 +110,7 @@ final class PyJinja {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         var config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(false) // done on the source with Jinja2's exact rule, see lstripBlocks
+                .withLstripBlocks(false) // done on the source with Jinja2's exact rule, see preprocess
                 .withLegacyOverrides(overrides)
                 .withElResolver(resolver)
                 .withMaxOutputSize(64L << 20)
@@ -156,9 +160,12 @@ final class PyJinja {
      *       own lstrip strips those too);</li>
      *   <li>comments become empty expressions {@code {{''}}} (keeping their {@code -} whitespace control, and
      *       dropping the newline after them as trim_blocks does): Jinjava drops comments from the tree, so
-     *       a {@code -%}} before a comment would also strip the text after it, which Jinja2 does not.</li>
+     *       a {@code -%}} before a comment would also strip the text after it, which Jinja2 does not;</li>
+     *   <li>tags end at the first closer outside strings and balanced braces (as in Jinja2), and adjacent
+     *       closing braces of dict literals inside are spaced apart so Jinjava's scanner does the same.</li>
      * </ul>
-     * Text inside {@code {{ }}}, {@code {% %}} and {@code {% raw %}} blocks is copied unchanged.
+     * Newlines are never removed from inside the template, so Jinjava's line numbers match the source;
+     * {@code {% raw %}} blocks are copied unchanged.
      */
     static String preprocess(String source) {
         String s = source;
@@ -185,7 +192,7 @@ final class PyJinja {
                     out.append(s, i, n);
                     break;
                 }
-                String tag = s.substring(i, end);
+                String tag = separateClosingBraces(s.substring(i, end));
                 if (block && tag.startsWith("{%+")) tag = "{%" + tag.substring(3); // Jinjava has no {%+
                 out.append(tag);
                 i = end;
@@ -219,9 +226,13 @@ final class PyJinja {
         return out.toString();
     }
 
-    /** End (exclusive) of a tag or expression opened before {@code from}, skipping quoted strings; -1 if unclosed. */
+    /**
+     * End (exclusive) of a tag or expression opened before {@code from}, or -1 if unclosed. Like Jinja2's lexer it
+     * skips quoted strings and balances braces, so {@code {{ {'a': {}} }}} ends at the last {@code }}}.
+     */
     private static int tagEnd(String s, int from, char closer) {
         char quote = 0;
+        int depth = 0;
         for (int i = from; i < s.length() - 1; i++) {
             char c = s.charAt(i);
             if (quote != 0) {
@@ -229,11 +240,37 @@ final class PyJinja {
                 else if (c == quote) quote = 0;
             } else if (c == '\'' || c == '"') {
                 quote = c;
-            } else if (c == closer && s.charAt(i + 1) == '}') {
+            } else if (c == '{') {
+                depth++;
+            } else if (depth == 0 && c == closer && s.charAt(i + 1) == '}') {
                 return i + 2;
+            } else if (c == '}') {
+                depth--;
             }
         }
         return -1;
+    }
+
+    /** Puts a space between adjacent closing braces of dict literals inside a tag, which Jinjava's scanner would take for the tag's end. */
+    private static String separateClosingBraces(String tag) {
+        if (tag.indexOf("}}") == tag.length() - 2) return tag; // the common case: only the closer
+        var sb = new StringBuilder(tag.length() + 4);
+        char quote = 0;
+        int body = tag.length() - 2;
+        for (int i = 0; i < tag.length(); i++) {
+            char c = tag.charAt(i);
+            sb.append(c);
+            if (i < 2 || i >= body) continue;
+            if (quote != 0) {
+                if (c == '\\' && i + 1 < body) sb.append(tag.charAt(++i));
+                else if (c == quote) quote = 0;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '}' && tag.charAt(i + 1) == '}') {
+                sb.append(' ');
+            }
+        }
+        return sb.toString();
     }
 
     private static String tagName(String tag) {
@@ -605,7 +642,7 @@ final class PyJinja {
         @Override
         public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
             String body = renderChildren(tagNode, interpreter);
-            try (var scope = interpreter.enterScope()) {
+            try (var _ = interpreter.enterScope()) {
                 interpreter.getContext().put(BODY, body);
                 Object out = interpreter.resolveELExpression(BODY + "|" + tagNode.getHelpers().trim(), tagNode.getLineNumber());
                 return out == null ? "" : out.toString();
@@ -652,9 +689,8 @@ final class PyJinja {
                 expr = expr.substring(0, ifAt).trim();
             }
             if (expr.isEmpty() || (cond != null && cond.isEmpty())) {
-                throw new TemplateSyntaxException(tagNode.getHelpers().trim(),
-                        "Tag 'for' expects 'for x in items' (optionally 'if condition'), got: " + tagNode.getHelpers().trim(),
-                        tagNode.getLineNumber(), tagNode.getStartPosition());
+                throw new TemplateSyntaxException(interpreter, tagNode.getHelpers().trim(),
+                        "Tag 'for' expects 'for x in items' (optionally 'if condition'), got: " + tagNode.getHelpers().trim());
             }
             Object collection = interpreter.resolveELExpression(expr, tagNode.getLineNumber());
             var items = new ArrayList<Object>();
@@ -662,7 +698,7 @@ final class PyJinja {
             while (it.hasNext()) items.add(it.next());
             if (cond != null) {
                 var kept = new ArrayList<Object>();
-                try (var scope = interpreter.enterScope()) {
+                try (var _ = interpreter.enterScope()) {
                     for (Object item : items) {
                         bind(interpreter, vars, item);
                         if (ObjectTruthValue.evaluate(interpreter.resolveELExpression(cond, tagNode.getLineNumber()))) {
