@@ -30,7 +30,8 @@ public final class Dot {
     static final boolean VECTOR_QUANTS = L == 8 || L == 16;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
+    /** Per-thread decode buffer (a multiple of every block size). */
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[512]);
 
     /**
      * {@code sum_i w[i] * x[xOff + i]} for {@code n} weights of {@code type} starting at byte
@@ -42,7 +43,7 @@ public final class Dot {
         }
         return switch (type) {
             case F32 -> f32(w, offset, x, xOff, n);
-            case F16 -> f16(w, offset, x, xOff, n);
+            case F16 -> f16Chunked(w, offset, x, xOff, n);
             case BF16 -> bf16(w, offset, x, xOff, n);
             case Q8_0 -> VECTOR_QUANTS ? q8_0(w, offset, x, xOff, n) : generic(type, w, offset, x, xOff, n);
             case Q4_0 -> VECTOR_QUANTS ? q4_0(w, offset, x, xOff, n) : generic(type, w, offset, x, xOff, n);
@@ -97,7 +98,22 @@ public final class Dot {
         return sum;
     }
 
-    private static float f16(MemorySegment w, long offset, float[] x, int xOff, int n) {
+    /**
+     * F16 through a small per-thread buffer: a plain {@code Float.float16ToFloat} loop is vectorized by
+     * C2 with the hardware conversion (vcvtph2ps), which beats decoding with Vector API integer ops.
+     */
+    private static float f16Chunked(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        float[] buf = BLOCK.get();
+        float sum = 0f;
+        for (int c = 0; c < n; c += buf.length) {
+            int len = Math.min(buf.length, n - c);
+            RowDecoder.f16(w, offset + 2L * c, buf, len);
+            sum += dot(buf, 0, x, xOff + c, len);
+        }
+        return sum;
+    }
+
+    static float f16(MemorySegment w, long offset, float[] x, int xOff, int n) {
         var acc0 = FloatVector.zero(F);
         var acc1 = FloatVector.zero(F);
         int i = 0;

@@ -4,11 +4,21 @@ package dev.hearth.engine.kernel;
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
  *
- * <p>Two paths: the integer path (llama.cpp's approach) quantizes the activations to 8 bits once per
- * call ({@link Q8Activations}) and runs integer kernels ({@link Q8Kernels}) for the weight types that
- * have one; the float path ({@link #matmulFloat}) decodes weights to float and is the reference, and
- * the path for all other types. The integer path's error is that of 8-bit activations: per output at
- * most {@code sum_i |w_i| * d_x(i) / 2}, where {@code d_x = max|x| / 127} of the activation block.
+ * <p>Paths, chosen by {@link #matmul(Parallel, Matrix, float[], float[], int)}:
+ * <ul>
+ *   <li>batch 1, types with an integer kernel (Q4_0, Q8_0, Q4_K, Q6_K): the integer path, as in
+ *       llama.cpp: activations quantized to 8 bits once per call ({@link Q8Activations}), 16-bit integer
+ *       multiplies in {@link Q8Kernels}, one float scale per block. Its error is that of 8-bit
+ *       activations: per output at most {@code sum_i |w_i| * d_x(i) / 2}, {@code d_x = max|x| / 127}
+ *       of the activation block.
+ *   <li>batch 1, other types: {@link Dot#dot} per row (weights decoded in registers, float activations).
+ *   <li>batch > 1, all types: weight rows decoded to float once ({@link RowDecoder}) and multiplied with
+ *       the activation rows in register tiles of 2 x 4 ({@link Tiles}), float FMAs. On AVX2/AVX-512
+ *       through the Vector API this beats an integer tile: there is no 8/16-bit multiply-add-pairs
+ *       instruction to reach, so 16-bit products cost ~5 instructions per 16 multiply-adds against
+ *       one FMA per 8 (docs/kernels.md has the measurements).
+ * </ul>
+ * {@link #matmulFloat} is the float path for every batch size (the reference for the integer path).
  */
 public final class MatMul {
     private MatMul() {}
@@ -27,7 +37,7 @@ public final class MatMul {
      */
     public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         checkSizes(w, x, out, batch);
-        if (hasIntegerPath(w)) {
+        if (usesIntegerPath(w, batch)) {
             Q8Activations a = ACT.get()[Q8Activations.kindFor(w.type()).ordinal()];
             matmul(pool, w, a.quantize(x, batch, w.cols()), out);
         } else {
@@ -35,14 +45,20 @@ public final class MatMul {
         }
     }
 
-    /** Whether {@link #matmul} takes the integer path for these weights. */
+    /** Whether these weights have an integer kernel (usable through {@link #matmul(Parallel, Matrix, Q8Activations, float[])}). */
     public static boolean hasIntegerPath(Matrix w) {
         return Q8Kernels.supports(w.type());
     }
 
+    /** Whether {@link #matmul(Parallel, Matrix, float[], float[], int)} takes the integer path for this batch size. */
+    public static boolean usesIntegerPath(Matrix w, int batch) {
+        return batch == 1 && hasIntegerPath(w);
+    }
+
     /**
      * The integer path with activations already quantized (e.g. once for several matrices that share
-     * an input); {@code a.kind()} must be {@code Q8Activations.kindFor(w.type())}.
+     * an input); {@code a.kind()} must be {@code Q8Activations.kindFor(w.type())}. One integer dot per
+     * (weight row, activation row): meant for batch 1; larger batches are faster through the float tiles.
      */
     public static void matmul(Parallel pool, Matrix w, Q8Activations a, float[] out) {
         final int rows = w.rows(), batch = a.batch();
@@ -90,14 +106,23 @@ public final class MatMul {
         });
     }
 
-    /** Several activation rows: each weight row is dequantized once, then dotted with every row. */
+    /**
+     * Several activation rows: weight rows are decoded to float once, two at a time, and multiplied
+     * with activation rows in tiles of 2 weight rows x 4 activation rows ({@link Tiles}).
+     */
     static void matmulFloatBatch(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         final int cols = w.cols(), rows = w.rows();
+        final long rowBytes = w.rowBytes();
         pool.run(rows, (from, to) -> {
-            float[] row = rowBuffer(cols);
-            for (int r = from; r < to; r++) {
-                w.row(r, row, 0);
-                for (int b = 0; b < batch; b++) out[b * rows + r] = Dot.dot(row, 0, x, b * cols, cols);
+            float[] buf = rowBuffer(2 * cols);
+            int r = from;
+            for (; r + 2 <= to; r += 2) {
+                RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, 2 * cols);
+                Tiles.rows2(buf, cols, x, batch, out, rows, r);
+            }
+            if (r < to) {
+                RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, cols);
+                Tiles.rows1(buf, cols, x, batch, out, rows, r);
             }
         });
     }

@@ -65,7 +65,7 @@ class MatMulTest {
                 for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
                     float[] out = new float[batch * rows];
                     MatMul.matmul(pool, w, x, out, batch);
-                    if (MatMul.hasIntegerPath(w)) {
+                    if (MatMul.usesIntegerPath(w, batch)) {
                         Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, "matmul (integer)");
                     } else {
                         check(type, data, rows, cols, batch, x, out, "matmul");

@@ -27,6 +27,13 @@ class Q8Test {
     }
 
     @Test
+    void batchOneTakesTheIntegerPath() {
+        var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 2, 64, 1)), 2, 64);
+        assertThat(MatMul.usesIntegerPath(w, 1)).isEqualTo(Q8Kernels.AVAILABLE);
+        assertThat(MatMul.usesIntegerPath(w, 2)).isFalse();
+    }
+
+    @Test
     void theCommonTypesHaveIntegerKernels() {
         // on this project's targets (AVX2 / AVX-512) the integer path must be on for these
         if (Q8Kernels.AVAILABLE) assertThat(integerTypes()).contains(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K);
@@ -132,6 +139,7 @@ class Q8Test {
         }
     }
 
+    /** The integer path (any batch, through pre-quantized activations) against the float path: within 1e-2 of sum|w*x| per output. */
     @ParameterizedTest
     @MethodSource("integerTypes")
     void integerMatmulAgreesWithFloatPath(GgmlType type) {
@@ -142,7 +150,7 @@ class Q8Test {
             for (int batch : new int[] {1, 3, 7, 9}) {
                 float[] x = DotTest.randomFloats(batch * cols, 11L * batch);
                 float[] out = new float[batch * rows];
-                MatMul.matmul(POOL, w, x, out, batch);
+                MatMul.matmul(POOL, w, new Q8Activations(Q8Activations.kindFor(type)).quantize(x, batch, cols), out);
                 checkIntegerResult(type, data, rows, cols, batch, x, out, "integer matmul");
                 float[] ref = new float[batch * rows];
                 MatMul.matmulFloat(POOL, w, x, ref, batch);

@@ -44,6 +44,24 @@ class QuantTest {
         }
     }
 
+    /** The vectorized row decoder of the batched matmul: same values up to float rounding of scale products. */
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void rowDecoderMatchesIndependentDecoder(GgmlType type) {
+        int rows = 3, cols = type.quantized() ? 4 * type.blockSize() : 37;
+        byte[] data = RandomBlocks.generate(type, rows, cols, 99 + type.id());
+        var seg = MemorySegment.ofArray(data);
+        float[] got = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            RowDecoder.decode(type, seg, type.byteSize((long) r * cols), got, cols);
+            double[] want = RefDequant.decode(type, data, (long) r * cols, cols);
+            for (int i = 0; i < cols; i++) {
+                assertThat((double) got[i]).as("%s row %d element %d", type, r, i)
+                        .isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-6 * Math.abs(want[i]) + 1e-7));
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("supportedTypes")
     void randomBlocksAreFiniteAndModest(GgmlType type) {
