@@ -26,9 +26,11 @@ public final class CostChart {
         for (int i = 0; i <= n; i++) api[i] = CostModel.apiMonthly(s.api(), w, c, xMax * i / n);
         series.add(api);
         names.add("API (" + s.api().name() + ")");
-        for (var opt : s.local()) {
+        for (int k = 0; k < s.local().size(); k++) {
+            var opt = s.local().get(k);
+            var t = s.throughputOf(k);
             double[] y = new double[n + 1];
-            for (int i = 0; i <= n; i++) y[i] = i == 0 ? 0 : CostModel.localMonthly(opt, w, s.throughput(), c, xMax * i / n);
+            for (int i = 0; i <= n; i++) y[i] = i == 0 ? 0 : CostModel.localMonthly(opt, w, t, c, xMax * i / n);
             series.add(y);
             names.add(opt.name());
         }

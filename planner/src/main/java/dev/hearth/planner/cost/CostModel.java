@@ -35,12 +35,14 @@ public final class CostModel {
         double apiMonthly = monthlyItems * s.api().perItem(w);
         var api = new CostReport.Api(s.api().name(), s.api().inputPer1M(), s.api().outputPer1M(), s.api().source(),
                 s.api().asOf(), apiMonthly, apiMonthly / tokens * 1e6);
-        var t = s.throughput();
-        var used = new CostReport.ThroughputUsed(t.kind().label(), t.inputTokensPerHour(), t.outputTokensPerHour(),
-                t.description());
+        var t0 = s.throughput();
+        var used = new CostReport.ThroughputUsed(t0.kind().label(), t0.inputTokensPerHour(), t0.outputTokensPerHour(),
+                t0.description());
 
         var locals = new ArrayList<CostReport.Local>();
-        for (var opt : s.local()) {
+        for (int i = 0; i < s.local().size(); i++) {
+            var opt = s.local().get(i);
+            var t = s.throughputOf(i);
             double busy = monthlyItems * t.hoursPerItem(w);
             double usable = opt.usableHoursPerDevice(c);
             int devices = devices(busy, usable);
@@ -51,7 +53,9 @@ public final class CostModel {
                 var tf = t.scaled(f);
                 sens.add(new CostReport.Sensitivity(f, breakEven(opt, s.api(), w, tf, c), fullyUsedCostPer1M(opt, c, w, tf)));
             }
-            locals.add(new CostReport.Local(opt.name(), opt.kind(), opt.describe(c), busy, usable, devices,
+            var own = t == t0 ? null : new CostReport.ThroughputUsed(t.kind().label(), t.inputTokensPerHour(),
+                    t.outputTokensPerHour(), t.description());
+            locals.add(new CostReport.Local(opt.name(), opt.kind(), opt.describe(c), own, busy, usable, devices,
                     busy > c.hoursPerMonth() + 1e-9, cost, cost / tokens * 1e6, fullPer1M, apiMonthly - cost,
                     breakEven(opt, s.api(), w, t, c), List.copyOf(sens)));
         }

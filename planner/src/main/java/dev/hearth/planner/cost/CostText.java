@@ -64,7 +64,11 @@ public final class CostText {
         }
 
         sb.append("\nAssumptions:\n");
-        for (var l : r.local()) sb.append("  ").append(l.name()).append(": ").append(l.assumptions()).append('\n');
+        for (var l : r.local()) {
+            sb.append("  ").append(l.name()).append(": ").append(l.assumptions());
+            if (l.throughput() != null) sb.append("; its own throughput: ").append(l.throughput().description());
+            sb.append('\n');
+        }
 
         sb.append("\nDevices: a device has ").append(plain(c.hoursPerMonth())).append(" hours a month");
         sb.append(" (owned hardware: times its utilisation).\n");
