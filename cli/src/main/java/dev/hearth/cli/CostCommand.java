@@ -187,8 +187,8 @@ public final class CostCommand implements Callable<Integer> {
         sb.append(t.description()).append("\n\n");
         sb.append(String.format(Locale.ROOT, "%-28s %10s %10s  %-10s  %s%n", "model", "in/1M", "out/1M", "as of", "source"));
         for (var e : t.prices()) {
-            sb.append(String.format(Locale.ROOT, "%-28s %10s %10s  %-10s  %s%s%n", e.provider() + "/" + e.name(), Fmt.usd(e.inputPer1m()),
-                    Fmt.usd(e.outputPer1m()), e.asOf(), e.source(), e.note() == null ? "" : " (" + e.note() + ")"));
+            sb.append(String.format(Locale.ROOT, "%-28s %10s %10s  %-10s  %s%s%n", e.provider() + "/" + e.name(), Fmt.rate(e.inputPer1m()),
+                    Fmt.rate(e.outputPer1m()), e.asOf(), e.source(), e.note() == null ? "" : " (" + e.note() + ")"));
         }
         return sb.toString();
     }

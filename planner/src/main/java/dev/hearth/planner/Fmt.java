@@ -30,6 +30,14 @@ public final class Fmt {
         return (v < 0 ? "-$" : "$") + num(Math.abs(v), 2);
     }
 
+    /** A price per unit (per 1M tokens): cents at $1 and above, three significant digits below ($0.0833). */
+    public static String rate(double v) {
+        if (v == 0 || Math.abs(v) >= 1) return usd(v);
+        var s = sig(v, 3);
+        if (s.indexOf('.') >= 0 && s.length() - s.indexOf('.') < 3) s = num(v, 2); // $0.1 -> $0.10
+        return (v < 0 ? "-$" + s.substring(1) : "$" + s);
+    }
+
     /** Up to {@code digits} significant digits, no exponent, no trailing zeros. */
     public static String sig(double v, int digits) {
         if (v == 0 || Double.isNaN(v) || Double.isInfinite(v)) return plain(v);

@@ -106,22 +106,22 @@ public final class CostModel {
         String unit = w.unit();
         if (fixed == 0) {
             if (m < a) {
-                return new CostReport.BreakEven(0.0, "any volume", "local costs " + Fmt.usd(marginalPer1M)
-                        + " per 1M tokens against the API's " + Fmt.usd(apiPer1M) + ", at every volume");
+                return new CostReport.BreakEven(0.0, "any volume", "local costs " + Fmt.rate(marginalPer1M)
+                        + " per 1M tokens against the API's " + Fmt.rate(apiPer1M) + ", at every volume");
             }
-            return new CostReport.BreakEven(null, "never", "local costs " + Fmt.usd(marginalPer1M) + " per 1M tokens ("
+            return new CostReport.BreakEven(null, "never", "local costs " + Fmt.rate(marginalPer1M) + " per 1M tokens ("
                     + Fmt.usd(opt.costPerBusyHour()) + " per device-hour / " + Fmt.count(tokPerItem / t.hoursPerItem(w))
-                    + " tokens per hour), above the API's " + Fmt.usd(apiPer1M) + " per 1M at any volume");
+                    + " tokens per hour), above the API's " + Fmt.rate(apiPer1M) + " per 1M at any volume");
         }
         double fullPer1M = fullyUsedCostPer1M(opt, c, w, t);
         if (m >= a || fixed >= (a - m) * cap) {
             return new CostReport.BreakEven(null, "never", "even fully used (" + Fmt.count(cap) + " " + unit
-                    + "/day per device) local costs " + Fmt.usd(fullPer1M) + " per 1M tokens, above the API's "
-                    + Fmt.usd(apiPer1M) + "; more volume only adds devices");
+                    + "/day per device) local costs " + Fmt.rate(fullPer1M) + " per 1M tokens, above the API's "
+                    + Fmt.rate(apiPer1M) + "; more volume only adds devices");
         }
         double v = fixed / (a - m);
-        return new CostReport.BreakEven(v, "from", "from " + Fmt.count(Math.ceil(v)) + " " + unit + "/day one device's "
-                + Fmt.usd(fixed) + "/month is less than the API bill; one device handles up to " + Fmt.count(Math.floor(cap))
-                + " " + unit + "/day (" + Fmt.usd(fullPer1M) + " per 1M tokens when fully used)");
+        return new CostReport.BreakEven(v, "from", "from " + Fmt.count(Math.ceil(v)) + " " + unit + "/day the API bill, less local running costs, covers "
+                + "one device's fixed " + Fmt.usd(fixed) + "/month; one device handles up to " + Fmt.count(Math.floor(cap))
+                + " " + unit + "/day (" + Fmt.rate(fullPer1M) + " per 1M tokens when fully used)");
     }
 }
