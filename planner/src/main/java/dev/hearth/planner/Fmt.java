@@ -58,6 +58,16 @@ public final class Fmt {
         return num(bytes / (1L << 30), 2) + " GiB";
     }
 
+    /** Bytes as GiB (two decimals) from 1 GiB up, else MiB (one decimal). */
+    public static String bytes(double bytes) {
+        return bytes >= (1L << 30) ? gib(bytes) : num(bytes / (1L << 20), 1) + " MiB";
+    }
+
+    /** A parameter count: 8.03B, 21.1M. */
+    public static String params(double n) {
+        return n >= 1e9 ? sig(n / 1e9, 4) + "B" : n >= 1e6 ? sig(n / 1e6, 3) + "M" : count(n);
+    }
+
     /** Pads or leaves a cell at a width; right-aligned for numbers. */
     public static String pad(String s, int width, boolean right) {
         if (s.length() >= width) return s;

@@ -40,7 +40,7 @@ public final class CostText {
         var head = List.of("Local option", "Device-hours/month", "Devices", "Cost/month", "Per 1M tokens", "Break-even " + unit + "/day");
         var rows = new ArrayList<List<String>>();
         for (var l : r.local()) {
-            rows.add(List.of(l.name() + " (" + l.kind() + ")", num(l.deviceHoursPerMonth(), 1), Integer.toString(l.devices()),
+            rows.add(List.of(l.name().equals(l.kind()) ? l.name() : l.name() + " (" + l.kind() + ")", num(l.deviceHoursPerMonth(), 1), Integer.toString(l.devices()),
                     usd(l.monthlyCost()), Fmt.rate(l.costPer1mTokens()), breakEvenCell(l.breakEven())));
         }
         dev.hearth.planner.TextTable.append(sb, head, rows);
