@@ -88,8 +88,8 @@ public final class PlanText {
         var c = r.calibration();
         if (c != null) {
             sb.append("\nCalibration on this machine (").append(c.benchModel()).append("):\n");
-            sb.append("  bandwidth ").append(num(c.bandwidthGbs(), 1)).append(" GB/s, ").append(Fmt.num(c.bytesPerToken() / 1e6, 2))
-                    .append(" MB read per token (").append(c.bytesBasis()).append(")\n");
+            sb.append("  bandwidth ").append(num(c.bandwidthGbs(), 1)).append(" GB/s, ").append(Fmt.bytes(c.bytesPerToken()))
+                    .append(" read per token (").append(c.bytesBasis()).append(")\n");
             sb.append("  predicted ").append(num(c.predictedTokS(), 1)).append(" tok/s at efficiency ").append(Fmt.plain(c.defaultEfficiency()))
                     .append(", measured ").append(num(c.measuredDecodeTokS(), 1)).append(" tok/s (prediction ")
                     .append(c.errorPercent() >= 0 ? "+" : "").append(num(c.errorPercent(), 0)).append("%)\n");
