@@ -63,7 +63,10 @@ public final class PlanText {
             if (!d.fits()) {
                 sb.append("  ").append(d.name()).append(": needs ").append(gib(d.needBytes())).append(", has ")
                         .append(gib(d.usableBytes())).append(" usable");
-                if (d.maxContext() > 0) sb.append("; fits with a context of up to ").append(count(d.maxContext())).append(" tokens");
+                if (d.maxContext() > 0) {
+                    sb.append("; fits with a context of up to ").append(count(d.maxContext())).append(" tokens")
+                            .append(r.parallel() > 1 ? " per sequence" : "");
+                }
                 else sb.append("; ").append(d.maxContextLimit());
                 sb.append('\n');
             }
