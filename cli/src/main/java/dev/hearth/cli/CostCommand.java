@@ -108,7 +108,7 @@ public final class CostCommand implements Callable<Integer> {
     double chartMaxVolume;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         var out = spec.commandLine().getOut();
         if (listApis) {
             out.print(listApis());
@@ -123,7 +123,12 @@ public final class CostCommand implements Callable<Integer> {
             var name = String.valueOf(chart.getFileName()).toLowerCase(Locale.ROOT);
             if (!name.endsWith(".svg")) throw new PlannerInputException("--chart writes SVG: give a file name ending in .svg, got " + chart);
             if (chartMaxVolume < 0) throw new PlannerInputException("--chart-max-volume must be positive");
-            Files.writeString(chart, CostChart.svg(s, report, chartMaxVolume));
+            try {
+                Files.writeString(chart, CostChart.svg(s, report, chartMaxVolume));
+            } catch (IOException e) {
+                throw new PlannerInputException("cannot write the chart to " + chart + ": " + e.getMessage()
+                        + " (does its folder exist and is it writable?)", e);
+            }
         }
         out.print(json ? Json.write(report) + "\n" : CostText.render(report));
         if (chart != null && !json) out.println("\nChart written to " + chart);
@@ -187,8 +192,8 @@ public final class CostCommand implements Callable<Integer> {
         sb.append(t.description()).append("\n\n");
         sb.append(String.format(Locale.ROOT, "%-28s %10s %10s  %-10s  %s%n", "model", "in/1M", "out/1M", "as of", "source"));
         for (var e : t.prices()) {
-            sb.append(String.format(Locale.ROOT, "%-28s %10s %10s  %-10s  %s%s%n", e.provider() + "/" + e.name(), Fmt.usd(e.inputPer1m()),
-                    Fmt.usd(e.outputPer1m()), e.asOf(), e.source(), e.note() == null ? "" : " (" + e.note() + ")"));
+            sb.append(String.format(Locale.ROOT, "%-28s %10s %10s  %-10s  %s%s%n", e.provider() + "/" + e.name(), Fmt.rate(e.inputPer1m()),
+                    Fmt.rate(e.outputPer1m()), e.asOf(), e.source(), e.note() == null ? "" : " (" + e.note() + ")"));
         }
         return sb.toString();
     }

@@ -196,7 +196,7 @@ public final class PlanCommand implements Callable<Integer> {
                 throw new PlannerInputException("--params needs the attention shape for the KV cache: --layers, --kv-heads and --head-dim "
                         + "(or use --model NAME, see --list-models)");
             }
-            return ModelSpec.fromParams("custom " + Fmt.sig(params / 1e9, 4) + "B " + q.name(), "given on the command line", params, q,
+            return ModelSpec.fromParams("custom " + Fmt.params(params) + " " + q.name(), "given on the command line", params, q,
                     layers, heads != null ? heads : kvHeads, kvHeads, headDim, 0, 0);
         }
         throw new PlannerInputException("no model: give a GGUF file, --model NAME (see --list-models) or --params N with --layers, "

@@ -77,6 +77,8 @@ class CostCommandTest {
         expectBad("needs --power-watts", "cost", "--documents-per-day", "10", "--input-tokens", "2000", "--api-input-price", "0.15",
                 "--tokens-per-hour", "1", "--owned-price", "100", "--amortisation-months", "12");
         expectBad("scenario file", "cost", "--scenario", dir.resolve("missing.yaml").toString());
+        expectBad("cannot write the chart", "cost", "--documents-per-day", "10", "--input-tokens", "2000", "--api-input-price", "0.15",
+                "--tokens-per-hour", "1", "--cloud-hourly", "3", "--chart", dir.resolve("no/such/dir/c.svg").toString());
         expectBad("ending in .svg", "cost", "--documents-per-day", "10", "--input-tokens", "2000", "--api-input-price", "0.15",
                 "--tokens-per-hour", "1", "--cloud-hourly", "3", "--chart", dir.resolve("c.png").toString());
     }

@@ -30,6 +30,14 @@ public final class Fmt {
         return (v < 0 ? "-$" : "$") + num(Math.abs(v), 2);
     }
 
+    /** A price per unit (per 1M tokens): cents at $1 and above, three significant digits below ($0.0833). */
+    public static String rate(double v) {
+        if (v == 0 || Math.abs(v) >= 1) return usd(v);
+        var s = sig(v, 3);
+        if (s.indexOf('.') >= 0 && s.length() - s.indexOf('.') < 3) s = num(v, 2); // $0.1 -> $0.10
+        return (v < 0 ? "-$" + s.substring(1) : "$" + s);
+    }
+
     /** Up to {@code digits} significant digits, no exponent, no trailing zeros. */
     public static String sig(double v, int digits) {
         if (v == 0 || Double.isNaN(v) || Double.isInfinite(v)) return plain(v);
@@ -48,6 +56,16 @@ public final class Fmt {
     /** Bytes as GiB with two decimals. */
     public static String gib(double bytes) {
         return num(bytes / (1L << 30), 2) + " GiB";
+    }
+
+    /** Bytes as GiB (two decimals) from 1 GiB up, else MiB (one decimal). */
+    public static String bytes(double bytes) {
+        return bytes >= (1L << 30) ? gib(bytes) : num(bytes / (1L << 20), 1) + " MiB";
+    }
+
+    /** A parameter count: 8.03B, 21.1M. */
+    public static String params(double n) {
+        return n >= 1e9 ? sig(n / 1e9, 4) + "B" : n >= 1e6 ? sig(n / 1e6, 3) + "M" : count(n);
     }
 
     /** Pads or leaves a cell at a width; right-aligned for numbers. */

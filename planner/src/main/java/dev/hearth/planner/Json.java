@@ -30,7 +30,7 @@ public final class Json {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .registerModule(new SimpleModule().addSerializer(Double.class, new PlainDouble()).addSerializer(double.class, new PlainDouble()));
 
-    /** Writes whole numbers without a fraction or exponent (600000000, not 6.0E8), others as Java prints them. */
+    /** Writes whole numbers without a fraction or exponent (600000000, not 6.0E8), others to 12 significant digits. */
     private static final class PlainDouble extends StdSerializer<Double> {
         private static final long serialVersionUID = 1L;
 
@@ -41,7 +41,10 @@ public final class Json {
         @Override
         public void serialize(Double v, JsonGenerator g, SerializerProvider p) throws IOException {
             if (v == Math.rint(v) && Math.abs(v) < 1e15) g.writeNumber(v.longValue());
-            else if (Double.isFinite(v) && Math.abs(v) >= 1e-4 && Math.abs(v) < 1e15) g.writeNumber(new java.math.BigDecimal(Double.toString(v)).toPlainString());
+            // 12 significant digits: drops binary noise (0.22499999999999998 -> 0.225), keeps every real digit.
+            else if (Double.isFinite(v) && Math.abs(v) >= 1e-4 && Math.abs(v) < 1e15) {
+                g.writeNumber(new java.math.BigDecimal(v).round(new java.math.MathContext(12)).stripTrailingZeros().toPlainString());
+            }
             else g.writeNumber(v);
         }
     }

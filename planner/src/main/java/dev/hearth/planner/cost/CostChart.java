@@ -26,9 +26,12 @@ public final class CostChart {
         for (int i = 0; i <= n; i++) api[i] = CostModel.apiMonthly(s.api(), w, c, xMax * i / n);
         series.add(api);
         names.add("API (" + s.api().name() + ")");
-        for (var opt : s.local()) {
+        for (int k = 0; k < s.local().size(); k++) {
+            var opt = s.local().get(k);
+            var t = s.throughputOf(k);
             double[] y = new double[n + 1];
-            for (int i = 0; i <= n; i++) y[i] = i == 0 ? 0 : CostModel.localMonthly(opt, w, s.throughput(), c, xMax * i / n);
+            // At volume 0 a rented or owned device still costs its fixed price: the line starts there.
+            for (int i = 0; i <= n; i++) y[i] = CostModel.localMonthly(opt, w, t, c, xMax * i / n);
             series.add(y);
             names.add(opt.name());
         }
@@ -46,7 +49,7 @@ public final class CostChart {
         for (int i = 0; i <= 5; i++) {
             double yv = yMax * i / 5, yp = py(yv, yMax);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", L, yp, W - R, yp));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", L - 6, yp + 4, esc(Fmt.usd(yv))));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", L - 6, yp + 4, esc(yMax >= 10 ? "$" + Fmt.count(yv) : Fmt.usd(yv))));
             double xv = xMax * i / 5, xp = px(xv, xMax);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>%n", xp, T, xp, H - B));
             sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", xp, H - B + 18, esc(Fmt.count(xv))));

@@ -20,6 +20,8 @@ public final class CostInputs {
     public String throughputKind;
     public Path throughputJson;
     public final List<LocalOption> local = new ArrayList<>();
+    /** Per-option throughputs from the scenario file, keyed by option (absent = the shared one). */
+    public final java.util.Map<LocalOption, Throughput> localThroughput = new java.util.IdentityHashMap<>();
     public Double daysPerMonth, hoursPerMonth;
 
     /** Inputs from a scenario file; {@code result_json} is resolved against the file's folder. */
@@ -37,26 +39,35 @@ public final class CostInputs {
             in.apiInputPer1M = f.api().inputPer1m();
             in.apiOutputPer1M = f.api().outputPer1m();
         }
-        if (f.throughput() != null) {
-            var t = f.throughput();
-            in.tokensPerHour = t.tokensPerHour();
-            in.inputTokensPerHour = t.inputTokensPerHour();
-            in.outputTokensPerHour = t.outputTokensPerHour();
-            in.throughputKind = t.kind();
-            if (t.resultJson() != null) {
-                var dir = file.toAbsolutePath().getParent();
-                in.throughputJson = dir == null ? Path.of(t.resultJson()) : dir.resolve(t.resultJson());
-            }
-        }
+        if (f.throughput() != null) in.setThroughput(f.throughput(), file);
         if (f.local() != null) {
             int i = 0;
-            for (var l : f.local()) in.local.add(localOption(l, "scenario file " + file + ", local[" + i++ + "]"));
+            for (var l : f.local()) {
+                var opt = localOption(l, "scenario file " + file + ", local[" + i++ + "]");
+                in.local.add(opt);
+                if (l.throughput() != null) {
+                    var own = new CostInputs();
+                    own.setThroughput(l.throughput(), file);
+                    in.localThroughput.put(opt, own.throughput());
+                }
+            }
         }
         if (f.conventions() != null) {
             in.daysPerMonth = f.conventions().daysPerMonth();
             in.hoursPerMonth = f.conventions().hoursPerMonth();
         }
         return in;
+    }
+
+    private void setThroughput(ScenarioFile.ThroughputSpec t, Path file) {
+        tokensPerHour = t.tokensPerHour();
+        inputTokensPerHour = t.inputTokensPerHour();
+        outputTokensPerHour = t.outputTokensPerHour();
+        throughputKind = t.kind();
+        if (t.resultJson() != null) {
+            var dir = file.toAbsolutePath().getParent();
+            throughputJson = dir == null ? Path.of(t.resultJson()) : dir.resolve(t.resultJson());
+        }
     }
 
     private static LocalOption localOption(ScenarioFile.Local l, String where) {
@@ -84,6 +95,7 @@ public final class CostInputs {
     /** Replaces every local option of the same kind as {@code opt} (flags override the file's). */
     public void putLocal(LocalOption opt) {
         local.removeIf(o -> o.getClass() == opt.getClass());
+        localThroughput.keySet().removeIf(o -> o.getClass() == opt.getClass());
         local.add(opt);
     }
 
@@ -157,7 +169,9 @@ public final class CostInputs {
     /** Checks everything and builds the scenario, or throws {@link PlannerInputException} saying what is wrong. */
     public CostScenario build() {
         var w = workload();
-        return new CostScenario(w, api(w), throughput(), local, conventions());
+        var own = new ArrayList<Throughput>();
+        for (var o : local) own.add(localThroughput.get(o));
+        return new CostScenario(w, api(w), throughput(), local, conventions(), own);
     }
 
     private static double orZero(Double d) {

@@ -35,12 +35,14 @@ public final class CostModel {
         double apiMonthly = monthlyItems * s.api().perItem(w);
         var api = new CostReport.Api(s.api().name(), s.api().inputPer1M(), s.api().outputPer1M(), s.api().source(),
                 s.api().asOf(), apiMonthly, apiMonthly / tokens * 1e6);
-        var t = s.throughput();
-        var used = new CostReport.ThroughputUsed(t.kind().label(), t.inputTokensPerHour(), t.outputTokensPerHour(),
-                t.description());
+        var t0 = s.throughput();
+        var used = new CostReport.ThroughputUsed(t0.kind().label(), t0.inputTokensPerHour(), t0.outputTokensPerHour(),
+                t0.description());
 
         var locals = new ArrayList<CostReport.Local>();
-        for (var opt : s.local()) {
+        for (int i = 0; i < s.local().size(); i++) {
+            var opt = s.local().get(i);
+            var t = s.throughputOf(i);
             double busy = monthlyItems * t.hoursPerItem(w);
             double usable = opt.usableHoursPerDevice(c);
             int devices = devices(busy, usable);
@@ -51,7 +53,9 @@ public final class CostModel {
                 var tf = t.scaled(f);
                 sens.add(new CostReport.Sensitivity(f, breakEven(opt, s.api(), w, tf, c), fullyUsedCostPer1M(opt, c, w, tf)));
             }
-            locals.add(new CostReport.Local(opt.name(), opt.kind(), opt.describe(c), busy, usable, devices,
+            var own = t == t0 ? null : new CostReport.ThroughputUsed(t.kind().label(), t.inputTokensPerHour(),
+                    t.outputTokensPerHour(), t.description());
+            locals.add(new CostReport.Local(opt.name(), opt.kind(), opt.describe(c), own, busy, usable, devices,
                     busy > c.hoursPerMonth() + 1e-9, cost, cost / tokens * 1e6, fullPer1M, apiMonthly - cost,
                     breakEven(opt, s.api(), w, t, c), List.copyOf(sens)));
         }
@@ -102,22 +106,22 @@ public final class CostModel {
         String unit = w.unit();
         if (fixed == 0) {
             if (m < a) {
-                return new CostReport.BreakEven(0.0, "any volume", "local costs " + Fmt.usd(marginalPer1M)
-                        + " per 1M tokens against the API's " + Fmt.usd(apiPer1M) + ", at every volume");
+                return new CostReport.BreakEven(0.0, "any volume", "local costs " + Fmt.rate(marginalPer1M)
+                        + " per 1M tokens against the API's " + Fmt.rate(apiPer1M) + ", at every volume");
             }
-            return new CostReport.BreakEven(null, "never", "local costs " + Fmt.usd(marginalPer1M) + " per 1M tokens ("
+            return new CostReport.BreakEven(null, "never", "local costs " + Fmt.rate(marginalPer1M) + " per 1M tokens ("
                     + Fmt.usd(opt.costPerBusyHour()) + " per device-hour / " + Fmt.count(tokPerItem / t.hoursPerItem(w))
-                    + " tokens per hour), above the API's " + Fmt.usd(apiPer1M) + " per 1M at any volume");
+                    + " tokens per hour), above the API's " + Fmt.rate(apiPer1M) + " per 1M at any volume");
         }
         double fullPer1M = fullyUsedCostPer1M(opt, c, w, t);
         if (m >= a || fixed >= (a - m) * cap) {
             return new CostReport.BreakEven(null, "never", "even fully used (" + Fmt.count(cap) + " " + unit
-                    + "/day per device) local costs " + Fmt.usd(fullPer1M) + " per 1M tokens, above the API's "
-                    + Fmt.usd(apiPer1M) + "; more volume only adds devices");
+                    + "/day per device) local costs " + Fmt.rate(fullPer1M) + " per 1M tokens, above the API's "
+                    + Fmt.rate(apiPer1M) + "; more volume only adds devices");
         }
         double v = fixed / (a - m);
-        return new CostReport.BreakEven(v, "from", "from " + Fmt.count(Math.ceil(v)) + " " + unit + "/day one device's "
-                + Fmt.usd(fixed) + "/month is less than the API bill; one device handles up to " + Fmt.count(Math.floor(cap))
-                + " " + unit + "/day (" + Fmt.usd(fullPer1M) + " per 1M tokens when fully used)");
+        return new CostReport.BreakEven(v, "from", "from " + Fmt.count(Math.ceil(v)) + " " + unit + "/day the API bill, less local running costs, covers "
+                + "one device's fixed " + Fmt.usd(fixed) + "/month; one device handles up to " + Fmt.count(Math.floor(cap))
+                + " " + unit + "/day (" + Fmt.rate(fullPer1M) + " per 1M tokens when fully used)");
     }
 }

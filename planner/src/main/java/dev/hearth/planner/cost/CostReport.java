@@ -19,8 +19,8 @@ public record CostReport(Conventions conventions, String unit, double itemsPerDa
     /** The throughput used and whether it is single-stream or batched. */
     public record ThroughputUsed(String kind, double inputTokensPerHour, double outputTokensPerHour, String description) {}
 
-    /** One local option at the scenario's volume. */
-    public record Local(String name, String kind, String assumptions, double deviceHoursPerMonth,
+    /** One local option at the scenario's volume; {@code throughput} is set when it has its own. */
+    public record Local(String name, String kind, String assumptions, ThroughputUsed throughput, double deviceHoursPerMonth,
                         double usableHoursPerDevice, int devices, boolean exceedsOneDevice, double monthlyCost,
                         @JsonProperty("cost_per_1m_tokens") double costPer1mTokens,
                         @JsonProperty("fully_used_cost_per_1m_tokens") double fullyUsedCostPer1mTokens, double monthlySavingVsApi,

@@ -31,17 +31,17 @@ public final class CostText {
         line(sb, "Monthly tokens", count(r.monthlyTokens()) + " (" + count(r.monthlyInputTokens()) + " input, "
                 + count(r.monthlyOutputTokens()) + " output)");
         var api = r.api();
-        line(sb, "API price", api.name() + ": " + usd(api.inputPer1m()) + " per 1M input, " + usd(api.outputPer1m())
+        line(sb, "API price", api.name() + ": " + Fmt.rate(api.inputPer1m()) + " per 1M input, " + Fmt.rate(api.outputPer1m())
                 + " per 1M output tokens (" + api.source() + (api.asOf() == null ? "" : ", as of " + api.asOf()) + ")");
-        line(sb, "API cost per month", usd(api.monthlyCost()) + " (" + usd(api.costPer1mTokens()) + " per 1M tokens)");
+        line(sb, "API cost per month", usd(api.monthlyCost()) + " (" + Fmt.rate(api.costPer1mTokens()) + " per 1M tokens)");
         line(sb, "Local throughput", r.throughput().description());
         sb.append('\n');
 
         var head = List.of("Local option", "Device-hours/month", "Devices", "Cost/month", "Per 1M tokens", "Break-even " + unit + "/day");
         var rows = new ArrayList<List<String>>();
         for (var l : r.local()) {
-            rows.add(List.of(l.name() + " (" + l.kind() + ")", num(l.deviceHoursPerMonth(), 1), Integer.toString(l.devices()),
-                    usd(l.monthlyCost()), usd(l.costPer1mTokens()), breakEvenCell(l.breakEven())));
+            rows.add(List.of(l.name().equals(l.kind()) ? l.name() : l.name() + " (" + l.kind() + ")", num(l.deviceHoursPerMonth(), 1), Integer.toString(l.devices()),
+                    usd(l.monthlyCost()), Fmt.rate(l.costPer1mTokens()), breakEvenCell(l.breakEven())));
         }
         dev.hearth.planner.TextTable.append(sb, head, rows);
         CostReport.Local best = null;
@@ -64,7 +64,11 @@ public final class CostText {
         }
 
         sb.append("\nAssumptions:\n");
-        for (var l : r.local()) sb.append("  ").append(l.name()).append(": ").append(l.assumptions()).append('\n');
+        for (var l : r.local()) {
+            sb.append("  ").append(l.name()).append(": ").append(l.assumptions());
+            if (l.throughput() != null) sb.append("; its own throughput: ").append(l.throughput().description());
+            sb.append('\n');
+        }
 
         sb.append("\nDevices: a device has ").append(plain(c.hoursPerMonth())).append(" hours a month");
         sb.append(" (owned hardware: times its utilisation).\n");
@@ -82,18 +86,18 @@ public final class CostText {
                     .append(l.breakEven().reason()).append('\n');
         }
 
-        sb.append("\nSensitivity (break-even if local throughput were 2x or 10x the ").append(r.throughput().kind())
-                .append(" figure; cost per 1M tokens of a fully used device):\n");
+        sb.append("\nSensitivity (break-even if local throughput were 2x or 10x the figure used; in brackets the cost per 1M ")
+                .append("tokens of a fully used device):\n");
         for (var l : r.local()) {
             sb.append("  ").append(l.name()).append(": 1x ").append(breakEvenCell(l.breakEven()))
-                    .append(" (").append(usd(l.fullyUsedCostPer1mTokens())).append("/1M fully used)");
+                    .append(" (").append(Fmt.rate(l.fullyUsedCostPer1mTokens())).append("/1M fully used)");
             for (var s : l.sensitivity()) {
                 sb.append("; ").append(plain(s.throughputFactor())).append("x ").append(breakEvenCell(s.breakEven()))
-                        .append(" (").append(usd(s.fullyUsedCostPer1mTokens())).append("/1M)");
+                        .append(" (").append(Fmt.rate(s.fullyUsedCostPer1mTokens())).append("/1M)");
             }
             sb.append('\n');
         }
-        sb.append("  (API: ").append(usd(api.costPer1mTokens())).append(" per 1M tokens of this workload.)\n");
+        sb.append("  (API: ").append(Fmt.rate(api.costPer1mTokens())).append(" per 1M tokens of this workload.)\n");
         return sb.toString();
     }
 

@@ -33,7 +33,7 @@ public sealed interface LocalOption {
     /** A cloud GPU billed only for the hours it works (on-demand, scaled to zero in between). */
     record CloudPerHour(String name, double hourlyUsd) implements LocalOption {
         public CloudPerHour {
-            if (name == null || name.isBlank()) name = "cloud GPU, pay per hour";
+            if (name == null || name.isBlank()) name = "cloud, pay per hour of use";
             requirePositive(hourlyUsd, "hourly price of the cloud GPU");
         }
 
@@ -51,7 +51,7 @@ public sealed interface LocalOption {
     /** A cloud GPU rented around the clock: every hour of the month is paid, busy or not. */
     record Cloud24x7(String name, double hourlyUsd) implements LocalOption {
         public Cloud24x7 {
-            if (name == null || name.isBlank()) name = "cloud GPU, rented 24/7";
+            if (name == null || name.isBlank()) name = "cloud, rented 24/7";
             requirePositive(hourlyUsd, "hourly price of the 24/7 cloud GPU");
         }
 

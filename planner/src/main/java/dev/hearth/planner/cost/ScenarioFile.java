@@ -22,9 +22,12 @@ public record ScenarioFile(String unit, Double itemsPerDay, Double inputTokensPe
     public record ThroughputSpec(Double tokensPerHour, Double inputTokensPerHour, Double outputTokensPerHour, String kind,
                                  String resultJson) {}
 
-    /** {@code type}: cloud_per_hour, cloud_24x7 or owned, with the fields that type uses. */
+    /**
+     * {@code type}: cloud_per_hour, cloud_24x7 or owned, with the fields that type uses; {@code throughput}
+     * optionally gives this option its own rate (a different device runs at a different speed).
+     */
     public record Local(String type, String name, Double hourlyUsd, Double purchaseUsd, Double amortisationMonths,
-                        Double powerW, Double idleW, Double electricityPerKwh, Double utilisation) {}
+                        Double powerW, Double idleW, Double electricityPerKwh, Double utilisation, ThroughputSpec throughput) {}
 
     public record ConventionsSpec(Double daysPerMonth, Double hoursPerMonth) {}
 

@@ -99,7 +99,7 @@ public record ModelSpec(String name, String source, String architecture, int lay
         double bytes = params * quant.bitsPerWeight() / 8;
         return new ModelSpec(name, source, "unknown", layers, heads, kvHeads, headDim, 2L * layers * kvHeads * headDim,
                 trainedContext, vocab, params, bytes, bytes, params,
-                "estimated: " + dev.hearth.planner.Fmt.sig(params / 1e9, 4) + "B parameters x " + quant.bitsPerWeight()
+                "estimated: " + dev.hearth.planner.Fmt.params(params) + " parameters x " + quant.bitsPerWeight()
                         + " bits (" + quant.name() + ", " + quant.basis() + ")", List.of());
     }
 

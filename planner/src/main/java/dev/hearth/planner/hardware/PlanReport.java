@@ -1,5 +1,6 @@
 package dev.hearth.planner.hardware;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /** The result of {@link HardwarePlanner#plan}; field names become snake_case in {@code --json} output. */
@@ -26,7 +27,7 @@ public record PlanReport(Model model, long context, int parallel, String kvType,
      */
     public record DevicePlan(String id, String name, String kind, int count, double usableBytes, double needBytes, boolean fits,
                              double marginBytes, long maxContext, String maxContextLimit, Double decodeTokS,
-                             Double decodeTokSFullContext, Double aggregateDecodeTokS, Double prefillTokS, double efficiency,
+                             @JsonProperty("decode_tok_s_full_context") Double decodeTokSFullContext, Double aggregateDecodeTokS, Double prefillTokS, double efficiency,
                              String efficiencyBasis, List<Device.Reported> reported, String source, String notes) {}
 
     /** Predicted against measured decode rate on this machine. */

@@ -18,23 +18,23 @@ public final class PlanText {
         var sb = new StringBuilder();
         var m = r.model();
         sb.append("Model: ").append(m.name()).append(" (").append(m.source()).append(")\n");
-        sb.append("  ").append(Fmt.sig(m.params() / 1e9, 4)).append("B parameters, ").append(m.layers()).append(" layers, ")
+        sb.append("  ").append(Fmt.params(m.params())).append(" parameters, ").append(m.layers()).append(" layers, ")
                 .append(m.heads()).append(" heads, ").append(m.kvHeads()).append(" KV heads x ").append(m.headDim())
                 .append(" dims");
         if (m.trainedContext() > 0) sb.append(", trained context ").append(count(m.trainedContext()));
         sb.append('\n');
-        sb.append("  weights ").append(gib(m.weightBytes())).append(" (").append(m.weightsBasis()).append("); decode reads ")
-                .append(gib(m.bytesReadPerToken())).append(" per token\n");
+        sb.append("  weights ").append(Fmt.bytes(m.weightBytes())).append(" (").append(m.weightsBasis()).append("); decode reads ")
+                .append(Fmt.bytes(m.bytesReadPerToken())).append(" per token\n");
         for (var n : m.notes()) sb.append("  note: ").append(n).append('\n');
         sb.append("Context ").append(count(r.context())).append(" tokens x ").append(r.parallel())
                 .append(r.parallel() == 1 ? " sequence" : " parallel sequences").append(", KV cache ").append(r.kvType()).append("\n\n");
 
         var mem = r.memory();
         sb.append("Memory need:\n");
-        row(sb, "weights", gib(mem.weightsBytes()), "");
-        row(sb, "KV cache", gib(mem.kvCacheBytes()), mem.kvFormula() + " (" + Fmt.num(mem.kvBytesPerToken() / 1024, 1) + " KiB per token)");
-        row(sb, "overhead", gib(mem.overheadBytes()), mem.overheadBasis());
-        row(sb, "total", gib(mem.totalBytes()), "on one device (multi-GPU entries add the overhead per GPU)");
+        row(sb, "weights", Fmt.bytes(mem.weightsBytes()), "");
+        row(sb, "KV cache", Fmt.bytes(mem.kvCacheBytes()), mem.kvFormula() + " (" + Fmt.num(mem.kvBytesPerToken() / 1024, 1) + " KiB per token)");
+        row(sb, "overhead", Fmt.bytes(mem.overheadBytes()), mem.overheadBasis());
+        row(sb, "total", Fmt.bytes(mem.totalBytes()), "on one device (multi-GPU entries add the overhead per GPU)");
         sb.append('\n');
 
         var head = List.of("Device", "Usable memory", "Fits", "Max context", "Decode tok/s", "at full ctx", "Prefill tok/s");
@@ -63,7 +63,10 @@ public final class PlanText {
             if (!d.fits()) {
                 sb.append("  ").append(d.name()).append(": needs ").append(gib(d.needBytes())).append(", has ")
                         .append(gib(d.usableBytes())).append(" usable");
-                if (d.maxContext() > 0) sb.append("; fits with a context of up to ").append(count(d.maxContext())).append(" tokens");
+                if (d.maxContext() > 0) {
+                    sb.append("; fits with a context of up to ").append(count(d.maxContext())).append(" tokens")
+                            .append(r.parallel() > 1 ? " per sequence" : "");
+                }
                 else sb.append("; ").append(d.maxContextLimit());
                 sb.append('\n');
             }
@@ -88,8 +91,8 @@ public final class PlanText {
         var c = r.calibration();
         if (c != null) {
             sb.append("\nCalibration on this machine (").append(c.benchModel()).append("):\n");
-            sb.append("  bandwidth ").append(num(c.bandwidthGbs(), 1)).append(" GB/s, ").append(Fmt.num(c.bytesPerToken() / 1e6, 2))
-                    .append(" MB read per token (").append(c.bytesBasis()).append(")\n");
+            sb.append("  bandwidth ").append(num(c.bandwidthGbs(), 1)).append(" GB/s, ").append(Fmt.bytes(c.bytesPerToken()))
+                    .append(" read per token (").append(c.bytesBasis()).append(")\n");
             sb.append("  predicted ").append(num(c.predictedTokS(), 1)).append(" tok/s at efficiency ").append(Fmt.plain(c.defaultEfficiency()))
                     .append(", measured ").append(num(c.measuredDecodeTokS(), 1)).append(" tok/s (prediction ")
                     .append(c.errorPercent() >= 0 ? "+" : "").append(num(c.errorPercent(), 0)).append("%)\n");

@@ -70,13 +70,19 @@ class CostIoTest {
                   tokens_per_hour: 500000
                 local:
                   - {type: cloud_per_hour, name: A100, hourly_usd: 3.00}
-                  - {type: owned, name: box, purchase_usd: 1600, amortisation_months: 24, power_w: 450, electricity_per_kwh: 0.30}
+                  - {type: owned, name: box, purchase_usd: 1600, amortisation_months: 24, power_w: 450, electricity_per_kwh: 0.30,
+                     throughput: {tokens_per_hour: 1000000, kind: batched}}
                 """);
         var s = CostInputs.fromFile(f).build();
         assertThat(s.local()).hasSize(2);
         var r = CostModel.evaluate(s);
         assertThat(r.api().monthlyCost()).isCloseTo(90, within(1e-9));
         assertThat(r.local().getFirst().monthlyCost()).isCloseTo(3_600, within(1e-9));
+        // The owned box has its own (batched) throughput: 600 busy hours, $66.67 + $81.00.
+        assertThat(r.local().get(1).deviceHoursPerMonth()).isCloseTo(600, within(1e-9));
+        assertThat(r.local().get(1).monthlyCost()).isCloseTo(1_600.0 / 24 + 81, within(1e-9));
+        assertThat(r.local().get(1).throughput().kind()).isEqualTo("batched");
+        assertThat(CostText.render(r)).contains("its own throughput: 1,000,000 tokens/hour (batched)");
 
         var typo = Files.writeString(dir.resolve("t.yaml"), "items_per_dya: 5\n");
         assertThatThrownBy(() -> CostInputs.fromFile(typo)).isInstanceOf(PlannerInputException.class)
