@@ -66,8 +66,6 @@ final class BpeTokenizer extends BaseTokenizer {
         for (int b = 0; b < 256; b++) byteTokens[b] = vocab.id(String.valueOf(ByteLevel.BYTE_TO_CHAR[b]));
     }
 
-    String preTokenizerName() { return preTokenizer.name(); }
-
     private static long pairKey(int left, int right) {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }

@@ -78,6 +78,7 @@ final class SpmTokenizer extends BaseTokenizer {
     private void tryPair(String s, int[] start, int[] len, int left, int right, LongHeap heap) {
         int from = start[left];
         int to = start[right] + len[right];
+        if (to - from > vocab.maxTokenChars) return;
         int id = vocab.id(s.substring(from, to));
         if (id < 0) return;
         float score = vocab.scores[id];

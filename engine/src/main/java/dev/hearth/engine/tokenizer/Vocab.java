@@ -50,6 +50,8 @@ final class Vocab {
     final float[] scores;
     final int[] attrs;
     final Map<String, Integer> ids;
+    /** The longest token text, in chars: longer strings need no lookup. */
+    final int maxTokenChars;
     final int bos, eos, eot, eom, unk;
     final boolean addBos, addEos, addSpacePrefix;
     /** Control, user-defined and unknown tokens, longest text (in UTF-8 bytes) first. */
@@ -95,8 +97,10 @@ final class Vocab {
         int[] types = f.has(KEY_TOKEN_TYPE) ? f.getIntArray(KEY_TOKEN_TYPE) : null;
         if (types != null) checkLength(KEY_TOKEN_TYPE, types.length, n);
         ids = HashMap.newHashMap(n);
+        int maxChars = 0;
         for (int i = 0; i < n; i++) {
             if (tokens[i].isEmpty()) tokens[i] = "[EMPTY_" + i + "]"; // as llama.cpp: never match empty text
+            maxChars = Math.max(maxChars, tokens[i].length());
             ids.put(tokens[i], i); // a duplicated text resolves to its last id
             attrs[i] = types == null ? ATTR_NORMAL : switch (types[i]) {
                 case 1 -> ATTR_NORMAL;
@@ -108,6 +112,7 @@ final class Vocab {
                 default -> 0; // undefined: never printed, never matched as special
             };
         }
+        maxTokenChars = maxChars;
 
         // Defaults as llama.cpp: SentencePiece vocabularies put <unk>, <s>, </s> at 0, 1, 2.
         bos = specialId(f, "tokenizer.ggml.bos_token_id", spm ? 1 : -1);
