@@ -70,14 +70,14 @@ public final class Dot {
         return sum;
     }
 
+    /** Other types: decode up to 512 values at a time into a per-thread buffer ({@link RowDecoder}), then a float dot. */
     private static float generic(GgmlType type, MemorySegment w, long offset, float[] x, int xOff, int n) {
         float[] buf = BLOCK.get();
-        int bs = type.blockSize();
-        long bb = type.blockBytes();
         float sum = 0f;
-        for (int b = 0; b < n / bs; b++) {
-            Quant.dequantizeBlock(type, w, offset + bb * b, buf, 0);
-            sum += dot(buf, 0, x, xOff + bs * b, bs);
+        for (int c = 0; c < n; c += buf.length) {
+            int len = Math.min(buf.length, n - c);
+            RowDecoder.decode(type, w, offset + type.byteSize(c), buf, len);
+            sum += dot(buf, 0, x, xOff + c, len);
         }
         return sum;
     }
@@ -250,6 +250,17 @@ public final class Dot {
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * 16 unsigned 5-bit Q5_K quants (0..31): the nibbles at bit {@code shift} of the 16 bytes at
+     * {@code q}, with bit {@code j} of the 16 bytes at {@code qh} as bit 4.
+     */
+    static ByteVector q5kQuants(MemorySegment w, long q, long qh, int shift, int j) {
+        var n = ByteVector.fromMemorySegment(B16, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).and(0x0F0F0F0F);
+        var h = ByteVector.fromMemorySegment(B16, w, qh, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, j).and(0x01010101)
+                .lanewise(VectorOperators.LSHL, 4);
+        return n.or(h).reinterpretAsBytes();
     }
 
     /**

@@ -6,7 +6,7 @@ package dev.hearth.engine.kernel;
  *
  * <p>Paths, chosen by {@link #matmul(Parallel, Matrix, float[], float[], int)}:
  * <ul>
- *   <li>batch 1, types with an integer kernel (Q4_0, Q8_0, Q4_K, Q6_K): the integer path, as in
+ *   <li>batch 1, types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K): the integer path, as in
  *       llama.cpp: activations quantized to 8 bits once per call ({@link Q8Activations}), 16-bit integer
  *       multiplies in {@link Q8Kernels}, one float scale per block. Its error is that of 8-bit
  *       activations: per output at most {@code sum_i |w_i| * d_x(i) / 2}, {@code d_x = max|x| / 127}

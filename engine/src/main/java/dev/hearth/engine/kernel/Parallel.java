@@ -1,13 +1,18 @@
 package dev.hearth.engine.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of worker threads for the forward pass. {@link #run} splits {@code [0, n)} into
- * contiguous chunks, one per thread, runs them (the caller takes chunk 0) and returns when all are
- * done. No thread is created and nothing is queued per call: workers spin briefly, then park, waiting
- * for the next generation number.
+ * contiguous chunks (a few per thread), and the caller and the workers claim chunks until none is
+ * left; it returns when all are done. No thread is created per call: workers spin briefly, then
+ * park, waiting for the next job.
+ *
+ * <p>Chunks are claimed, not assigned, so a worker that the OS has not scheduled yet (a busy or
+ * oversubscribed machine) does not hold the call up: the caller and the other workers take its
+ * share. The caller only waits for chunks already running.
  */
 public final class Parallel implements AutoCloseable {
     /** A body over a range {@code [from, to)} of work items. */
@@ -16,23 +21,53 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** Chunks per thread: enough to even out uneven progress, few enough to keep ranges long. */
+    private static final int CHUNKS_PER_THREAD = 4;
+    private static final int SPINS_BEFORE_PARK = 20_000;
+
+    /** One call of {@link #run}; immutable but for its counters, so a late worker can never mix calls. */
+    private static final class Job {
+        final Range body;
+        final int n, chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread caller;
+
+        Job(Range body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
+                    if (failure.get() == null) body.run(from, to);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
     private final int threads;
     private final Thread[] workers;
-    private volatile Range task;
-    private volatile int n;
-    private final AtomicInteger generation = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile Thread caller;
+    private volatile Job job;
     private volatile boolean closed;
-    private volatile Throwable failure;
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 1; i < threads; i++) {
-            final int id = i;
-            Thread t = new Thread(() -> workerLoop(id), "hearth-worker-" + i);
+            Thread t = new Thread(this::workerLoop, "hearth-worker-" + i);
             t.setDaemon(true);
             workers[i - 1] = t;
             t.start();
@@ -48,29 +83,28 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
-    /** Runs {@code body} over {@code [0, n)} split in contiguous chunks across the pool. */
+    /**
+     * Runs {@code body} over disjoint ranges covering {@code [0, n)}, in parallel, and returns when all
+     * are done. An exception thrown by the body (on any thread) is rethrown here; the remaining chunks
+     * are then skipped. Calls from several threads are serialized.
+     */
     public void run(int n, Range body) {
         if (threads == 1 || n <= 1) {
-            body.run(0, n);
+            if (n > 0) body.run(0, n);
             return;
         }
         synchronized (this) {
-            this.task = body;
-            this.n = n;
-            this.caller = Thread.currentThread();
-            this.failure = null;
-            pending.set(threads - 1);
-            generation.incrementAndGet();
+            if (closed) throw new IllegalStateException("this Parallel pool is closed");
+            var j = new Job(body, n, Math.min(n, threads * CHUNKS_PER_THREAD), Thread.currentThread());
+            job = j;
             for (Thread w : workers) LockSupport.unpark(w);
-            int[] r = chunk(0, n);
-            body.run(r[0], r[1]);
+            j.work();
             int spins = 0;
-            while (pending.get() > 0) {
-                if (++spins > 20_000) LockSupport.parkNanos(10_000);
-                else Thread.onSpinWait();
+            while (j.done.get() < j.chunks) {
+                if (++spins < SPINS_BEFORE_PARK) Thread.onSpinWait();
+                else LockSupport.parkNanos(50_000);
             }
-            task = null;
-            Throwable f = failure;
+            Throwable f = j.failure.get();
             if (f != null) {
                 if (f instanceof RuntimeException re) throw re;
                 if (f instanceof Error e) throw e;
@@ -79,31 +113,19 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    private int[] chunk(int id, int n) {
-        long from = (long) n * id / threads, to = (long) n * (id + 1) / threads;
-        return new int[] {(int) from, (int) to};
-    }
-
-    private void workerLoop(int id) {
-        int seen = 0;
+    private void workerLoop() {
+        Job seen = null;
         while (!closed) {
+            Job j = job;
             int spins = 0;
-            while (generation.get() == seen && !closed) {
-                if (++spins > 50_000) LockSupport.parkNanos(200_000);
-                else Thread.onSpinWait();
+            while (j == seen && !closed) {
+                if (++spins < SPINS_BEFORE_PARK) Thread.onSpinWait();
+                else LockSupport.parkNanos(1_000_000);
+                j = job;
             }
             if (closed) return;
-            seen = generation.get();
-            try {
-                Range body = task;
-                int total = n;
-                int from = (int) ((long) total * id / threads), to = (int) ((long) total * (id + 1) / threads);
-                if (body != null && from < to) body.run(from, to);
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
-            }
+            seen = j;
+            j.work();
         }
     }
 

@@ -40,7 +40,7 @@ final class Q8Kernels {
     /** Whether {@code type} has an integer kernel here. */
     static boolean supports(GgmlType type) {
         return AVAILABLE && switch (type) {
-            case Q8_0, Q4_0, Q4_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -51,6 +51,7 @@ final class Q8Kernels {
             case Q8_0 -> q8_0(w, offset, a, row);
             case Q4_0 -> q4_0(w, offset, a, row);
             case Q4_K -> q4_K(w, offset, a, row);
+            case Q5_K -> q5_K(w, offset, a, row);
             case Q6_K -> q6_K(w, offset, a, row);
             default -> throw new UnsupportedOperationException("no integer kernel for " + type);
         };
@@ -150,6 +151,39 @@ final class Q8Kernels {
                 var s = widen(Dot.nibbles(ByteVector.fromMemorySegment(B16, w, q, LE), shift)).mul(ShortVector.fromArray(S16, xq, xj))
                         .add(widen(Dot.nibbles(ByteVector.fromMemorySegment(B16, w, q + 16, LE), shift)).mul(ShortVector.fromArray(S16, xq, xj + 16)));
                 // lanes hold two products of at most 15 * 127 each; pair sums <= 7620
+                isum = isum.add(pairSum(s).mul((int) (scales >>> 8 * j & 0xFF)));
+                mins += (int) (minsPacked >>> 8 * j & 0xFF) * (bsum[xj / 16] + bsum[xj / 16 + 1]);
+            }
+            float dx = a.d[x / 256];
+            acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
+            minTerm += Quant.f16(w, p + 2) * dx * mins;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - minTerm;
+    }
+
+    /**
+     * Q5_K: as {@link #q4_K} with a 5th bit, n in 0..31: bit {@code j} of {@code qh[l]} is the top bit
+     * of value {@code l} of sub-block j. Pair sums are at most 2 * 2 * 31 * 127 = 15748.
+     */
+    static float q5_K(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols;
+        final int[] bsum = a.bsum16;
+        var acc = FloatVector.zero(F8);
+        float minTerm = 0f;
+        for (int b = 0; b < cols / 256; b++) {
+            long p = offset + 176L * b, sc = p + 4, qh = p + 16, qs = p + 48;
+            int x = xo + 256 * b;
+            var isum = IntVector.zero(I8);
+            int mins = 0;
+            long lo = w.get(Quant.I64, sc);
+            int hi = w.get(Quant.I32, sc + 8);
+            long scales = Quant.kScales(lo, hi), minsPacked = Quant.kMins(lo, hi);
+            for (int j = 0; j < 8; j++) {
+                long q = qs + 32L * (j >> 1);
+                int shift = 4 * (j & 1), xj = x + 32 * j;
+                var s = widen(Dot.q5kQuants(w, q, qh, shift, j)).mul(ShortVector.fromArray(S16, xq, xj))
+                        .add(widen(Dot.q5kQuants(w, q + 16, qh + 16, shift, j)).mul(ShortVector.fromArray(S16, xq, xj + 16)));
                 isum = isum.add(pairSum(s).mul((int) (scales >>> 8 * j & 0xFF)));
                 mins += (int) (minsPacked >>> 8 * j & 0xFF) * (bsum[xj / 16] + bsum[xj / 16 + 1]);
             }

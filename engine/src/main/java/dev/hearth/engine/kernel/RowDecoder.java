@@ -8,14 +8,17 @@ import dev.hearth.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vectorized dequantization of whole rows into a float buffer, for the batched matmul (where a row
- * is decoded once and used for many activation rows). Same results as {@link Quant#dequantize}
- * (the reference) up to float rounding of the scale products; types without a vector decoder here
- * go through {@link Quant}.
+ * Vectorized dequantization into a float buffer, for every supported type: used by the batched
+ * matmul (a row is decoded once and used for many activation rows) and by {@link Dot} for the types
+ * it has no in-register decoder for. Same values as {@link Quant#dequantize} (the reference) up to
+ * float rounding of the scale products. Bytes are loaded {@link Dot#L} at a time and widened to
+ * float without changing the lane count (the fast conversion); sub-byte fields are extracted with
+ * shifts on the same bytes seen as ints, then masked (x86 has no byte shifts).
  */
 final class RowDecoder {
     private RowDecoder() {}
@@ -28,23 +31,25 @@ final class RowDecoder {
             case F32 -> MemorySegment.copy(w, Quant.F32, offset, dst, 0, n);
             case F16 -> f16(w, offset, dst, n);
             case BF16 -> bf16(w, offset, dst, n);
-            case Q8_0 -> {
-                if (Dot.VECTOR_QUANTS) q8_0(w, offset, dst, n);
-                else Quant.dequantize(type, w, offset, dst, 0, n);
+            default -> {
+                if (!Dot.VECTOR_QUANTS) {
+                    Quant.dequantize(type, w, offset, dst, 0, n);
+                    return;
+                }
+                switch (type) {
+                    case Q8_0 -> q8_0(w, offset, dst, n);
+                    case Q4_0 -> q4_0(w, offset, dst, n);
+                    case Q4_1 -> q4_1(w, offset, dst, n);
+                    case Q5_0 -> q5_0(w, offset, dst, n);
+                    case Q5_1 -> q5_1(w, offset, dst, n);
+                    case Q2_K -> q2_K(w, offset, dst, n);
+                    case Q3_K -> q3_K(w, offset, dst, n);
+                    case Q4_K -> q4_K(w, offset, dst, n);
+                    case Q5_K -> q5_K(w, offset, dst, n);
+                    case Q6_K -> q6_K(w, offset, dst, n);
+                    default -> Quant.dequantize(type, w, offset, dst, 0, n);
+                }
             }
-            case Q4_0 -> {
-                if (Dot.VECTOR_QUANTS) q4_0(w, offset, dst, n);
-                else Quant.dequantize(type, w, offset, dst, 0, n);
-            }
-            case Q4_K -> {
-                if (Dot.VECTOR_QUANTS) q4_K(w, offset, dst, n);
-                else Quant.dequantize(type, w, offset, dst, 0, n);
-            }
-            case Q6_K -> {
-                if (Dot.VECTOR_QUANTS) q6_K(w, offset, dst, n);
-                else Quant.dequantize(type, w, offset, dst, 0, n);
-            }
-            default -> Quant.dequantize(type, w, offset, dst, 0, n);
         }
     }
 
@@ -90,6 +95,109 @@ final class RowDecoder {
         }
     }
 
+    private static void q4_1(MemorySegment w, long offset, float[] dst, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long p = offset + 20L * b;
+            var dv = FloatVector.broadcast(F, Quant.f16(w, p));
+            var mv = FloatVector.broadcast(F, Quant.f16(w, p + 2));
+            for (int j = 0; j < 16; j += L) {
+                var q = ByteVector.fromMemorySegment(BL, w, p + 4 + j, LE);
+                toFloat(q.and((byte) 0x0F)).fma(dv, mv).intoArray(dst, 32 * b + j);
+                toFloat(nibbles(q, 4)).fma(dv, mv).intoArray(dst, 32 * b + 16 + j);
+            }
+        }
+    }
+
+    /** Lane indexes 0..L-1, for per-lane variable shifts (vpsrlvd). */
+    private static final IntVector IOTA = IntVector.zero(IntVector.SPECIES_PREFERRED).addIndex(1);
+
+    /** Bits {@code bit0 .. bit0+L-1} of {@code bits} as 0/1 floats, one per lane. */
+    private static FloatVector bitsToFloat(int bits, int bit0) {
+        return (FloatVector) IntVector.broadcast(Dot.I, bits >>> bit0).lanewise(VectorOperators.LSHR, IOTA).and(1)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** Q5_0: x = d * ((nibble | bit << 4) - 16); bit i of the 32-bit qh belongs to element i. */
+    private static void q5_0(MemorySegment w, long offset, float[] dst, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long p = offset + 22L * b;
+            float d = Quant.f16(w, p);
+            int qh = w.get(Quant.I32, p + 2);
+            var dv = FloatVector.broadcast(F, d);
+            var off = FloatVector.broadcast(F, -16f * d);
+            var d16 = FloatVector.broadcast(F, 16f * d);
+            for (int j = 0; j < 16; j += L) {
+                var q = ByteVector.fromMemorySegment(BL, w, p + 6 + j, LE);
+                bitsToFloat(qh, j).fma(d16, toFloat(q.and((byte) 0x0F)).fma(dv, off)).intoArray(dst, 32 * b + j);
+                bitsToFloat(qh, 16 + j).fma(d16, toFloat(nibbles(q, 4)).fma(dv, off)).intoArray(dst, 32 * b + 16 + j);
+            }
+        }
+    }
+
+    /** Q5_1: x = d * (nibble | bit << 4) + m. */
+    private static void q5_1(MemorySegment w, long offset, float[] dst, int n) {
+        for (int b = 0; b < n / 32; b++) {
+            long p = offset + 24L * b;
+            float d = Quant.f16(w, p);
+            int qh = w.get(Quant.I32, p + 4);
+            var dv = FloatVector.broadcast(F, d);
+            var mv = FloatVector.broadcast(F, Quant.f16(w, p + 2));
+            var d16 = FloatVector.broadcast(F, 16f * d);
+            for (int j = 0; j < 16; j += L) {
+                var q = ByteVector.fromMemorySegment(BL, w, p + 8 + j, LE);
+                bitsToFloat(qh, j).fma(d16, toFloat(q.and((byte) 0x0F)).fma(dv, mv)).intoArray(dst, 32 * b + j);
+                bitsToFloat(qh, 16 + j).fma(d16, toFloat(nibbles(q, 4)).fma(dv, mv)).intoArray(dst, 32 * b + 16 + j);
+            }
+        }
+    }
+
+    /**
+     * Q2_K: sub-block k of 16 (half h = k/8, pair j = (k%8)/2) holds bits 2j..2j+1 of
+     * {@code qs[32h + 16(k%2) + e]}; x = d * (sc & 15) * q - dmin * (sc >> 4).
+     */
+    private static void q2_K(MemorySegment w, long offset, float[] dst, int n) {
+        for (int b = 0; b < n / 256; b++) {
+            long p = offset + 84L * b;
+            float d = Quant.f16(w, p + 80), dmin = Quant.f16(w, p + 82);
+            for (int k = 0; k < 16; k++) {
+                int sc = Quant.u8(w, p + k);
+                var dv = FloatVector.broadcast(F, d * (sc & 0xF));
+                var mv = FloatVector.broadcast(F, -dmin * (sc >>> 4));
+                long q = p + 16 + 32L * (k >> 3) + 16 * (k & 1);
+                int shift = 2 * ((k >> 1) & 3);
+                for (int e = 0; e < 16; e += L) {
+                    var v = ByteVector.fromMemorySegment(BL, w, q + e, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift).and(0x03030303).reinterpretAsBytes();
+                    toFloat(v).fma(dv, mv).intoArray(dst, 256 * b + 16 * k + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q3_K: sub-block k of 16 as in Q2_K for the 2 low bits (from qs), plus bit {@code 4h + j} of
+     * {@code hmask[16(k%2) + e]} as bit 2; x = d * (scale_k - 32) * (q - 4).
+     */
+    private static void q3_K(MemorySegment w, long offset, float[] dst, int n) {
+        for (int b = 0; b < n / 256; b++) {
+            long p = offset + 110L * b;
+            float d = Quant.f16(w, p + 108);
+            for (int k = 0; k < 16; k++) {
+                float dl = d * (Quant.q3kScale(w, p + 96, k) - 32);
+                var dv = FloatVector.broadcast(F, dl);
+                var off = FloatVector.broadcast(F, -4f * dl);
+                int h = k >> 3, j = (k >> 1) & 3, l0 = 16 * (k & 1);
+                for (int e = 0; e < 16; e += L) {
+                    var lo = ByteVector.fromMemorySegment(BL, w, p + 32 + 32L * h + l0 + e, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, 2 * j).and(0x03030303);
+                    var hb = ByteVector.fromMemorySegment(BL, w, p + l0 + e, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, 4 * h + j).and(0x01010101).lanewise(VectorOperators.LSHL, 2);
+                    toFloat(lo.or(hb).reinterpretAsBytes()).fma(dv, off).intoArray(dst, 256 * b + 16 * k + e);
+                }
+            }
+        }
+    }
+
     private static void q4_K(MemorySegment w, long offset, float[] dst, int n) {
         for (int b = 0; b < n / 256; b++) {
             long p = offset + 144L * b, sc = p + 4, qs = p + 16;
@@ -104,6 +212,30 @@ final class RowDecoder {
                 int shift = 4 * (j & 1);
                 for (int k = 0; k < 32; k += L) {
                     toFloat(nibbles(ByteVector.fromMemorySegment(BL, w, q + k, LE), shift)).fma(dv, mv).intoArray(dst, 256 * b + 32 * j + k);
+                }
+            }
+        }
+    }
+
+    private static void q5_K(MemorySegment w, long offset, float[] dst, int n) {
+        for (int b = 0; b < n / 256; b++) {
+            long p = offset + 176L * b, sc = p + 4, qh = p + 16, qs = p + 48;
+            float d = Quant.f16(w, p), dmin = Quant.f16(w, p + 2);
+            long lo = w.get(Quant.I64, sc);
+            int hi = w.get(Quant.I32, sc + 8);
+            long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
+            for (int j = 0; j < 8; j++) {
+                var dv = FloatVector.broadcast(F, d * (int) (scales >>> 8 * j & 0xFF));
+                var mv = FloatVector.broadcast(F, -dmin * (int) (mins >>> 8 * j & 0xFF));
+                long q = qs + 32L * (j >> 1);
+                int shift = 4 * (j & 1);
+                for (int k = 0; k < 32; k += L) {
+                    // low 4 bits: nibble at `shift`; bit 4: bit j of qh[k..]
+                    var nib = ByteVector.fromMemorySegment(BL, w, q + k, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, shift).and(0x0F0F0F0F);
+                    var h = ByteVector.fromMemorySegment(BL, w, qh + k, LE).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHR, j).and(0x01010101).lanewise(VectorOperators.LSHL, 4);
+                    toFloat(nib.or(h).reinterpretAsBytes()).fma(dv, mv).intoArray(dst, 256 * b + 32 * j + k);
                 }
             }
         }

@@ -57,20 +57,52 @@ class ParallelTest {
     }
 
     @Test
-    void exceptionFromAWorkerPropagatesAndPoolStaysUsable() {
+    void exceptionsPropagateAndPoolStaysUsable() {
         try (var pool = new Parallel(3)) {
-            // the last chunk runs on a worker thread, not the caller
+            // whichever thread runs the failing chunks, the caller sees the exception
             assertThatThrownBy(() -> pool.run(9, (from, to) -> {
-                if (to == 9) throw new IllegalStateException("boom at " + from);
-            })).isInstanceOf(IllegalStateException.class).hasMessage("boom at 6");
-            // the caller's own chunk
-            assertThatThrownBy(() -> pool.run(9, (from, to) -> {
-                if (from == 0) throw new ArithmeticException("caller chunk");
+                if (from >= 6) throw new IllegalStateException("boom at " + from);
+            })).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("boom at ");
+            assertThatThrownBy(() -> pool.run(1000, (from, to) -> {
+                throw new ArithmeticException("every chunk");
             })).isInstanceOf(ArithmeticException.class);
             var sum = new AtomicLong();
             pool.run(9, (from, to) -> sum.addAndGet(to - from));
             assertThat(sum.get()).isEqualTo(9);
         }
+    }
+
+    @Test
+    void callsFromSeveralThreadsAreSerializedAndCorrect() throws Exception {
+        try (var pool = new Parallel(2)) {
+            var errors = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+            Thread[] callers = new Thread[3];
+            for (int t = 0; t < callers.length; t++) {
+                callers[t] = new Thread(() -> {
+                    try {
+                        for (int call = 0; call < 300; call++) {
+                            var sum = new AtomicLong();
+                            pool.run(101, (from, to) -> {
+                                for (int i = from; i < to; i++) sum.addAndGet(i);
+                            });
+                            if (sum.get() != 5050) throw new AssertionError("sum " + sum.get());
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                callers[t].start();
+            }
+            for (Thread t : callers) t.join();
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
+    void closedPoolRefusesWork() {
+        var pool = new Parallel(2);
+        pool.close();
+        assertThatThrownBy(() -> pool.run(10, (from, to) -> {})).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     @Test

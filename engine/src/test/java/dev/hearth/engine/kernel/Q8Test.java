@@ -36,7 +36,7 @@ class Q8Test {
     @Test
     void theCommonTypesHaveIntegerKernels() {
         // on this project's targets (AVX2 / AVX-512) the integer path must be on for these
-        if (Q8Kernels.AVAILABLE) assertThat(integerTypes()).contains(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K);
+        if (Q8Kernels.AVAILABLE) assertThat(integerTypes()).contains(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
     }
 
     @ParameterizedTest
