@@ -42,7 +42,7 @@ final class TestServer implements AutoCloseable {
         try {
             Path file = Files.createTempFile("hearth-tiny-", ".gguf");
             TinyModels.writer(TinyModels.Spec.of("llama", GgmlType.F32).withContext(context)).write(file);
-            Model model = Model.load(file, new Model.Options(context, 2, null));
+            Model model = Model.load(file, new Model.Options(context, 1, null));
             return new TestServer(file, model, HearthServer.serve(model, config));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
