@@ -61,6 +61,18 @@ public final class Transformer {
      * @return for each batch row that wants logits, its {@code vocabSize} logits; null for other rows
      */
     public float[][] forward(Batch b) {
+        return run(b, false);
+    }
+
+    /**
+     * Runs the batch like {@link #forward} but returns, for each row that wants output, its final hidden
+     * state after the output norm ({@code dim} floats) instead of logits: the input of embedding pooling.
+     */
+    public float[][] hiddenStates(Batch b) {
+        return run(b, true);
+    }
+
+    private float[][] run(Batch b, boolean hiddenOnly) {
         final int n = b.size();
         final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim(), half = hd / 2;
         ensureCapacity(n);
@@ -116,6 +128,16 @@ public final class Transformer {
             VectorOps.swiglu(hb, hb2, n * c.ffnDim());
             MatMul.matmul(pool, L.ffnDown(), hb, xb, n);
             addInPlace(x, xb, n * dim);
+        }
+
+        if (hiddenOnly) {
+            float[][] hidden = new float[n][];
+            for (int i = 0; i < n; i++) {
+                if (!b.wantsLogits(i)) continue;
+                hidden[i] = new float[dim];
+                VectorOps.rmsNorm(hidden[i], 0, x, i * dim, w.outputNorm, dim, c.rmsEps());
+            }
+            return hidden;
         }
 
         // final norm and classifier, only for the rows that need logits
