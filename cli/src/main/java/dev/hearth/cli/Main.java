@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hearth", mixinStandardHelpOptions = true, version = "hearth 0.1.0",
         description = "Local LLM inference: run GGUF models, serve them over OpenAI/Ollama APIs, plan cost and hardware.",
         subcommands = {RunCommand.class, ChatCommand.class, InspectCommand.class, CostCommand.class, PlanCommand.class,
+                BenchCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -39,9 +39,9 @@ import picocli.CommandLine.Spec;
 public final class PlanCommand implements Callable<Integer> {
 
     /**
-     * Runs a short benchmark on this machine for {@code --calibrate}. The bench command registers one
-     * with {@link #setCalibrationProvider} once it can measure; until then {@code --calibrate} asks
-     * for {@code --bench-json}.
+     * Runs a short benchmark on this machine for {@code --calibrate}. By default that is
+     * {@link BenchCommand#calibrate} (pp64/tg32 and the bandwidth probe); a test or an embedding
+     * application can put another one in place with {@link #setCalibrationProvider}.
      */
     @FunctionalInterface
     public interface CalibrationProvider {
@@ -158,22 +158,13 @@ public final class PlanCommand implements Callable<Integer> {
     }
 
     private BenchCalibration measureHere() throws Exception {
-        var provider = calibrationProvider;
-        if (provider == null) {
-            boolean benchExists;
-            try {
-                Class.forName("dev.hearth.cli.BenchCommand");
-                benchExists = true;
-            } catch (ClassNotFoundException e) {
-                benchExists = false;
-            }
-            throw new PlannerInputException((benchExists
-                    ? "hearth plan --calibrate is not connected to hearth bench in this build"
-                    : "hearth plan --calibrate needs hearth bench, which this build does not have")
-                    + "; run a benchmark and pass its JSON result with --bench-json FILE");
+        if (gguf == null) {
+            throw new PlannerInputException("--calibrate benchmarks a model here: give its GGUF file (hearth plan MODEL.gguf --calibrate), "
+                    + "or pass a hearth bench result from this machine with --bench-json FILE");
         }
-        if (gguf == null) throw new PlannerInputException("--calibrate benchmarks a model: give a GGUF file");
-        return provider.measure(gguf);
+        var provider = calibrationProvider;
+        if (provider != null) return provider.measure(gguf);
+        return BenchCommand.calibrate(gguf, spec.commandLine().getErr());
     }
 
     private ModelSpec modelSpec() {

@@ -1,0 +1,128 @@
+package dev.hearth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.planner.cost.ThroughputResults;
+import dev.hearth.planner.hardware.BenchCalibration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+    @TempDir static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void writeModel() throws Exception {
+        model = TinyModelFile.write(dir.resolve("tiny.gguf"));
+    }
+
+    @Test
+    void markdownTableAsLlamaBenchWithRoofline() {
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "2", "--bandwidth-mib", "16");
+        assertThat(r.code()).as(r.err()).isZero();
+        var lines = r.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("| model                          |       size |     params | backend    | threads |"
+                + "          test |                  t/s |");
+        assertThat(lines.get(1)).isEqualTo("| ------------------------------ | ---------: | ---------: | ---------- | ------: |"
+                + " ------------: | -------------------: |");
+        // threads x (pp16, pp32, tg8), in llama-bench's order.
+        List<String> rows = new ArrayList<>();
+        for (String l : lines.subList(2, lines.size())) if (l.startsWith("| ")) rows.add(l);
+        assertThat(rows).hasSize(6);
+        assertThat(rows.get(0)).startsWith("| llama ").contains(" all F32 ").contains("|       1 |").contains("|          pp16 |");
+        assertThat(rows.get(2)).contains("|       1 |").contains("|           tg8 |").containsPattern("\\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|$");
+        assertThat(rows.get(3)).contains("|       2 |").contains("|          pp16 |");
+        assertThat(r.out()).contains("memory bandwidth: ").contains("(1 threads, best of 5 passes over 16.0 MiB)")
+                .contains("(2 threads, best of 5 passes over 16.0 MiB)");
+        assertThat(r.out().lines().filter(l -> l.startsWith("roofline: tiny.gguf reads ")).count()).isEqualTo(2);
+    }
+
+    @Test
+    void jsonWithLlamaBenchKeysThatThePlannerReads() throws Exception {
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "2", "-r", "3", "-o", "json", "--bandwidth-mib", "16");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertThat(rows.isArray()).isTrue();
+        assertThat(rows).hasSize(2);
+        JsonNode pp = rows.get(0), tg = rows.get(1);
+        for (String key : List.of("model_filename", "model_type", "model_size", "model_n_params", "n_threads", "n_prompt", "n_gen",
+                "test", "avg_ts", "stddev_ts", "samples_ts", "avg_ns", "stddev_ns", "memory_bandwidth_gbs")) {
+            assertThat(pp.has(key)).as(key).isTrue();
+            assertThat(tg.has(key)).as(key).isTrue();
+        }
+        assertThat(pp.get("test").asText()).isEqualTo("pp16");
+        assertThat(pp.get("n_prompt").asInt()).isEqualTo(16);
+        assertThat(pp.get("n_gen").asInt()).isZero();
+        assertThat(pp.get("roofline_fraction").isNull()).isTrue();
+        assertThat(tg.get("test").asText()).isEqualTo("tg8");
+        assertThat(tg.get("n_threads").asInt()).isEqualTo(2);
+        assertThat(tg.get("model_filename").asText()).isEqualTo(model.toString());
+        assertThat(tg.get("samples_ts")).hasSize(3);
+        double mean = 0;
+        for (JsonNode s : tg.get("samples_ts")) mean += s.asDouble() / 3;
+        assertThat(tg.get("avg_ts").asDouble()).isCloseTo(mean, org.assertj.core.data.Percentage.withPercentage(0.01));
+        double bw = tg.get("memory_bandwidth_gbs").asDouble();
+        assertThat(bw).isPositive();
+        // roofline = bandwidth / bytes per token; the fraction is tg / roofline.
+        assertThat(tg.get("roofline_ts").asDouble()).isCloseTo(bw * 1e9 / tg.get("bytes_per_token").asDouble(),
+                org.assertj.core.data.Percentage.withPercentage(0.01));
+        assertThat(tg.get("roofline_fraction").asDouble()).isCloseTo(tg.get("avg_ts").asDouble() / tg.get("roofline_ts").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-4));
+
+        // The planner's readers take this file as it is.
+        Path file = Files.writeString(dir.resolve("bench.json"), r.out());
+        var cal = BenchCalibration.read(file, null);
+        assertThat(cal.calibration().measuredDecodeTokS()).isEqualTo(tg.get("avg_ts").asDouble());
+        assertThat(cal.calibration().bandwidthGBs()).isEqualTo(bw);
+        assertThat(cal.promptTokS()).isEqualTo(pp.get("avg_ts").asDouble());
+        assertThat(cal.bytesBasis()).contains("exact");
+        assertThat(ThroughputResults.read(file).description()).contains("tg8").contains("pp16");
+    }
+
+    @Test
+    void csvAndJsonLines() throws Exception {
+        var csv = CliRun.run("bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-o", "csv", "--no-bandwidth", "--no-warmup");
+        assertThat(csv.code()).as(csv.err()).isZero();
+        var lines = csv.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("build_commit,cpu_info,backends,model_filename,model_type,model_size,model_n_params,")
+                .contains(",test,").contains(",avg_ts,stddev_ts,samples_ns,samples_ts,").contains("memory_bandwidth_gbs");
+        assertThat(lines.get(1)).contains(",pp8,");
+        assertThat(lines.get(2)).contains(",tg4,");
+
+        var jsonl = CliRun.run("bench", "-m", model.toString(), "-p", "8", "-n", "0", "-r", "1", "-o", "jsonl", "--no-bandwidth");
+        assertThat(jsonl.code()).as(jsonl.err()).isZero();
+        var rows = jsonl.out().lines().toList();
+        assertThat(rows).hasSize(1);
+        var row = new ObjectMapper().readTree(rows.get(0));
+        assertThat(row.get("test").asText()).isEqualTo("pp8");
+        assertThat(row.get("memory_bandwidth_gbs").isNull()).isTrue();
+    }
+
+    @Test
+    void badInputExitsTwo() {
+        CostCommandTest.expectBad("-o must be md, json, jsonl or csv", "bench", "-m", model.toString(), "-o", "xml");
+        CostCommandTest.expectBad("nothing to run", "bench", "-m", model.toString(), "-p", "0", "-n", "0");
+        CostCommandTest.expectBad("-r must be at least 1", "bench", "-m", model.toString(), "-r", "0");
+        CostCommandTest.expectBad("-t must be at least 1", "bench", "-m", model.toString(), "-t", "0");
+        CostCommandTest.expectBad("model file not found", "bench", "-m", dir.resolve("missing.gguf").toString());
+    }
+
+    /** {@code hearth plan --calibrate} runs the short bench here and reports predicted vs measured. */
+    @Test
+    void planCalibrateMeasuresHere() {
+        var r = CliRun.run("plan", model.toString(), "--calibrate", "--device", "this-machine");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("hearth plan --calibrate: tiny.gguf here with").contains("pp64").contains("tg32");
+        assertThat(r.out()).contains("Calibration on this machine (tiny.gguf tg32 (hearth bench --calibrate))")
+                .contains("exact, from tiny.gguf's tensors").contains("calibrated efficiency");
+        CostCommandTest.expectBad("--bench-json", "plan", "--model", "llama-3-8b", "--calibrate");
+    }
+}

@@ -1,0 +1,61 @@
+package dev.hearth.engine.bench;
+
+import dev.hearth.engine.model.Session;
+import dev.hearth.engine.model.Transformer;
+import java.util.SplittableRandom;
+
+/**
+ * Runs llama-bench's tests on a model. As llama-bench does: random token ids (BOS first when the
+ * model adds one), a fresh KV cache for each repetition, {@code pp<N>} as one {@link Session#feed} of
+ * N tokens (one forward pass for N up to {@link Session#CHUNK}), {@code tg<N>} as N calls of
+ * {@link Session#next}. Unlike llama-bench, whose warm-up for tg is a single token, the warm-up here
+ * is a whole untimed run of the test: the Vector API kernels run interpreted until the JIT has
+ * compiled them, and one full run is what it takes for that to happen before the clock starts.
+ */
+public final class Bench {
+    private Bench() {}
+
+    /** Called before each run: {@code rep} is -1 for the warm-up, then 0, 1, ... */
+    @FunctionalInterface
+    public interface Progress {
+        void starting(BenchTest test, int rep, int reps);
+    }
+
+    /**
+     * @param transformer the model's forward pass (with its thread pool)
+     * @param bos         token put first, or -1 for none (llama-bench: BOS when the vocabulary adds it)
+     * @param seed        seed of the random token ids
+     */
+    public static BenchResult run(Transformer transformer, int bos, BenchTest test, int repetitions, boolean warmup,
+                                  long seed, Progress progress) {
+        if (repetitions < 1) throw new IllegalArgumentException("repetitions must be >= 1, got " + repetitions);
+        int vocab = transformer.config().vocabSize();
+        var rnd = new SplittableRandom(seed);
+        int[] tokens = new int[test.tokens()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = rnd.nextInt(vocab);
+        if (bos >= 0) tokens[0] = bos;
+        int[] prompt = java.util.Arrays.copyOf(tokens, test.nPrompt());
+        var session = new Session(transformer, tokens.length);
+
+        long warmNs = 0;
+        if (warmup) {
+            if (progress != null) progress.starting(test, -1, repetitions);
+            warmNs = once(session, prompt, tokens);
+        }
+        long[] samples = new long[repetitions];
+        for (int r = 0; r < repetitions; r++) {
+            if (progress != null) progress.starting(test, r, repetitions);
+            samples[r] = once(session, prompt, tokens);
+        }
+        return new BenchResult(test, transformer.pool().threads(), samples, warmNs);
+    }
+
+    /** One run from an empty cache; returns its wall time in nanoseconds. */
+    private static long once(Session session, int[] prompt, int[] tokens) {
+        session.rewind(0);
+        long t0 = System.nanoTime();
+        if (prompt.length > 0) session.feed(prompt);
+        for (int i = prompt.length; i < tokens.length; i++) session.next(tokens[i]);
+        return System.nanoTime() - t0;
+    }
+}
