@@ -18,9 +18,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Single-thread kernels over a 512 x 4096 matrix (small enough to stay in cache, so this measures
- * compute, not memory): dequantize every row, the float dot per row, the integer dot per row, and
- * activation quantization. Time per whole matrix (2 * 512 * 4096 flops for the dots).
+ * Single-thread kernels over a 512 x 4096 matrix (at most 8 MB; mostly measures compute): dequantize
+ * every row with the scalar reference ({@code dequantize}) and the vector decoder of the batched path
+ * ({@code decodeRow}), the float dot per row, the integer dot per row (types with an integer kernel;
+ * others return at once, ignore them), and activation quantization of one 4096 row.
+ * Time per whole matrix (2 * 512 * 4096 flops for the dots).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -59,6 +61,13 @@ public class KernelBench {
     @Benchmark
     public float[] dequantize() {
         for (int r = 0; r < ROWS; r++) w.row(r, row, 0);
+        return row;
+    }
+
+    @Benchmark
+    public float[] decodeRow() {
+        long rb = w.rowBytes();
+        for (int r = 0; r < ROWS; r++) RowDecoder.decode(w.type(), w.data(), r * rb, row, COLS);
         return row;
     }
 
