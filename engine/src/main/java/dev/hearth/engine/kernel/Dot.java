@@ -31,6 +31,20 @@ public final class Dot {
     static final boolean VECTOR_QUANTS = L == 8 || L == 16;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /**
+     * The sum of the lanes of {@code v} in a fixed order (pairwise over halves). {@code reduceLanes(ADD)}
+     * leaves the order to the implementation, which may differ between the interpreter, C1 and C2:
+     * results that must be bit-identical across code paths (batch invariance) use this instead.
+     */
+    static float sumLanes(FloatVector v) {
+        if (v.length() == 8) {
+            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+        }
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
     /** Per-thread decode buffer (a multiple of every block size). */
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[512]);
 

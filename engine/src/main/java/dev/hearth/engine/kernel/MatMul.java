@@ -4,21 +4,23 @@ package dev.hearth.engine.kernel;
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
  *
- * <p>Paths, chosen by {@link #matmul(Parallel, Matrix, float[], float[], int)}:
+ * <p>One path per weight type, never per batch size, chosen by {@link #matmul(Parallel, Matrix, float[], float[], int)}:
  * <ul>
- *   <li>batch 1, types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K): the integer path, as in
+ *   <li>types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K): the integer path, as in
  *       llama.cpp: activations quantized to 8 bits once per call ({@link Q8Activations}), 16-bit integer
  *       multiplies in {@link Q8Kernels}, one float scale per block. Its error is that of 8-bit
  *       activations: per output at most {@code sum_i |w_i| * d_x(i) / 2}, {@code d_x = max|x| / 127}
  *       of the activation block.
- *   <li>batch 1, other types: {@link Dot#dot} per row (weights decoded in registers, float activations).
- *   <li>batch > 1, all types: weight rows decoded to float once ({@link RowDecoder}) and multiplied with
- *       the activation rows in register tiles of 2 x 4 ({@link Tiles}), float FMAs. On AVX2/AVX-512
- *       through the Vector API this beats an integer tile: there is no 8/16-bit multiply-add-pairs
- *       instruction to reach, so 16-bit products cost ~5 instructions per 16 multiply-adds against
- *       one FMA per 8 (docs/kernels.md has the measurements).
+ *   <li>other types: weight rows decoded to float once ({@link RowDecoder}) and multiplied with the
+ *       activation rows in register tiles of 2 x 4 ({@link Tiles}), float FMAs.
  * </ul>
- * {@link #matmulFloat} is the float path for every batch size (the reference for the integer path).
+ *
+ * <p><b>Batch invariance</b>: {@code out[b * rows + r]} is bit-identical whatever the batch size and
+ * whatever position {@code b} the activation row has in it (a request's greedy output must not depend
+ * on which other requests share its batch). Both paths compute every output with the same sequence
+ * of float operations in every tile and remainder: activations are quantized per row, integer sums
+ * are exact, and float accumulators are per (weight row, activation row) and reduced in a fixed order.
+ * {@link #matmulFloat} is the float path for every type (the reference the integer path is tested against).
  */
 public final class MatMul {
     private MatMul() {}
@@ -50,15 +52,18 @@ public final class MatMul {
         return Q8Kernels.supports(w.type());
     }
 
-    /** Whether {@link #matmul(Parallel, Matrix, float[], float[], int)} takes the integer path for this batch size. */
+    /**
+     * Whether {@link #matmul(Parallel, Matrix, float[], float[], int)} takes the integer path; the same
+     * for every batch size (batch invariance), the argument is kept for callers that ask per batch.
+     */
     public static boolean usesIntegerPath(Matrix w, int batch) {
-        return batch == 1 && hasIntegerPath(w);
+        return hasIntegerPath(w);
     }
 
     /**
      * The integer path with activations already quantized (e.g. once for several matrices that share
      * an input); {@code a.kind()} must be {@code Q8Activations.kindFor(w.type())}. One integer dot per
-     * (weight row, activation row): meant for batch 1; larger batches are faster through the float tiles.
+     * (weight row, activation row), each independent of the others.
      */
     public static void matmul(Parallel pool, Matrix w, Q8Activations a, float[] out) {
         final int rows = w.rows(), batch = a.batch();
@@ -78,14 +83,13 @@ public final class MatMul {
         });
     }
 
-    /** The float path: weights decoded to float, float activations. Reference, and fallback for all types. */
+    /**
+     * The float path: weights decoded to float ({@link RowDecoder}), float activations, {@link Tiles}.
+     * The same code for every batch size (batch 1 is a tile remainder), so it is batch-invariant too.
+     */
     public static void matmulFloat(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         checkSizes(w, x, out, batch);
-        if (batch == 1) {
-            matmulFloat1(pool, w, x, out);
-        } else {
-            matmulFloatBatch(pool, w, x, out, batch);
-        }
+        matmulFloatBatch(pool, w, x, out, batch);
     }
 
     private static void checkSizes(Matrix w, float[] x, float[] out, int batch) {
@@ -97,18 +101,9 @@ public final class MatMul {
         }
     }
 
-    /** One activation row: one {@link Dot#dot} per weight row. */
-    static void matmulFloat1(Parallel pool, Matrix w, float[] x, float[] out) {
-        final int cols = w.cols();
-        final long rowBytes = w.rowBytes();
-        pool.run(w.rows(), (from, to) -> {
-            for (int r = from; r < to; r++) out[r] = Dot.dot(w.type(), w.data(), r * rowBytes, x, 0, cols);
-        });
-    }
-
     /**
-     * Several activation rows: weight rows are decoded to float once, two at a time, and multiplied
-     * with activation rows in tiles of 2 weight rows x 4 activation rows ({@link Tiles}).
+     * Weight rows are decoded to float once, two at a time, and multiplied with the activation rows in
+     * tiles of 2 weight rows x 4 activation rows ({@link Tiles}).
      */
     static void matmulFloatBatch(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         final int cols = w.cols(), rows = w.rows();

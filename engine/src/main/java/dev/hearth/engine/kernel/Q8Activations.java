@@ -7,7 +7,9 @@ import dev.hearth.engine.gguf.GgmlType;
  * {@link Kind#Q8_0} uses one float scale per 32 values (for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 weights),
  * {@link Kind#Q8_K} one per 256 values (for the K-quants, whose sub-block scales are integers).
  *
- * <p>Each block gets {@code d = max|x| / 127} and {@code q = round(x / d)}, so {@code |x - d*q| <= d/2}.
+ * <p>Each block gets {@code d = max|x| / 127} and {@code q = rint(x * (1 / d))} (round half to even), as
+ * llama.cpp's AVX2 {@code quantize_row_q8_0}; so {@code |x - d*q| <= d/2}. (llama.cpp's Q8_K maps the
+ * signed extreme to -127 instead, the same step size and error.)
  * The quants are stored widened to {@code short}, ready for 16-bit vector multiplies. Also kept:
  * the sum of the quants of every 16 values (to fold weight offsets such as Q4_0's {@code -8} or the
  * K-quant mins into one scalar term per block), and {@code d * sum(q)} per 32 values.
@@ -22,6 +24,11 @@ public final class Q8Activations {
 
         Kind(int block) {
             this.block = block;
+        }
+
+        /** Values per scale. */
+        public int block() {
+            return block;
         }
     }
 
@@ -82,12 +89,12 @@ public final class Q8Activations {
             float amax = 0f;
             for (int i = 0; i < bs; i++) amax = Math.max(amax, Math.abs(x[o + i]));
             float scale = amax / 127f;
-            float inv = amax == 0f ? 0f : 127f / amax;
+            float inv = scale == 0f ? 0f : 1f / scale;
             d[b] = scale;
             for (int g = 0; g < bs; g += 16) {
                 int s = 0;
                 for (int i = o + g; i < o + g + 16; i++) {
-                    int v = Math.round(x[i] * inv);
+                    int v = (int) Math.rint(x[i] * inv);
                     q[i] = (short) v;
                     s += v;
                 }

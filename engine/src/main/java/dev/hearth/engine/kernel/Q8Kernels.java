@@ -100,7 +100,7 @@ final class Q8Kernels {
             float scale = Quant.f16(w, p) * a.d[bo + b];
             acc = toFloat(pairSumWide(s)).fma(FloatVector.broadcast(F8, scale), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Dot.sumLanes(acc);
     }
 
     /** Q4_0: w = dw * (n - 8) with n in 0..15, so the sum is dw * (dx * sum(n * qx) - 8 * dx * sum(qx)). */
@@ -121,7 +121,7 @@ final class Q8Kernels {
             acc = toFloat(pairSum(s)).fma(FloatVector.broadcast(F8, dw * a.d[bo + b]), acc);
             offsetTerm += dw * a.dsum32[bo + b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) - 8f * offsetTerm;
+        return Dot.sumLanes(acc) - 8f * offsetTerm;
     }
 
     /**
@@ -158,7 +158,7 @@ final class Q8Kernels {
             acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
             minTerm += Quant.f16(w, p + 2) * dx * mins;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - minTerm;
+        return Dot.sumLanes(acc) - minTerm;
     }
 
     /**
@@ -191,7 +191,7 @@ final class Q8Kernels {
             acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
             minTerm += Quant.f16(w, p + 2) * dx * mins;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - minTerm;
+        return Dot.sumLanes(acc) - minTerm;
     }
 
     /**
@@ -220,6 +220,6 @@ final class Q8Kernels {
             acc = toFloat(isum).fma(FloatVector.broadcast(F8, scale), acc);
             offsetTerm += scale * 32f * offsetSum;
         }
-        return acc.reduceLanes(VectorOperators.ADD) - offsetTerm;
+        return Dot.sumLanes(acc) - offsetTerm;
     }
 }

@@ -4,13 +4,17 @@ import static dev.hearth.engine.kernel.Dot.F;
 import static dev.hearth.engine.kernel.Dot.L;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Register-tiled float products of decoded weight rows with a batch of activation rows:
  * {@code out[b * rows + r] = dot(w[r], x[b])}. A 2 x 4 tile keeps 8 accumulators and loads 2 weight
  * and 4 activation vectors per 8 fused multiply-adds, so it is bound by FMA throughput, not loads;
  * each weight vector is read once per 4 activation rows.
+ *
+ * <p>Batch invariance: every output, whatever tile or remainder computes it, is accumulated in the
+ * same order: one vector accumulator, {@code acc = w[i..i+L) * x[i..i+L) + acc} for {@code i = 0, L, 2L..},
+ * lanes summed by {@link Dot#sumLanes} (a fixed order), then the scalar tail in index order. So a
+ * row's result does not depend on the batch size nor on its position in the batch.
  */
 final class Tiles {
     private Tiles() {}
@@ -39,21 +43,27 @@ final class Tiles {
                 a03 = w0.fma(v, a03);
                 a13 = w1.fma(v, a13);
             }
-            float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-            float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-            float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-            float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
-            for (; i < cols; i++) {
-                float w0 = w[i], w1 = w[cols + i];
-                s00 += w0 * x[x0 + i]; s01 += w0 * x[x1 + i]; s02 += w0 * x[x2 + i]; s03 += w0 * x[x3 + i];
-                s10 += w1 * x[x0 + i]; s11 += w1 * x[x1 + i]; s12 += w1 * x[x2 + i]; s13 += w1 * x[x3 + i];
-            }
-            out[b * rows + r] = s00; out[(b + 1) * rows + r] = s01; out[(b + 2) * rows + r] = s02; out[(b + 3) * rows + r] = s03;
-            out[b * rows + r + 1] = s10; out[(b + 1) * rows + r + 1] = s11; out[(b + 2) * rows + r + 1] = s12; out[(b + 3) * rows + r + 1] = s13;
+            out[b * rows + r] = tail(Dot.sumLanes(a00), w, 0, x, x0, i, cols);
+            out[(b + 1) * rows + r] = tail(Dot.sumLanes(a01), w, 0, x, x1, i, cols);
+            out[(b + 2) * rows + r] = tail(Dot.sumLanes(a02), w, 0, x, x2, i, cols);
+            out[(b + 3) * rows + r] = tail(Dot.sumLanes(a03), w, 0, x, x3, i, cols);
+            out[b * rows + r + 1] = tail(Dot.sumLanes(a10), w, cols, x, x0, i, cols);
+            out[(b + 1) * rows + r + 1] = tail(Dot.sumLanes(a11), w, cols, x, x1, i, cols);
+            out[(b + 2) * rows + r + 1] = tail(Dot.sumLanes(a12), w, cols, x, x2, i, cols);
+            out[(b + 3) * rows + r + 1] = tail(Dot.sumLanes(a13), w, cols, x, x3, i, cols);
         }
+        // remaining activation rows one at a time, both weight rows together (two independent chains)
         for (; b < batch; b++) {
-            out[b * rows + r] = Dot.dot(w, 0, x, b * cols, cols);
-            out[b * rows + r + 1] = Dot.dot(w, cols, x, b * cols, cols);
+            var a0 = FloatVector.zero(F); var a1 = FloatVector.zero(F);
+            int x0 = b * cols;
+            int i = 0;
+            for (; i <= cols - L; i += L) {
+                var v = FloatVector.fromArray(F, x, x0 + i);
+                a0 = FloatVector.fromArray(F, w, i).fma(v, a0);
+                a1 = FloatVector.fromArray(F, w, cols + i).fma(v, a1);
+            }
+            out[b * rows + r] = tail(Dot.sumLanes(a0), w, 0, x, x0, i, cols);
+            out[b * rows + r + 1] = tail(Dot.sumLanes(a1), w, cols, x, x0, i, cols);
         }
     }
 
@@ -71,14 +81,23 @@ final class Tiles {
                 a2 = w0.fma(FloatVector.fromArray(F, x, x2 + i), a2);
                 a3 = w0.fma(FloatVector.fromArray(F, x, x3 + i), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-            for (; i < cols; i++) {
-                float w0 = w[i];
-                s0 += w0 * x[x0 + i]; s1 += w0 * x[x1 + i]; s2 += w0 * x[x2 + i]; s3 += w0 * x[x3 + i];
-            }
-            out[b * rows + r] = s0; out[(b + 1) * rows + r] = s1; out[(b + 2) * rows + r] = s2; out[(b + 3) * rows + r] = s3;
+            out[b * rows + r] = tail(Dot.sumLanes(a0), w, 0, x, x0, i, cols);
+            out[(b + 1) * rows + r] = tail(Dot.sumLanes(a1), w, 0, x, x1, i, cols);
+            out[(b + 2) * rows + r] = tail(Dot.sumLanes(a2), w, 0, x, x2, i, cols);
+            out[(b + 3) * rows + r] = tail(Dot.sumLanes(a3), w, 0, x, x3, i, cols);
         }
-        for (; b < batch; b++) out[b * rows + r] = Dot.dot(w, 0, x, b * cols, cols);
+        for (; b < batch; b++) {
+            var a0 = FloatVector.zero(F);
+            int x0 = b * cols;
+            int i = 0;
+            for (; i <= cols - L; i += L) a0 = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            out[b * rows + r] = tail(Dot.sumLanes(a0), w, 0, x, x0, i, cols);
+        }
+    }
+
+    /** Adds {@code w[wo+i] * x[xo+i]} for the columns {@code [from, cols)} not covered by whole vectors, in order. */
+    private static float tail(float s, float[] w, int wo, float[] x, int xo, int from, int cols) {
+        for (int i = from; i < cols; i++) s += w[wo + i] * x[xo + i];
+        return s;
     }
 }

@@ -16,8 +16,19 @@ final class ReferenceTransformer {
     final double[] outNorm, ropeFreqs;
     final double[][] attnNorm, ffnNorm, bq, bk, bv, qNorm, kNorm;
     final double[][][] wq, wk, wv, wo, gate, up, down;
+    /**
+     * 0, or the block size (32 or 256) of an 8-bit activation quantization applied to every matmul
+     * input, as the engine's integer path does: {@code d = max|x| / 127}, {@code x = d * rint(x / d)}
+     * per block. Lets tests check the integer path tightly: its only intended error is that rounding.
+     */
+    final int activationBlock;
 
     ReferenceTransformer(GgufFile f) {
+        this(f, 0);
+    }
+
+    ReferenceTransformer(GgufFile f, int activationBlock) {
+        this.activationBlock = activationBlock;
         c = ModelConfig.from(f);
         embd = matrix(f, "token_embd.weight");
         output = f.tensor("output.weight") != null ? matrix(f, "output.weight") : embd;
@@ -123,7 +134,8 @@ final class ReferenceTransformer {
         return out;
     }
 
-    private static double[] matVec(double[][] m, double[] x) {
+    private double[] matVec(double[][] m, double[] x) {
+        if (activationBlock > 0) x = quantize8(x, activationBlock);
         double[] out = new double[m.length];
         for (int r = 0; r < m.length; r++) {
             double s = 0;
@@ -156,5 +168,16 @@ final class ReferenceTransformer {
         double[] out = new double[v.length];
         for (int i = 0; i < v.length; i++) out[i] = v[i];
         return out;
+    }
+
+    private static double[] quantize8(double[] x, int block) {
+        double[] q = new double[x.length];
+        for (int o = 0; o < x.length; o += block) {
+            double amax = 0;
+            for (int i = o; i < o + block; i++) amax = Math.max(amax, Math.abs(x[i]));
+            double d = amax / 127;
+            for (int i = o; i < o + block; i++) q[i] = d == 0 ? 0 : Math.rint(x[i] / d) * d;
+        }
+        return q;
     }
 }

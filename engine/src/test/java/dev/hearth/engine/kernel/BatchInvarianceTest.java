@@ -1,0 +1,78 @@
+package dev.hearth.engine.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Batch invariance: a row's output must be bit-identical whether it is multiplied alone or among
+ * other rows, at any position of a batch of any size (the server's guarantee that a request's greedy
+ * output does not depend on the requests sharing its batch).
+ */
+class BatchInvarianceTest {
+    static final Parallel POOL = new Parallel(3);
+    static final Parallel SINGLE = new Parallel(1);
+    static final int MAX_BATCH = 19;
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+        SINGLE.close();
+    }
+
+    static GgmlType[] supportedTypes() {
+        return QuantTest.supportedTypes();
+    }
+
+    interface Mul {
+        void run(Parallel pool, Matrix w, float[] x, float[] out, int batch);
+    }
+
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void matmulIsBatchInvariant(GgmlType type) {
+        check(type, MatMul::matmul, "matmul");
+    }
+
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void floatPathIsBatchInvariant(GgmlType type) {
+        check(type, MatMul::matmulFloat, "matmulFloat");
+    }
+
+    private static void check(GgmlType type, Mul mul, String what) {
+        // odd row count: both 2-row tiles and the 1-row remainder; F32 cols not a multiple of the vector length
+        int rows = 13, cols = type.quantized() ? 2 * type.blockSize() : 37;
+        byte[] data = RandomBlocks.generate(type, rows, cols, 7L * type.id() + 1);
+        var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
+        float[] xs = DotTest.randomFloats(MAX_BATCH * cols, type.id());
+        // each activation row alone
+        float[][] alone = new float[MAX_BATCH][rows];
+        for (int j = 0; j < MAX_BATCH; j++) {
+            float[] x = java.util.Arrays.copyOfRange(xs, j * cols, (j + 1) * cols);
+            mul.run(SINGLE, w, x, alone[j], 1);
+        }
+        for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
+            for (int batch = 1; batch <= MAX_BATCH; batch++) {
+                // rotate which rows sit where, so each row is seen at many positions
+                for (int shift : new int[] {0, batch}) {
+                    float[] x = new float[batch * cols];
+                    for (int b = 0; b < batch; b++) System.arraycopy(xs, ((b + shift) % MAX_BATCH) * cols, x, b * cols, cols);
+                    float[] out = new float[batch * rows];
+                    mul.run(pool, w, x, out, batch);
+                    for (int b = 0; b < batch; b++) {
+                        int j = (b + shift) % MAX_BATCH;
+                        for (int r = 0; r < rows; r++) {
+                            assertThat(out[b * rows + r]).as("%s %s: row %d at position %d of batch %d, output %d (%d threads)",
+                                    what, type, j, b, batch, r, pool.threads()).isEqualTo(alone[j][r]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
