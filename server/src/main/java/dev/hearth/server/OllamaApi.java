@@ -126,7 +126,7 @@ final class OllamaApi {
 
     private void generate(Exchange ex, Loaded l, int[] prompt, Options o, boolean stream, boolean chat, String createdAt,
                           String promptParam) throws InterruptedException {
-        var opts = new HearthServer.Options(1, o.maxTokens, o.params, o.seed, o.stop, -1);
+        var opts = new HearthServer.Options(1, o.maxTokens, o.params, o.seed, o.stop, -1, false);
         GenerationRun run = server.launch(ex, l, List.of(prompt), opts, promptParam);
         var text = new StringBuilder();
         var generated = new ArrayList<Integer>();
