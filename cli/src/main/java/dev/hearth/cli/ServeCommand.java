@@ -6,6 +6,8 @@ import dev.hearth.server.HearthServer;
 import dev.hearth.server.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,9 +100,18 @@ final class ServeCommand implements Callable<Integer> {
             s.stop(Duration.ZERO);
             throw e;
         }
+        // SIGINT/SIGTERM start a graceful stop while the JVM still runs normally (logging included); a second
+        // signal cancels the running streams at once. Where signals cannot be trapped, a shutdown hook does the
+        // same stop and then exits 0 (System.exit from this thread would block while the JVM shuts down).
+        boolean trapped = trapSignals(() -> {
+            if (stopRequested.getCount() > 0) {
+                stopRequested.countDown();
+            } else {
+                Thread.ofPlatform().start(() -> s.scheduler().shutdown(Duration.ZERO));
+            }
+        });
         Thread hook = Thread.ofPlatform().name("hearth-shutdown").unstarted(() -> {
-            // SIGINT/SIGTERM: let call() stop gracefully, then exit 0 (System.exit from the main thread
-            // would block while the JVM is already shutting down).
+            if (stopped.getCount() == 0) return;
             stopRequested.countDown();
             try {
                 stopped.await(shutdownSeconds + 15L, TimeUnit.SECONDS);
@@ -114,7 +125,8 @@ final class ServeCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "hearth: serving %s on %s: context %d, %d parallel sequences, queue %d, %s%n",
                 m.name(), url, m.contextLength(), sc.maxSequences(), sc.queueCapacity(),
                 config.apiKeys().isEmpty() ? "no API keys" : config.apiKeys().size() + " API key(s)");
-        out.println("hearth: OpenAI base URL " + url + "/v1, Ollama base URL " + url + "; Ctrl-C stops");
+        out.println("hearth: OpenAI base URL " + url + "/v1, Ollama base URL " + url
+                + (trapped ? "; Ctrl-C stops (twice: without waiting for running streams)" : "; Ctrl-C stops"));
         out.flush();
         stopRequested.await();
         out.println("hearth: shutting down (running streams get " + shutdownSeconds + " s to finish)");
@@ -134,6 +146,36 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Routes SIGINT and SIGTERM to {@code onSignal} through {@code sun.misc.Signal} (module jdk.unsupported),
+     * looked up reflectively so that the build has no compile-time dependency on it.
+     *
+     * @return false where the signals cannot be trapped (then the JVM's shutdown hooks apply)
+     */
+    private static boolean trapSignals(Runnable onSignal) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Object handler = Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType}, (proxy, method, args) ->
+                    switch (method.getName()) {
+                        case "handle" -> {
+                            onSignal.run();
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "hearth signal handler";
+                    });
+            Method handle = signal.getMethod("handle", signal, handlerType);
+            for (String name : new String[] {"INT", "TERM"}) {
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+            }
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false;
+        }
     }
 
     /** Begins a graceful stop, as SIGTERM does (for embedding and tests). */

@@ -98,6 +98,7 @@ public final class HearthServer implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownGracePeriod(Duration.ofMillis(500))
+                .shutdownHook(false) // stop() drains the streams first; Helidon's own hook would cut them
                 .routing(r -> routes(r, openAi, ollama))
                 .build()
                 .start();
