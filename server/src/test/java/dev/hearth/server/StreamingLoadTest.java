@@ -125,6 +125,31 @@ class StreamingLoadTest {
     }
 
     @Test
+    void greedyOutputIsTheSameAloneAndAmongSixteenOthers() throws Exception {
+        String target = "{\"prompt\":\"The quick brown fox\",\"max_tokens\":24,\"temperature\":0,\"ignore_eos\":true}";
+        try (var t = TestServer.start(ServerConfig.defaults().withPort(0).withParallel(17).withQueue(32).withStepTokens(16))) {
+            var alone = t.post("/v1/completions", target);
+            assertThat(alone.statusCode()).isEqualTo(200);
+            String expected = HttpApiTest.json(alone).get("choices").get(0).get("text").asText();
+            List<CompletableFuture<HttpResponse<String>>> others = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String body = "{\"prompt\":\"" + "Other request number " + i + " ".repeat(i) + "\",\"max_tokens\":" + (8 + 3 * i)
+                        + ",\"temperature\":0.8,\"seed\":" + i + ",\"ignore_eos\":true,\"stream\":true}";
+                others.add(t.http.sendAsync(HttpRequest.newBuilder(URI.create(t.url() + "/v1/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+                if (i == 7) { // the target joins while the first half is running
+                    while (t.server.scheduler().stats().running() < 4) Thread.sleep(1);
+                    others.add(t.http.sendAsync(HttpRequest.newBuilder(URI.create(t.url() + "/v1/completions"))
+                            .POST(HttpRequest.BodyPublishers.ofString(target)).build(), HttpResponse.BodyHandlers.ofString()));
+                }
+            }
+            var among = others.get(8).get(60, TimeUnit.SECONDS);
+            for (var f : others) assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(HttpApiTest.json(among).get("choices").get(0).get("text").asText()).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void shutdownLetsRunningStreamsFinishThenStops() throws Exception {
         var t = TestServer.start(ServerConfig.defaults().withPort(0).withParallel(2).withQueue(4));
         try {
