@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code hearth} command: subcommands for running, serving, benchmarking and planning. */
 @Command(name = "hearth", mixinStandardHelpOptions = true, version = "hearth 0.1.0",
         description = "Local LLM inference: run GGUF models, serve them over OpenAI/Ollama APIs, plan cost and hardware.",
-        subcommands = {RunCommand.class, ChatCommand.class, InspectCommand.class, CostCommand.class, PlanCommand.class,
-                BenchCommand.class, PerplexityCommand.class,
+        subcommands = {RunCommand.class, ChatCommand.class, ServeCommand.class, LoadtestCommand.class, InspectCommand.class,
+                BenchCommand.class, PerplexityCommand.class, CostCommand.class, PlanCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

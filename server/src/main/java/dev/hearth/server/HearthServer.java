@@ -98,6 +98,7 @@ public final class HearthServer implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownGracePeriod(Duration.ofMillis(500))
+                .shutdownHook(false) // stop() drains the streams first; Helidon's own hook would cut them
                 .routing(r -> routes(r, openAi, ollama))
                 .build()
                 .start();
@@ -361,8 +362,9 @@ public final class HearthServer implements AutoCloseable {
      * @param maxTokens   tokens per choice, or null for "until the context is full"
      * @param seed        the base seed, or null for a random one per choice
      * @param topLogprobs -1 = none
+     * @param ignoreEos   generate past end-of-generation tokens (benchmarks; llama.cpp's ignore_eos)
      */
-    record Options(int n, Integer maxTokens, SamplerParams params, Long seed, List<String> stop, int topLogprobs) {}
+    record Options(int n, Integer maxTokens, SamplerParams params, Long seed, List<String> stop, int topLogprobs, boolean ignoreEos) {}
 
     /**
      * Checks each prompt against the context and submits {@code n} sequences per prompt (choice index
@@ -381,7 +383,7 @@ public final class HearthServer implements AutoCloseable {
             }
             for (int i = 0; i < o.n(); i++) {
                 long seed = o.seed() != null ? o.seed() + i : random.nextLong();
-                requests.add(new GenerationRequest(p, max, o.params().withSeed(seed), o.stop(), o.topLogprobs(), false));
+                requests.add(new GenerationRequest(p, max, o.params().withSeed(seed), o.stop(), o.topLogprobs(), o.ignoreEos()));
             }
             ex.promptTokens += p.length;
         }

@@ -126,7 +126,10 @@ final class OllamaApi {
 
     private void generate(Exchange ex, Loaded l, int[] prompt, Options o, boolean stream, boolean chat, String createdAt,
                           String promptParam) throws InterruptedException {
-        var opts = new HearthServer.Options(1, o.maxTokens, o.params, o.seed, o.stop, -1);
+        // Ollama stops at the end of the context rather than refusing a num_predict that does not fit.
+        int room = l.scheduler().contextLength() - prompt.length;
+        Integer max = o.maxTokens != null && room > 0 ? Integer.valueOf(Math.min(o.maxTokens, room)) : o.maxTokens;
+        var opts = new HearthServer.Options(1, max, o.params, o.seed, o.stop, -1, false);
         GenerationRun run = server.launch(ex, l, List.of(prompt), opts, promptParam);
         var text = new StringBuilder();
         var generated = new ArrayList<Integer>();

@@ -273,7 +273,10 @@ final class OpenAiApi {
         return so.flatMap(o -> o.bool("include_usage")).orElse(false);
     }
 
-    /** Sampling and length options, OpenAI's names and defaults (temperature 1, top_p 1) plus top_k, min_p, repeat_penalty. */
+    /**
+     * Sampling and length options: OpenAI's names and defaults (temperature 1, top_p 1), plus llama.cpp's
+     * top_k, min_p, repeat_penalty, repeat_last_n and ignore_eos.
+     */
     private HearthServer.Options options(Json.Fields f, Loaded l, int topLogprobs, Integer defaultMaxTokens) {
         int context = l.scheduler().contextLength();
         Long max = f.integer("max_completion_tokens", 1, Integer.MAX_VALUE)
@@ -292,7 +295,8 @@ final class OpenAiApi {
         int n = f.integer("n", 1, server.maxChoices(l)).orElse(1L).intValue();
         List<String> stop = f.stringOrStrings("stop", 4);
         var params = new SamplerParams(temperature, topK, topP, minP, (float) repeat, lastN, frequency, presence, 0L);
-        return new HearthServer.Options(n, maxTokens, params, seed, stop, topLogprobs);
+        boolean ignoreEos = f.bool("ignore_eos").orElse(false);
+        return new HearthServer.Options(n, maxTokens, params, seed, stop, topLogprobs, ignoreEos);
     }
 
     private static String finishReason(GenerationResult r) {

@@ -230,6 +230,15 @@ class HttpApiTest {
     }
 
     @Test
+    void ollamaStopsAtTheEndOfTheContextInsteadOfRefusingNumPredict() {
+        var r = server.post("/api/generate", "{\"model\":\"" + server.modelId() + "\",\"raw\":true,\"prompt\":\"" + "word ".repeat(100)
+                + "\",\"stream\":false,\"options\":{\"num_predict\":100000,\"temperature\":0,\"stop\":[\"never\"]}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode n = json(r);
+        assertThat(n.get("prompt_eval_count").asInt() + n.get("eval_count").asInt()).isLessThanOrEqualTo(512);
+    }
+
+    @Test
     void metricsAreInPrometheusTextFormat() {
         server.post("/v1/chat/completions", chat(",\"stream\":true"));
         server.post("/v1/chat/completions", chat("").replace(server.modelId(), "nope"));

@@ -401,25 +401,35 @@ public final class Scheduler implements AutoCloseable {
             for (Sequence s : new ArrayList<>(running)) if (s.stepped == steps) fail(s, e);
             return;
         }
+        // Sampling touches only each sequence's own sampler: spread it over the worker pool (with large
+        // vocabularies and many sequences it is a real share of a step), then stream in order on this thread.
+        final Sequence[] seqs = rowSeq;
+        final int n = rows;
+        model.pool().run(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                Sequence s = seqs[i];
+                if (s != null && !s.done) s.sample(logits[i]);
+            }
+        });
         for (int i = 0; i < rows; i++) {
             Sequence s = rowSeq[i];
             rowSeq[i] = null;
             if (s == null || s.done) continue;
             try {
-                next(s, logits[i]);
+                if (s.sampleError != null) throw s.sampleError;
+                next(s);
             } catch (RuntimeException e) {
                 fail(s, e);
             }
         }
     }
 
-    /** Samples one token for {@code s} and streams what it releases; ends the sequence when it should. */
-    private void next(Sequence s, float[] logits) {
+    /** Takes the token {@code s} sampled and streams what it releases; ends the sequence when it should. */
+    private void next(Sequence s) {
         long now = System.nanoTime();
         if (s.firstTokenNanos == 0) s.firstTokenNanos = now;
         GenerationRequest r = s.request;
-        float[] raw = r.topLogprobs() >= 0 ? logits.clone() : null;
-        int token = s.sampler.sample(logits);
+        int token = s.sampled;
         if (!r.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
             String tail = s.stop.push(s.decoder.flush());
             if (!s.stop.stopped()) tail += s.stop.flush();
@@ -431,7 +441,7 @@ public final class Scheduler implements AutoCloseable {
         }
         s.generated++;
         s.sampler.accept(token);
-        Logprobs.Result lp = raw != null ? Logprobs.of(raw, token, r.topLogprobs()) : null;
+        Logprobs.Result lp = s.sampledLogprobs;
         String piece = s.decoder.feed(tokenizer.tokenBytes(token, false));
         s.decoded += piece.length();
         s.pending.add(new Pending(new TokenEvent.Token(token, lp), s.decoded));
@@ -596,6 +606,23 @@ public final class Scheduler implements AutoCloseable {
             this.request = request;
             this.listener = listener;
             this.stop = new StopMatcher(request.stop());
+        }
+
+        // Set by sample(), possibly on a pool thread; read by the scheduler thread after pool.run returns.
+        int sampled;
+        Logprobs.Result sampledLogprobs;
+        RuntimeException sampleError;
+
+        /** Chooses the next token from {@code logits} (and its log-probabilities when asked for). */
+        void sample(float[] logits) {
+            try {
+                float[] raw = request.topLogprobs() >= 0 ? logits.clone() : null;
+                sampled = sampler.sample(logits);
+                sampledLogprobs = raw != null ? Logprobs.of(raw, sampled, request.topLogprobs()) : null;
+                sampleError = null;
+            } catch (RuntimeException e) {
+                sampleError = e;
+            }
         }
 
         /** Tokens whose text ends at or before {@code limit} characters of output; with a stop, the rest are dropped. */
