@@ -264,7 +264,7 @@ class HttpApiTest {
     void aFullQueueAnswers429WithRetryAfterAtOnce() throws Exception {
         try (var small = TestServer.start(ServerConfig.defaults().withPort(0).withParallel(1).withQueue(0), 1024)) {
             var longStream = HttpRequest.newBuilder(URI.create(small.url() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Hi\",\"max_tokens\":1000,\"stream\":true}")).build();
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Hi\",\"max_tokens\":1000,\"stream\":true,\"ignore_eos\":true}")).build();
             var firstLine = new CompletableFuture<Void>();
             CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> running =
                     small.http.sendAsync(longStream, HttpResponse.BodyHandlers.ofLines());
