@@ -144,6 +144,28 @@ class HttpApiTest {
     }
 
     @Test
+    void whileTheModelLoadsHealthSaysLoadingAndRequestsGet503() {
+        var loading = new HearthServer(ServerConfig.defaults().withPort(0).withParallel(1)).start();
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            String url = "http://127.0.0.1:" + loading.port();
+            var health = http.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(json(health).get("status").asText()).isEqualTo("loading");
+            var chat = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(chat(""))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(error(chat, 503).get("code").asText()).isEqualTo("model_loading");
+            assertThat(chat.headers().firstValue("retry-after")).contains("1");
+            loading.ready(server.model);
+            health = http.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(json(health).get("status").asText()).isEqualTo("ready");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        } finally {
+            loading.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void sseFramingIsDataLinesEndingWithDone() {
         var r = server.post("/v1/chat/completions", chat(",\"stream\":true,\"temperature\":0"));
         assertThat(r.statusCode()).isEqualTo(200);
@@ -264,7 +286,7 @@ class HttpApiTest {
     void aFullQueueAnswers429WithRetryAfterAtOnce() throws Exception {
         try (var small = TestServer.start(ServerConfig.defaults().withPort(0).withParallel(1).withQueue(0), 1024)) {
             var longStream = HttpRequest.newBuilder(URI.create(small.url() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Hi\",\"max_tokens\":1000,\"stream\":true}")).build();
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Hi\",\"max_tokens\":1000,\"stream\":true,\"ignore_eos\":true}")).build();
             var firstLine = new CompletableFuture<Void>();
             CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> running =
                     small.http.sendAsync(longStream, HttpResponse.BodyHandlers.ofLines());
