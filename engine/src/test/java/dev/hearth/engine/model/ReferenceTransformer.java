@@ -58,6 +58,8 @@ final class ReferenceTransformer {
                 v[t] = add(matVec(wv[l], h), bv[l]);
                 for (int head = 0; head < c.heads(); head++) headNormAndRope(q[t], head * hd, qNorm[l], t);
                 for (int head = 0; head < c.kvHeads(); head++) headNormAndRope(k[t], head * hd, kNorm[l], t);
+                // attention at llama.cpp's precision: float16 keys, values and queries
+                half(q[t]); half(k[t]); half(v[t]);
             }
             for (int t = 0; t < n; t++) {
                 double[] out = new double[c.qDim()];
@@ -74,7 +76,8 @@ final class ReferenceTransformer {
                     double sum = 0;
                     for (int s = 0; s <= t; s++) sum += scores[s] = Math.exp(scores[s] - max);
                     for (int s = 0; s <= t; s++) {
-                        for (int i = 0; i < hd; i++) out[head * hd + i] += scores[s] / sum * v[s][kvHead * hd + i];
+                        double p = half(scores[s] / sum);   // float16 attention weights, as llama.cpp
+                        for (int i = 0; i < hd; i++) out[head * hd + i] += p * v[s][kvHead * hd + i];
                     }
                 }
                 double[] o = matVec(wo[l], out);
@@ -156,5 +159,13 @@ final class ReferenceTransformer {
         double[] out = new double[v.length];
         for (int i = 0; i < v.length; i++) out[i] = v[i];
         return out;
+    }
+
+    static double half(double v) {
+        return Float.float16ToFloat(Float.floatToFloat16((float) v));
+    }
+
+    static void half(double[] v) {
+        for (int i = 0; i < v.length; i++) v[i] = half(v[i]);
     }
 }
