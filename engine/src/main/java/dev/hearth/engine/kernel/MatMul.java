@@ -20,6 +20,9 @@ package dev.hearth.engine.kernel;
  * on which other requests share its batch). Both paths compute every output with the same sequence
  * of float operations in every tile and remainder: activations are quantized per row, integer sums
  * are exact, and float accumulators are per (weight row, activation row) and reduced in a fixed order.
+ * For quantized weight types the float paths are given the activations quantized to 8 bits and
+ * dequantized ({@link Q8Activations#dequantize}), as llama.cpp quantizes them for every quantized
+ * matmul: results then differ from the integer path only by float rounding.
  * {@link #matmulFloat} is the float path for every type (the reference the integer path is tested against).
  */
 public final class MatMul {
@@ -27,6 +30,8 @@ public final class MatMul {
 
     /** Per-thread buffer for one dequantized weight row; grown on demand, never per row. */
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** The calling thread's dequantized 8-bit activations for the float path; grown on demand. */
+    private static final ThreadLocal<float[][]> DEQ = ThreadLocal.withInitial(() -> new float[1][0]);
     /** The calling thread's quantized activations, one per kind; reused across calls. */
     private static final ThreadLocal<Q8Activations[]> ACT = ThreadLocal.withInitial(() -> new Q8Activations[] {
             new Q8Activations(Q8Activations.Kind.Q8_0), new Q8Activations(Q8Activations.Kind.Q8_K)});
@@ -39,11 +44,20 @@ public final class MatMul {
      */
     public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         checkSizes(w, x, out, batch);
-        if (usesIntegerPath(w, batch)) {
-            Q8Activations a = ACT.get()[Q8Activations.kindFor(w.type()).ordinal()];
-            matmul(pool, w, a.quantize(x, batch, w.cols()), out);
-        } else {
+        Q8Activations.Kind kind = Q8Activations.kindFor(w.type());
+        if (kind == null) {
             matmulFloat(pool, w, x, out, batch);
+            return;
+        }
+        // llama.cpp multiplies quantized weights with 8-bit activations at every batch size; the float
+        // path gets the same activations, dequantized, so that both paths agree with it (and each other).
+        Q8Activations a = ACT.get()[kind.ordinal()].quantize(x, batch, w.cols());
+        if (usesIntegerPath(w, batch)) {
+            matmul(pool, w, a, out);
+        } else {
+            float[][] holder = DEQ.get();
+            holder[0] = a.dequantize(holder[0]);
+            matmulFloat(pool, w, holder[0], out, batch);
         }
     }
 

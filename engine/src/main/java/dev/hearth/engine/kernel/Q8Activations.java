@@ -7,9 +7,13 @@ import dev.hearth.engine.gguf.GgmlType;
  * {@link Kind#Q8_0} uses one float scale per 32 values (for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 weights),
  * {@link Kind#Q8_K} one per 256 values (for the K-quants, whose sub-block scales are integers).
  *
- * <p>Each block gets {@code d = max|x| / 127} and {@code q = rint(x * (1 / d))} (round half to even), as
- * llama.cpp's AVX2 {@code quantize_row_q8_0}; so {@code |x - d*q| <= d/2}. (llama.cpp's Q8_K maps the
+ * <p>Each block gets {@code d = max|x| / 127} and {@code q = rint(x * 127 / max|x|)} (round half to even),
+ * as llama.cpp's AVX2 {@code quantize_row_q8_0}; so {@code |x - d*q| <= d/2}. (llama.cpp's Q8_K maps the
  * signed extreme to -127 instead, the same step size and error.)
+ * As in llama.cpp, a Q8_0 block's {@code d} is rounded to float16 (its {@code block_q8_0} stores a half)
+ * while the quants are computed with the unrounded scale; Q8_K keeps a float {@code d}. This matters for
+ * agreeing with llama.cpp: a difference of one float16 rounding here changes which way later activations
+ * round to 8 bits, and those flips add up to differences of ~0.01 in log-probabilities.
  * The quants are stored widened to {@code short}, ready for 16-bit vector multiplies. Also kept:
  * the sum of the quants of every 16 values (to fold weight offsets such as Q4_0's {@code -8} or the
  * K-quant mins into one scalar term per block), and {@code d * sum(q)} per 32 values.
@@ -89,8 +93,8 @@ public final class Q8Activations {
             float amax = 0f;
             for (int i = 0; i < bs; i++) amax = Math.max(amax, Math.abs(x[o + i]));
             float scale = amax / 127f;
-            float inv = scale == 0f ? 0f : 1f / scale;
-            d[b] = scale;
+            float inv = amax == 0f ? 0f : 127f / amax;
+            d[b] = kind == Kind.Q8_0 ? Float.float16ToFloat(Float.floatToFloat16(scale)) : scale;
             for (int g = 0; g < bs; g += 16) {
                 int s = 0;
                 for (int i = o + g; i < o + g + 16; i++) {
@@ -105,6 +109,20 @@ public final class Q8Activations {
             for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * (bsum16[2 * b] + bsum16[2 * b + 1]);
         }
         return this;
+    }
+
+    /**
+     * Writes the dequantized values {@code d * q} of all rows into {@code dst} (grown when too small) and
+     * returns it: the float path uses these so that it computes with the same 8-bit activations as llama.cpp.
+     */
+    public float[] dequantize(float[] dst) {
+        int n = batch * cols, bs = kind.block;
+        if (dst.length < n) dst = new float[n];
+        for (int b = 0; b < n / bs; b++) {
+            float scale = d[b];
+            for (int i = b * bs; i < (b + 1) * bs; i++) dst[i] = scale * q[i];
+        }
+        return dst;
     }
 
     /** The dequantized value {@code d * q} of element {@code i} of row {@code row} (for tests). */

@@ -33,9 +33,12 @@ public final class VectorOps {
 
     /** {@code out = x / sqrt(mean(x^2) + eps) * w} over one row of n values. */
     public static void rmsNorm(float[] out, int oo, float[] x, int xo, float[] w, int n, float eps) {
+        // As llama.cpp: float squares summed in double, float mean and scale (bit-for-bit the same
+        // scale, so the 8-bit activation roundings after the norm are the same as its own).
         double ss = 0;
-        for (int i = 0; i < n; i++) ss += (double) x[xo + i] * x[xo + i];
-        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int i = 0; i < n; i++) ss += x[xo + i] * x[xo + i];
+        float mean = (float) (ss / n);
+        float scale = 1f / (float) Math.sqrt(mean + eps);
         for (int i = 0; i < n; i++) out[oo + i] = x[xo + i] * scale * w[i];
     }
 
@@ -43,13 +46,13 @@ public final class VectorOps {
     public static void softmax(float[] x, int o, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[o + i]);
-        float sum = 0f;
+        double sum = 0;   // in double, as llama.cpp does
         for (int i = 0; i < n; i++) {
             float e = (float) Math.exp(x[o + i] - max);
             x[o + i] = e;
             sum += e;
         }
-        float inv = 1f / sum;
+        float inv = (float) (1.0 / sum);
         for (int i = 0; i < n; i++) x[o + i] *= inv;
     }
 

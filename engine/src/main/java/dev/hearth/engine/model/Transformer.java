@@ -17,7 +17,7 @@ public final class Transformer {
     private final ModelConfig c;
     private final Weights w;
     private final Parallel pool;
-    private final float[] invFreq;   // RoPE inverse frequencies per rotated pair
+    private final float ropeThetaScale;   // RoPE: ratio of the angles of consecutive rotated pairs
 
     // Workspace, grown to the largest batch seen.
     private int capacity;
@@ -27,13 +27,7 @@ public final class Transformer {
         this.c = config;
         this.w = weights;
         this.pool = pool;
-        int half = c.headDim() / 2;
-        invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            double f = Math.pow(c.ropeTheta(), -2.0 * i / c.headDim()) * c.ropeScale();
-            if (w.ropeFreqs != null) f /= w.ropeFreqs[i];
-            invFreq[i] = (float) f;
-        }
+        ropeThetaScale = (float) Math.pow(c.ropeTheta(), -2.0 / c.headDim());
     }
 
     public ModelConfig config() { return c; }
@@ -83,11 +77,13 @@ public final class Transformer {
                 throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + c.vocabSize());
             }
             w.tokenEmbd.row(token, x, i * dim);
-            int pos = b.position(i);
+            // Angles as llama.cpp computes them: pos * scale^j by repeated float multiplication.
+            float theta = b.position(i);
             for (int j = 0; j < half; j++) {
-                double angle = pos * (double) invFreq[j];
+                float angle = c.ropeScale() * (w.ropeFreqs != null ? theta / w.ropeFreqs[j] : theta);
                 cos[i * half + j] = (float) Math.cos(angle);
                 sin[i * half + j] = (float) Math.sin(angle);
+                theta *= ropeThetaScale;
             }
         }
 
@@ -112,9 +108,11 @@ public final class Transformer {
                     if (L.kNorm() != null) VectorOps.rmsNorm(k, i * kvDim + h * hd, k, i * kvDim + h * hd, L.kNorm(), hd, c.rmsEps());
                     rope(k, i * kvDim + h * hd, i);
                 }
+                // Keys and values are kept at float16 precision, as in llama.cpp's default cache: with
+                // 8-bit activations downstream, even this rounding must match (see roundToHalf).
                 KvCache cache = b.cache(i);
-                System.arraycopy(k, i * kvDim, cache.keys[l], b.position(i) * kvDim, kvDim);
-                System.arraycopy(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
+                roundToHalf(k, i * kvDim, cache.keys[l], b.position(i) * kvDim, kvDim);
+                roundToHalf(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
             }
             final int layer = l;
             pool.run(n * c.heads(), (from, to) -> attention(b, layer, from, to));
@@ -168,6 +166,7 @@ public final class Transformer {
         final int group = c.heads() / c.kvHeads();
         final float scale = (float) (1.0 / Math.sqrt(hd));
         float[] scores = null;
+        final float[] qh = new float[hd];
         for (int p = from; p < to; p++) {
             int i = p / c.heads(), h = p % c.heads();
             int pos = b.position(i);
@@ -176,10 +175,15 @@ public final class Transformer {
             float[] keys = cache.keys[layer], values = cache.values[layer];
             int kvOff = (h / group) * hd;
             int qo = i * qDim + h * hd;
+            // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
+            // attention weights; rounding them the same way keeps the 8-bit activations after this
+            // block identical to its own.
+            roundToHalf(q, qo, qh, 0, hd);
             for (int t = 0; t <= pos; t++) {
-                scores[t] = VectorOps.dot(q, qo, keys, t * kvDim + kvOff, hd) * scale;
+                scores[t] = VectorOps.dot(qh, 0, keys, t * kvDim + kvOff, hd) * scale;
             }
             VectorOps.softmax(scores, 0, pos + 1);
+            roundToHalf(scores, 0, scores, 0, pos + 1);
             java.util.Arrays.fill(att, qo, qo + hd, 0f);
             for (int t = 0; t <= pos; t++) {
                 VectorOps.axpy(scores[t], values, t * kvDim + kvOff, att, qo, hd);
@@ -199,6 +203,16 @@ public final class Transformer {
             vec[a] = x0 * cs - x1 * sn;
             vec[bIdx] = x0 * sn + x1 * cs;
         }
+    }
+
+    /**
+     * {@code dst[do..] = src[so..]} rounded to float16 precision (values stay floats). Why it matters:
+     * quantized matmuls round their activations to 8 bits, and a float16-sized difference upstream flips
+     * some of those roundings; each flip moves an output by a full 8-bit step, so the engine agrees with
+     * llama.cpp to ~0.001 in log-probabilities with this rounding and only to ~0.01 without it.
+     */
+    private static void roundToHalf(float[] src, int so, float[] dst, int dOff, int n) {
+        for (int e = 0; e < n; e++) dst[dOff + e] = Float.float16ToFloat(Float.floatToFloat16(src[so + e]));
     }
 
     private static void addInPlace(float[] dst, int off, float[] src) {

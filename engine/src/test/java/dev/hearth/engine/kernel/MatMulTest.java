@@ -50,8 +50,9 @@ class MatMulTest {
     }
 
     /**
-     * The default path (integer kernels where the type has one): within float rounding of the
-     * reference plus the 8-bit activation bound {@link Q8Test#activationErrorBound}.
+     * The default path (integer kernels where the type has one, 8-bit activations for every quantized
+     * type at every batch size): within float rounding of the reference plus the 8-bit activation bound
+     * {@link Q8Test#activationErrorBound}; float types within float rounding.
      */
     @ParameterizedTest
     @MethodSource("supportedTypes")
@@ -67,6 +68,8 @@ class MatMulTest {
                     MatMul.matmul(pool, w, x, out, batch);
                     if (MatMul.usesIntegerPath(w, batch)) {
                         Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, "matmul (integer)");
+                    } else if (Q8Activations.kindFor(type) != null) {
+                        Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, "matmul (8-bit activations, float path)");
                     } else {
                         check(type, data, rows, cols, batch, x, out, "matmul");
                     }

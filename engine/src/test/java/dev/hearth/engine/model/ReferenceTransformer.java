@@ -69,6 +69,8 @@ final class ReferenceTransformer {
                 v[t] = add(matVec(wv[l], h), bv[l]);
                 for (int head = 0; head < c.heads(); head++) headNormAndRope(q[t], head * hd, qNorm[l], t);
                 for (int head = 0; head < c.kvHeads(); head++) headNormAndRope(k[t], head * hd, kNorm[l], t);
+                // attention at llama.cpp's precision: float16 keys, values and queries
+                half(q[t]); half(k[t]); half(v[t]);
             }
             for (int t = 0; t < n; t++) {
                 double[] out = new double[c.qDim()];
@@ -85,7 +87,8 @@ final class ReferenceTransformer {
                     double sum = 0;
                     for (int s = 0; s <= t; s++) sum += scores[s] = Math.exp(scores[s] - max);
                     for (int s = 0; s <= t; s++) {
-                        for (int i = 0; i < hd; i++) out[head * hd + i] += scores[s] / sum * v[s][kvHead * hd + i];
+                        double p = half(scores[s] / sum);   // float16 attention weights, as llama.cpp
+                        for (int i = 0; i < hd; i++) out[head * hd + i] += p * v[s][kvHead * hd + i];
                     }
                 }
                 double[] o = matVec(wo[l], out);
@@ -175,9 +178,18 @@ final class ReferenceTransformer {
         for (int o = 0; o < x.length; o += block) {
             double amax = 0;
             for (int i = o; i < o + block; i++) amax = Math.max(amax, Math.abs(x[i]));
-            double d = amax / 127;
-            for (int i = o; i < o + block; i++) q[i] = d == 0 ? 0 : Math.rint(x[i] / d) * d;
+            // llama.cpp's rounding: q = rint(x * 127 / amax); a 32-value (Q8_0) block stores d as float16.
+            double d = amax / 127, scale = block == 32 ? half(d) : d;
+            for (int i = o; i < o + block; i++) q[i] = amax == 0 ? 0 : Math.rint(x[i] * 127 / amax) * scale;
         }
         return q;
+    }
+
+    static double half(double v) {
+        return Float.float16ToFloat(Float.floatToFloat16((float) v));
+    }
+
+    static void half(double[] v) {
+        for (int i = 0; i < v.length; i++) v[i] = half(v[i]);
     }
 }
