@@ -8,7 +8,6 @@ import dev.hearth.engine.chat.ChatTemplateException;
 import dev.hearth.engine.model.ContextOverflowException;
 import dev.hearth.engine.sampling.SamplerParams;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.Handler;
@@ -465,9 +464,5 @@ public final class HearthServer implements AutoCloseable {
                 throw new ClientGone(e);
             }
         }
-    }
-
-    static boolean isGet(ServerRequest req) {
-        return req.prologue().method() == Method.GET;
     }
 }
