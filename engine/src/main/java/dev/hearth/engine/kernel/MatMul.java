@@ -76,9 +76,13 @@ public final class MatMul {
             throw new IllegalArgumentException("matmul " + w.name() + ": out has " + out.length + " floats, needs " + (long) batch * rows);
         }
         final long rowBytes = w.rowBytes();
+        final boolean tile = Q8Kernels.hasTile(w.type());
         pool.run(rows, (from, to) -> {
             for (int r = from; r < to; r++) {
-                for (int b = 0; b < batch; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
+                int b = 0;
+                // two activation rows per pass over the weight row where a tile exists; bit-identical to single rows
+                if (tile) for (; b + 2 <= batch; b += 2) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
+                for (; b < batch; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
             }
         });
     }

@@ -95,12 +95,53 @@ final class Q8Kernels {
             long p = offset + 34L * b;
             var w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
             var w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
-            int x = xo + 32 * b;
-            var s = w0.mul(ShortVector.fromArray(S16, xq, x)).add(w1.mul(ShortVector.fromArray(S16, xq, x + 16)));
-            float scale = Quant.f16(w, p) * a.d[bo + b];
-            acc = toFloat(pairSumWide(s)).fma(FloatVector.broadcast(F8, scale), acc);
+            acc = q8_0Block(w0, w1, xq, xo + 32 * b, Quant.f16(w, p) * a.d[bo + b], acc);
         }
         return Dot.sumLanes(acc);
+    }
+
+    /** Whether {@link #dot2} has a tile for {@code type}. */
+    static boolean hasTile(GgmlType type) {
+        return type == GgmlType.Q8_0;
+    }
+
+    /**
+     * Two activation rows {@code row0, row0+1} at once against one weight row: the weights are loaded
+     * and widened once per block for both. Per activation row the float operations are exactly those
+     * of {@link #dot} (same lane layout of the exact integer sums, same scale products, same
+     * accumulation and lane-sum order), so results are bit-identical to it: batch invariance.
+     * (Two, not four: a four-row body exceeds C2's node budget, a vector value is then boxed and the
+     * tile runs slower than single rows.)
+     */
+    static void dot2(GgmlType type, MemorySegment w, long offset, Q8Activations a, int row0, float[] out, int outOff, int outStride) {
+        switch (type) {
+            case Q8_0 -> q8_0x2(w, offset, a, row0, out, outOff, outStride);
+            default -> throw new UnsupportedOperationException("no integer tile for " + type);
+        }
+    }
+
+    private static FloatVector q8_0Block(ShortVector w0, ShortVector w1, short[] xq, int x, float scale, FloatVector acc) {
+        var s = w0.mul(ShortVector.fromArray(S16, xq, x)).add(w1.mul(ShortVector.fromArray(S16, xq, x + 16)));
+        return toFloat(pairSumWide(s)).fma(FloatVector.broadcast(F8, scale), acc);
+    }
+
+    static void q8_0x2(MemorySegment w, long offset, Q8Activations a, int row0, float[] out, int outOff, int outStride) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int cols = a.cols, x0 = row0 * cols, x1 = x0 + cols;
+        var acc0 = FloatVector.zero(F8);
+        var acc1 = FloatVector.zero(F8);
+        for (int b = 0; b < cols / 32; b++) {
+            long p = offset + 34L * b;
+            var w0 = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+            var w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
+            float dw = Quant.f16(w, p);
+            int o = 32 * b;
+            acc0 = q8_0Block(w0, w1, xq, x0 + o, dw * dx[(x0 + o) / 32], acc0);
+            acc1 = q8_0Block(w0, w1, xq, x1 + o, dw * dx[(x1 + o) / 32], acc1);
+        }
+        out[outOff] = Dot.sumLanes(acc0);
+        out[outOff + outStride] = Dot.sumLanes(acc1);
     }
 
     /** Q4_0: w = dw * (n - 8) with n in 0..15, so the sum is dw * (dx * sum(n * qx) - 8 * dx * sum(qx)). */
