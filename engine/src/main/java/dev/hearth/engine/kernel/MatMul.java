@@ -89,14 +89,67 @@ public final class MatMul {
         if (out.length < (long) batch * rows) {
             throw new IllegalArgumentException("matmul " + w.name() + ": out has " + out.length + " floats, needs " + (long) batch * rows);
         }
+        pool.run(rows, (from, to) -> integerRows(w, a, out, from, to));
+    }
+
+    /** Integer path, weight rows {@code [from, to)} times every activation row of {@code a}. */
+    private static void integerRows(Matrix w, Q8Activations a, float[] out, int from, int to) {
+        final int rows = w.rows(), batch = a.batch();
         final long rowBytes = w.rowBytes();
         final boolean tile = Q8Kernels.hasTile(w.type());
-        pool.run(rows, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int b = 0;
-                // two activation rows per pass over the weight row where a tile exists; bit-identical to single rows
-                if (tile) for (; b + 2 <= batch; b += 2) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
-                for (; b < batch; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
+        for (int r = from; r < to; r++) {
+            int b = 0;
+            // two activation rows per pass over the weight row where a tile exists; bit-identical to single rows
+            if (tile) for (; b + 2 <= batch; b += 2) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
+            for (; b < batch; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
+        }
+    }
+
+    /**
+     * Several matrices that share one input (q, k, v; gate, up): {@code outs[m] = ws[m] . x}, as
+     * {@link #matmul(Parallel, Matrix, float[], float[], int)} does for each, but with one parallel
+     * run over the rows of all of them (one synchronisation instead of one per matrix) and the
+     * activations quantized once per activation format. Results are bit-identical to separate calls.
+     */
+    public static void matmul(Parallel pool, Matrix[] ws, float[] x, float[][] outs, int batch) {
+        if (ws.length != outs.length) throw new IllegalArgumentException("matmul: " + ws.length + " matrices but " + outs.length + " outputs");
+        final int m = ws.length;
+        final int[] start = new int[m + 1];
+        final Q8Activations[] acts = new Q8Activations[m];
+        final float[][] inputs = new float[m][];   // float-path input per matrix
+        Q8Activations[] perKind = ACT.get();
+        boolean[] quantized = new boolean[perKind.length];
+        float[][] dequantized = new float[perKind.length][];
+        for (int i = 0; i < m; i++) {
+            Matrix w = ws[i];
+            checkSizes(w, x, outs[i], batch);
+            if (w.cols() != ws[0].cols()) {
+                throw new IllegalArgumentException("matmul: " + w.name() + " has " + w.cols() + " columns, " + ws[0].name() + " " + ws[0].cols() + "; a shared input needs equal row lengths");
+            }
+            Q8Activations.Kind kind = Q8Activations.kindFor(w.type());
+            inputs[i] = x;
+            if (kind != null) {
+                int k = kind.ordinal();
+                if (!quantized[k]) {
+                    perKind[k].quantize(x, batch, w.cols());
+                    quantized[k] = true;
+                }
+                if (hasIntegerPath(w)) {
+                    acts[i] = perKind[k];
+                } else {
+                    // quantized weights without an integer kernel: 8-bit activations, dequantized (as the single-matrix call)
+                    if (dequantized[k] == null) dequantized[k] = perKind[k].dequantize(new float[0]);
+                    inputs[i] = dequantized[k];
+                }
+            }
+            start[i + 1] = start[i] + w.rows();
+        }
+        pool.run(start[m], (from, to) -> {
+            for (int i = 0; i < m; i++) {
+                int lo = Math.max(from, start[i]), hi = Math.min(to, start[i + 1]);
+                if (lo >= hi) continue;
+                if (acts[i] != null) integerRows(ws[i], acts[i], outs[i], lo - start[i], hi - start[i]);
+                else floatRows(ws[i], inputs[i], outs[i], batch, lo - start[i], hi - start[i]);
             }
         });
     }
@@ -124,20 +177,23 @@ public final class MatMul {
      * tiles of 2 weight rows x 4 activation rows ({@link Tiles}).
      */
     static void matmulFloatBatch(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
+        pool.run(w.rows(), (from, to) -> floatRows(w, x, out, batch, from, to));
+    }
+
+    /** Float path, weight rows {@code [from, to)}. */
+    private static void floatRows(Matrix w, float[] x, float[] out, int batch, int from, int to) {
         final int cols = w.cols(), rows = w.rows();
         final long rowBytes = w.rowBytes();
-        pool.run(rows, (from, to) -> {
-            float[] buf = rowBuffer(2 * cols);
-            int r = from;
-            for (; r + 2 <= to; r += 2) {
-                RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, 2 * cols);
-                Tiles.rows2(buf, cols, x, batch, out, rows, r);
-            }
-            if (r < to) {
-                RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, cols);
-                Tiles.rows1(buf, cols, x, batch, out, rows, r);
-            }
-        });
+        float[] buf = rowBuffer(2 * cols);
+        int r = from;
+        for (; r + 2 <= to; r += 2) {
+            RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, 2 * cols);
+            Tiles.rows2(buf, cols, x, batch, out, rows, r);
+        }
+        if (r < to) {
+            RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, cols);
+            Tiles.rows1(buf, cols, x, batch, out, rows, r);
+        }
     }
 
     static float[] rowBuffer(int n) {

@@ -1,7 +1,6 @@
 package dev.hearth.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Element-wise and reduction helpers on float arrays used by the forward pass. */
@@ -10,13 +9,17 @@ public final class VectorOps {
 
     private VectorOps() {}
 
+    /**
+     * {@code sum a[ao+i] * b[bo+i]}, in a fixed order whatever the JIT tier ({@link Dot#sumLanes}):
+     * attention scores must not change between a request's first and later steps (batch invariance).
+     */
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
         int i = 0;
         var acc = FloatVector.zero(F);
         for (int bound = F.loopBound(n); i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Dot.sumLanes(acc);
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

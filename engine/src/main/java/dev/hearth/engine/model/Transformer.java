@@ -1,6 +1,7 @@
 package dev.hearth.engine.model;
 
 import dev.hearth.engine.kernel.MatMul;
+import dev.hearth.engine.kernel.Matrix;
 import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.engine.kernel.VectorOps;
 
@@ -91,9 +92,8 @@ public final class Transformer {
             Weights.Layer L = w.layers[l];
             // attention block
             for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.attnNorm(), dim, c.rmsEps());
-            MatMul.matmul(pool, L.wq(), xb, q, n);
-            MatMul.matmul(pool, L.wk(), xb, k, n);
-            MatMul.matmul(pool, L.wv(), xb, v, n);
+            // one parallel run for the three projections of the same input
+            MatMul.matmul(pool, new Matrix[] {L.wq(), L.wk(), L.wv()}, xb, new float[][] {q, k, v}, n);
             for (int i = 0; i < n; i++) {
                 if (L.bq() != null) {
                     addInPlace(q, i * qDim, L.bq());
@@ -121,8 +121,7 @@ public final class Transformer {
 
             // feed-forward block
             for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.ffnNorm(), dim, c.rmsEps());
-            MatMul.matmul(pool, L.ffnGate(), xb, hb, n);
-            MatMul.matmul(pool, L.ffnUp(), xb, hb2, n);
+            MatMul.matmul(pool, new Matrix[] {L.ffnGate(), L.ffnUp()}, xb, new float[][] {hb, hb2}, n);
             VectorOps.swiglu(hb, hb2, n * c.ffnDim());
             MatMul.matmul(pool, L.ffnDown(), hb, xb, n);
             addInPlace(x, xb, n * dim);

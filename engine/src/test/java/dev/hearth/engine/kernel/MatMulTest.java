@@ -78,6 +78,32 @@ class MatMulTest {
         }
     }
 
+    /** Several matrices sharing an input in one call: the same bits as one call per matrix, any mix of types. */
+    @Test
+    void sharedInputMatmulEqualsSeparateCalls() {
+        GgmlType[][] groups = {{GgmlType.Q8_0, GgmlType.Q8_0, GgmlType.Q8_0}, {GgmlType.Q4_K, GgmlType.Q4_K, GgmlType.Q6_K},
+                {GgmlType.Q4_0, GgmlType.Q6_K, GgmlType.F16}, {GgmlType.Q5_1, GgmlType.BF16}};
+        int cols = 256;
+        for (GgmlType[] types : groups) {
+            var ws = new Matrix[types.length];
+            for (int i = 0; i < types.length; i++) {
+                int rows = 7 + 6 * i;
+                ws[i] = new Matrix("w" + i, types[i], MemorySegment.ofArray(RandomBlocks.generate(types[i], rows, cols, 31L * i + types[i].id())), rows, cols);
+            }
+            for (int batch : new int[] {1, 2, 5}) {
+                float[] x = DotTest.randomFloats(batch * cols, batch + 100);
+                float[][] outs = new float[types.length][];
+                for (int i = 0; i < types.length; i++) outs[i] = new float[batch * ws[i].rows()];
+                MatMul.matmul(POOL, ws, x, outs, batch);
+                for (int i = 0; i < types.length; i++) {
+                    float[] one = new float[batch * ws[i].rows()];
+                    MatMul.matmul(SINGLE, ws[i], x, one, batch);
+                    assertThat(outs[i]).as("%s in group %s, batch %d", ws[i].name(), java.util.Arrays.toString(types), batch).containsExactly(one);
+                }
+            }
+        }
+    }
+
     /** Checks every output of a batch against the double-precision reference. */
     static void check(GgmlType type, byte[] data, int rows, int cols, int batch, float[] x, float[] out, String what) {
         check(type, data, rows, cols, batch, x, out, what, REL_TOL);
