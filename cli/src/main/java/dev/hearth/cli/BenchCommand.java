@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hearth bench}: llama-bench compatible speed figures. {@code pp<N>} prefills N random tokens as
- * one batch, {@code tg<N>} generates N tokens one at a time; each is run once untimed (JIT warm-up),
- * then {@code -r} times, and reported as mean ± sample standard deviation of tokens per second. A
+ * one batch, {@code tg<N>} generates N tokens one at a time; each is run untimed for a while (JIT
+ * warm-up, at least once), then {@code -r} times, and reported as mean ± sample standard deviation of tokens per second. A
  * memory-bandwidth probe gives the decode roofline ({@code bandwidth / weight bytes read per token})
  * and each tg figure as a fraction of it.
  */
@@ -56,8 +56,10 @@ public final class BenchCommand implements Callable<Integer> {
     int repetitions;
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "md, json, jsonl or csv (default: ${DEFAULT-VALUE})", defaultValue = "md")
     String output;
-    @Option(names = "--no-warmup", description = "Skip the untimed warm-up run (the first timed run then includes JIT compilation)")
+    @Option(names = "--no-warmup", description = "Skip the untimed warm-up runs (the first timed run then includes JIT compilation)")
     boolean noWarmup;
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Repeat untimed warm-up runs of each test for this long, at least once (default: ${DEFAULT-VALUE})", defaultValue = "2")
+    double warmupSeconds;
     @Option(names = "--no-bandwidth", description = "Skip the memory bandwidth probe (no roofline figures)")
     boolean noBandwidth;
     @Option(names = "--bandwidth-mib", paramLabel = "MIB", description = "Buffer the bandwidth probe reads, in MiB (default: ${DEFAULT-VALUE})", defaultValue = "1024")
@@ -86,6 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-o must be md, json, jsonl or csv, got '" + output + "'");
         }
         if (repetitions < 1) throw new IllegalArgumentException("-r must be at least 1, got " + repetitions);
+        if (!(warmupSeconds >= 0)) throw new IllegalArgumentException("--warmup-seconds must not be negative, got " + warmupSeconds);
         if (bandwidthMib < 1) throw new IllegalArgumentException("--bandwidth-mib must be positive, got " + bandwidthMib);
         List<Path> files = new ArrayList<>();
         if (models.isEmpty()) files.add(new ModelOptions().resolve());
@@ -113,14 +116,14 @@ public final class BenchCommand implements Callable<Integer> {
                     int bos = m.tokenizer().addBos() ? m.tokenizer().bos() : -1;
                     double bw = bandwidth.containsKey(t) ? bandwidth.get(t).gbPerSecond() : Double.NaN;
                     for (BenchTest test : tests) {
-                        var r = Bench.run(m.transformer(), bos, test, repetitions, !noWarmup, 42,
+                        var r = Bench.run(m.transformer(), bos, test, repetitions, noWarmup ? -1 : (long) (warmupSeconds * 1e9), 42,
                                 !progress ? null : (tt, rep, reps) -> {
                                     err.printf("hearth bench: %s, %s, %d threads: %s%n", file.getFileName(), tt.name(), t,
                                             rep < 0 ? "warm-up" : "run " + (rep + 1) + "/" + reps);
                                     err.flush();
                                 });
                         if (progress && r.warmupNs() > 0) {
-                            err.printf(Locale.ROOT, "hearth bench: %s warm-up %.2f t/s, timed runs %.2f t/s%n", test.name(), r.warmupTs(), r.avgTs());
+                            err.printf(Locale.ROOT, "hearth bench: %s first warm-up run %.2f t/s, timed runs %.2f t/s%n", test.name(), r.warmupTs(), r.avgTs());
                             err.flush();
                         }
                         printer.row(new Row(file.toString(), summary, r, bw, m.weights().bytesPerToken()));
@@ -335,7 +338,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * {@code hearth plan --calibrate}: a short benchmark of {@code file} here (bandwidth probe over
-     * 512 MiB, pp64 and tg32 with a warm-up run and one timed run each, all processors) turned into
+     * 512 MiB, pp64 and tg32 with 1 s of warm-up runs and one timed run each, all processors) turned into
      * the planner's calibration. Bytes per token come from the planner's reading of the same file, as
      * for {@code --bench-json}.
      */
@@ -348,8 +351,8 @@ public final class BenchCommand implements Callable<Integer> {
         BenchResult pp, tg;
         try (Model m = Model.load(file, new Model.Options(0, threads, null))) {
             int bos = m.tokenizer().addBos() ? m.tokenizer().bos() : -1;
-            pp = Bench.run(m.transformer(), bos, BenchTest.prompt(64), 1, true, 42, null);
-            tg = Bench.run(m.transformer(), bos, BenchTest.gen(32), 1, true, 42, null);
+            pp = Bench.run(m.transformer(), bos, BenchTest.prompt(64), 1, 1_000_000_000L, 42, null);
+            tg = Bench.run(m.transformer(), bos, BenchTest.gen(32), 1, 1_000_000_000L, 42, null);
         }
         if (err != null) {
             err.printf(Locale.ROOT, "hearth plan --calibrate: %s here with %d threads: memory bandwidth %.1f GB/s, pp64 %.1f tok/s, tg32 %.1f tok/s%n",

@@ -25,7 +25,7 @@ class BenchCommandTest {
 
     @Test
     void markdownTableAsLlamaBenchWithRoofline() {
-        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "2", "--bandwidth-mib", "16");
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "2", "--bandwidth-mib", "16", "--warmup-seconds", "0");
         assertThat(r.code()).as(r.err()).isZero();
         var lines = r.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("| model                          |       size |     params | backend    | threads |"
@@ -46,7 +46,7 @@ class BenchCommandTest {
 
     @Test
     void jsonWithLlamaBenchKeysThatThePlannerReads() throws Exception {
-        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "2", "-r", "3", "-o", "json", "--bandwidth-mib", "16");
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "2", "-r", "3", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0.2");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(r.out());
         assertThat(rows.isArray()).isTrue();
@@ -65,6 +65,7 @@ class BenchCommandTest {
         assertThat(tg.get("n_threads").asInt()).isEqualTo(2);
         assertThat(tg.get("model_filename").asText()).isEqualTo(model.toString());
         assertThat(tg.get("samples_ts")).hasSize(3);
+        assertThat(tg.get("warmup_ts").asDouble()).isPositive();
         double mean = 0;
         for (JsonNode s : tg.get("samples_ts")) mean += s.asDouble() / 3;
         assertThat(tg.get("avg_ts").asDouble()).isCloseTo(mean, org.assertj.core.data.Percentage.withPercentage(0.01));
@@ -111,6 +112,7 @@ class BenchCommandTest {
         CostCommandTest.expectBad("-o must be md, json, jsonl or csv", "bench", "-m", model.toString(), "-o", "xml");
         CostCommandTest.expectBad("nothing to run", "bench", "-m", model.toString(), "-p", "0", "-n", "0");
         CostCommandTest.expectBad("-r must be at least 1", "bench", "-m", model.toString(), "-r", "0");
+        CostCommandTest.expectBad("--warmup-seconds must not be negative", "bench", "-m", model.toString(), "--warmup-seconds", "-1");
         CostCommandTest.expectBad("-t must be at least 1", "bench", "-m", model.toString(), "-t", "0");
         CostCommandTest.expectBad("model file not found", "bench", "-m", dir.resolve("missing.gguf").toString());
     }

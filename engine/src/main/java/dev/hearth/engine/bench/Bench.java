@@ -9,10 +9,14 @@ import java.util.SplittableRandom;
  * model adds one), a fresh KV cache for each repetition, {@code pp<N>} as one {@link Session#feed} of
  * N tokens (one forward pass for N up to {@link Session#CHUNK}), {@code tg<N>} as N calls of
  * {@link Session#next}. Unlike llama-bench, whose warm-up for tg is a single token, the warm-up here
- * is a whole untimed run of the test: the Vector API kernels run interpreted until the JIT has
- * compiled them, and one full run is what it takes for that to happen before the clock starts.
+ * is whole untimed runs of the test, repeated for a given time ({@link #DEFAULT_WARMUP_NANOS}): the
+ * Vector API kernels run interpreted (several times slower) until the JIT has compiled them, and on a
+ * small model one run is over long before C2 has finished.
  */
 public final class Bench {
+    /** Default warm-up: untimed runs are repeated until 2 s have passed (at least one run). */
+    public static final long DEFAULT_WARMUP_NANOS = 2_000_000_000L;
+
     private Bench() {}
 
     /** Called before each run: {@code rep} is -1 for the warm-up, then 0, 1, ... */
@@ -24,9 +28,11 @@ public final class Bench {
     /**
      * @param transformer the model's forward pass (with its thread pool)
      * @param bos         token put first, or -1 for none (llama-bench: BOS when the vocabulary adds it)
+     * @param warmupNanos untimed runs before the timed ones: negative = none, else at least one, repeated
+     *                    until this many nanoseconds have passed
      * @param seed        seed of the random token ids
      */
-    public static BenchResult run(Transformer transformer, int bos, BenchTest test, int repetitions, boolean warmup,
+    public static BenchResult run(Transformer transformer, int bos, BenchTest test, int repetitions, long warmupNanos,
                                   long seed, Progress progress) {
         if (repetitions < 1) throw new IllegalArgumentException("repetitions must be >= 1, got " + repetitions);
         int vocab = transformer.config().vocabSize();
@@ -37,17 +43,19 @@ public final class Bench {
         int[] prompt = java.util.Arrays.copyOf(tokens, test.nPrompt());
         var session = new Session(transformer, tokens.length);
 
-        long warmNs = 0;
-        if (warmup) {
+        long firstWarmNs = 0;
+        if (warmupNanos >= 0) {
             if (progress != null) progress.starting(test, -1, repetitions);
-            warmNs = once(session, prompt, tokens);
+            long start = System.nanoTime();
+            firstWarmNs = once(session, prompt, tokens);
+            while (System.nanoTime() - start < warmupNanos) once(session, prompt, tokens);
         }
         long[] samples = new long[repetitions];
         for (int r = 0; r < repetitions; r++) {
             if (progress != null) progress.starting(test, r, repetitions);
             samples[r] = once(session, prompt, tokens);
         }
-        return new BenchResult(test, transformer.pool().threads(), samples, warmNs);
+        return new BenchResult(test, transformer.pool().threads(), samples, firstWarmNs);
     }
 
     /** One run from an empty cache; returns its wall time in nanoseconds. */

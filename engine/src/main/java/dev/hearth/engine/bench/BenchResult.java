@@ -4,8 +4,8 @@ package dev.hearth.engine.bench;
  * The timed repetitions of one test: wall time of each in nanoseconds, and as llama-bench reports
  * them, tokens per second per repetition with their mean and sample standard deviation.
  *
- * @param warmupNs the untimed warm-up run's duration (0 when there was none): shows how much of the
- *                 first run went to JIT compilation
+ * @param warmupNs the first untimed warm-up run's duration (0 when there was none): against the timed
+ *                 runs, it shows what JIT compilation costs a cold start
  */
 public record BenchResult(BenchTest test, int threads, long[] samplesNs, long warmupNs) {
 
@@ -36,7 +36,7 @@ public record BenchResult(BenchTest test, int threads, long[] samplesNs, long wa
         return stddev(ns);
     }
 
-    /** Tokens per second of the warm-up run, NaN when there was none. */
+    /** Tokens per second of the first warm-up run, NaN when there was none. */
     public double warmupTs() {
         return warmupNs > 0 ? test.tokens() * 1e9 / warmupNs : Double.NaN;
     }

@@ -55,7 +55,7 @@ class BenchRunTest {
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
         List<Integer> calls = new ArrayList<>();
-        var pp = Bench.run(model, 1, BenchTest.prompt(24), 3, true, 42, (t, rep, reps) -> calls.add(rep));
+        var pp = Bench.run(model, 1, BenchTest.prompt(24), 3, 0, 42, (t, rep, reps) -> calls.add(rep));
         assertThat(calls).containsExactly(-1, 0, 1, 2);
         assertThat(pp.samplesNs()).hasSize(3);
         for (long ns : pp.samplesNs()) assertThat(ns).isPositive();
@@ -63,7 +63,7 @@ class BenchRunTest {
         assertThat(pp.threads()).isEqualTo(2);
         assertThat(pp.avgTs()).isPositive();
         // The session holds exactly the test's 40 tokens: repeated runs fit only because each starts from an empty cache.
-        var tg = Bench.run(model, 1, BenchTest.gen(40), 2, false, 7, null);
+        var tg = Bench.run(model, 1, BenchTest.gen(40), 2, -1, 7, null);
         assertThat(tg.samplesNs()).hasSize(2);
         assertThat(tg.warmupNs()).isZero();
     }
