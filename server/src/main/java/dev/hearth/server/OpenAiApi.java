@@ -111,10 +111,7 @@ final class OpenAiApi {
                                     finishReason(fin.result()))), null), includeUsage));
                 }
                 case GenerationRun.Failed fail -> {
-                    HearthServer.LOG.log(System.Logger.Level.ERROR, "generation failed", fail.error());
-                    s.event(Json.bytes(errorBody(ApiError.internal("Generation failed on the server ("
-                            + fail.error().getClass().getSimpleName() + "); it is logged there."))));
-                    s.close();
+                    endWithFailure(s, fail.error());
                     return;
                 }
             }
@@ -124,6 +121,14 @@ final class OpenAiApi {
                     OpenAiDto.Usage.of(ex.promptTokens, ex.completionTokens))));
         }
         s.write("data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII));
+        s.close();
+    }
+
+    /** Logs a generation failure and ends the stream with an OpenAI error event (no stack trace to the client). */
+    private static void endWithFailure(HearthServer.Stream s, Throwable error) {
+        HearthServer.LOG.log(System.Logger.Level.ERROR, "generation failed", error);
+        s.event(Json.bytes(errorBody(ApiError.internal("Generation failed on the server ("
+                + error.getClass().getSimpleName() + "); it is logged there."))));
         s.close();
     }
 
@@ -375,10 +380,7 @@ final class OpenAiApi {
                             List.of(new OpenAiDto.CompletionChoice("", fin.index(), null, finishReason(fin.result()))), null), includeUsage));
                 }
                 case GenerationRun.Failed fail -> {
-                    HearthServer.LOG.log(System.Logger.Level.ERROR, "generation failed", fail.error());
-                    s.event(Json.bytes(errorBody(ApiError.internal("Generation failed on the server ("
-                            + fail.error().getClass().getSimpleName() + "); it is logged there."))));
-                    s.close();
+                    endWithFailure(s, fail.error());
                     return;
                 }
             }
