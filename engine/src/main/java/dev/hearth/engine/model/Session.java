@@ -47,36 +47,29 @@ public final class Session {
      */
     public float[] feed(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
-        if (position + tokens.length > cache.capacity()) {
-            throw new ContextOverflowException(position + tokens.length, cache.capacity());
-        }
-        float[] last = null;
-        for (int start = 0; start < tokens.length; start += CHUNK) {
-            int end = Math.min(tokens.length, start + CHUNK);
-            batch.clear();
-            for (int i = start; i < end; i++) batch.add(tokens[i], position + i - start, cache, i == tokens.length - 1);
-            float[][] out = model.forward(batch);
-            record(tokens, start, end);
-            if (end == tokens.length) last = out[end - start - 1];
-        }
-        return last;
+        return run(tokens, false)[tokens.length - 1];
     }
 
     /** Feeds tokens and returns the logits after every one of them (teacher forcing, perplexity). */
     public float[][] feedAll(int[] tokens) {
+        return run(tokens, true);
+    }
+
+    /** Feeds tokens in chunks of {@link #CHUNK}; logits for every token, or only the last when {@code all} is false. */
+    private float[][] run(int[] tokens, boolean all) {
         if (position + tokens.length > cache.capacity()) {
             throw new ContextOverflowException(position + tokens.length, cache.capacity());
         }
-        float[][] all = new float[tokens.length][];
+        float[][] logits = new float[tokens.length][];
         for (int start = 0; start < tokens.length; start += CHUNK) {
             int end = Math.min(tokens.length, start + CHUNK);
             batch.clear();
-            for (int i = start; i < end; i++) batch.add(tokens[i], position + i - start, cache, true);
+            for (int i = start; i < end; i++) batch.add(tokens[i], position + i - start, cache, all || i == tokens.length - 1);
             float[][] out = model.forward(batch);
-            System.arraycopy(out, 0, all, start, end - start);
+            System.arraycopy(out, 0, logits, start, end - start);
             record(tokens, start, end);
         }
-        return all;
+        return logits;
     }
 
     private void record(int[] tokens, int start, int end) {
