@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One matmul {@code out = W x} as the forward pass calls it. Time per call; convert with
  * GFLOP/s = 2 * rows * cols * batch / time and weight GB/s = weight bytes / time (docs/kernels.md).
- * {@code path=auto} is {@link MatMul#matmul} (integer path where the type has one), {@code float}
- * is {@link MatMul#matmulFloat}.
+ * {@code path=auto} is {@link MatMul#matmul} with decode rows (integer path where the type has one),
+ * {@code prompt} the same with prompt rows (float tiles), {@code float} is {@link MatMul#matmulFloat}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,7 +43,8 @@ public class MatMulBench {
     @Param({"2"})
     public int threads;
 
-    @Param({"auto", "float"})
+    /** {@code auto}: decode rows (integer path where the type has one); {@code prompt}: prompt rows; {@code float}: unquantized activations. */
+    @Param({"auto", "prompt", "float"})
     public String path;
 
     private Arena arena;
@@ -70,8 +71,11 @@ public class MatMulBench {
 
     @Benchmark
     public float[] matmul() {
-        if (path.equals("float")) MatMul.matmulFloat(pool, w, x, out, batch);
-        else MatMul.matmul(pool, w, x, out, batch);
+        switch (path) {
+            case "float" -> MatMul.matmulFloat(pool, w, x, out, batch);
+            case "prompt" -> MatMul.matmul(pool, w, x, out, batch, 0);
+            default -> MatMul.matmul(pool, w, x, out, batch);
+        }
         return out;
     }
 }

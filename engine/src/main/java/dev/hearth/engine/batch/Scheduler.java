@@ -368,7 +368,7 @@ public final class Scheduler implements AutoCloseable {
         int rows = 0;
         for (Sequence s : running) {
             if (s.prefilled == s.request.prompt().length) {
-                batch.add(s.lastToken, s.position, s.cache, true);
+                batch.addDecode(s.lastToken, s.position, s.cache);
                 s.position++;
                 s.stepped = steps;
                 rowSeq[rows++] = s;
@@ -383,7 +383,7 @@ public final class Scheduler implements AutoCloseable {
             for (int j = 0; j < n; j++) {
                 int p = s.prefilled + j;
                 boolean last = p == prompt.length - 1;
-                batch.add(prompt[p], p, s.cache, last);
+                batch.addPrompt(prompt[p], p, s.cache, last);
                 rowSeq[rows++] = last ? s : null;
             }
             s.prefilled += n;
@@ -527,7 +527,7 @@ public final class Scheduler implements AutoCloseable {
             if (embedCache == null) embedCache = new KvCache(model.config(), context);
             int n = Math.min(config.stepTokens(), j.tokens.length - j.done);
             batch.clear();
-            for (int k = 0; k < n; k++) batch.add(j.tokens[j.done + k], j.done + k, embedCache, true);
+            for (int k = 0; k < n; k++) batch.addPrompt(j.tokens[j.done + k], j.done + k, embedCache, true);
             float[][] hidden = model.hiddenStates(batch);
             for (int k = 0; k < n; k++) {
                 float[] h = hidden[k];

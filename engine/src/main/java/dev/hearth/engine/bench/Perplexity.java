@@ -65,7 +65,7 @@ public final class Perplexity {
                 batch.clear();
                 for (int p = from; p < to; p++) {
                     int token = p == 0 && bos >= 0 ? bos : tokens[start + p];
-                    batch.add(token, p, cache, p >= first && p < ctx - 1);
+                    batch.addPrompt(token, p, cache, p >= first && p < ctx - 1);
                 }
                 float[][] logits = model.forward(batch);
                 for (int p = Math.max(from, first); p < Math.min(to, ctx - 1); p++) {

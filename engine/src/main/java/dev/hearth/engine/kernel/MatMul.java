@@ -4,61 +4,74 @@ package dev.hearth.engine.kernel;
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
  *
- * <p>One path per weight type, never per batch size, chosen by {@link #matmul(Parallel, Matrix, float[], float[], int)}:
+ * <p>Two kinds of activation rows, two paths. The kind of a row, never the batch size or the other
+ * rows, decides its path:
  * <ul>
- *   <li>types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K): the integer path, as in
- *       llama.cpp: activations quantized to 8 bits once per call ({@link Q8Activations}), 16-bit integer
- *       multiplies in {@link Q8Kernels}, one float scale per block. Its error is that of 8-bit
- *       activations: per output at most {@code sum_i |w_i| * d_x(i) / 2}, {@code d_x = max|x| / 127}
- *       of the activation block.
- *   <li>other types: weight rows decoded to float once ({@link RowDecoder}) and multiplied with the
- *       activation rows in register tiles of 2 x 4 ({@link Tiles}), float FMAs.
+ *   <li><b>decode rows</b> (one generated token of a sequence; rows {@code [0, decodeRows)}): for
+ *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) the integer path, as in llama.cpp:
+ *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
+ *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
+ *       what decode (one activation row per weight read) needs.
+ *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}) and every
+ *       row of types without an integer kernel: weight rows decoded to float once ({@link RowDecoder})
+ *       and multiplied with the activation rows in register tiles of 2 x 4 ({@link Tiles}), float FMAs,
+ *       over blocks of rows sized for the caches. With many rows the decode is amortised and the tiles
+ *       do 8 multiply-adds per FMA instruction: about twice the integer path's rate.
  * </ul>
+ * For quantized weight types both paths take the activations quantized to 8 bits (the float path
+ * gets them dequantized, {@link Q8Activations#dequantize}), as llama.cpp quantizes them for every
+ * quantized matmul: the two paths then differ only by float rounding. The integer path's error against
+ * exact float activations is at most {@code sum_i |w_i| * d_x(i) / 2} per output, {@code d_x = max|x| / 127}
+ * of the activation block.
  *
- * <p><b>Batch invariance</b>: {@code out[b * rows + r]} is bit-identical whatever the batch size and
- * whatever position {@code b} the activation row has in it (a request's greedy output must not depend
- * on which other requests share its batch). Both paths compute every output with the same sequence
- * of float operations in every tile and remainder: activations are quantized per row, integer sums
- * are exact, and float accumulators are per (weight row, activation row) and reduced in a fixed order.
- * For quantized weight types the float paths are given the activations quantized to 8 bits and
- * dequantized ({@link Q8Activations#dequantize}), as llama.cpp quantizes them for every quantized
- * matmul: results then differ from the integer path only by float rounding.
- * {@link #matmulFloat} is the float path for every type (the reference the integer path is tested against).
+ * <p><b>Batch invariance</b>: {@code out[b * rows + r]} is bit-identical whatever the batch size, the
+ * other rows, and the position {@code b} of the row in the batch, given the row's kind (a request's
+ * greedy output must not depend on which other requests share its batch). Both paths compute every
+ * output with the same sequence of float operations in every tile, block and remainder: activations
+ * are quantized per row, integer sums are exact, and float accumulators are per (weight row, activation
+ * row) and reduced in a fixed order. {@link #matmulFloat} is the float path with unquantized
+ * activations for every type (the reference the other paths are tested against).
  */
 public final class MatMul {
     private MatMul() {}
 
-    /** Per-thread buffer for one dequantized weight row; grown on demand, never per row. */
+    /** Per-thread buffer for decoded weight rows; grown on demand, never per row. */
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
-    /** The calling thread's dequantized 8-bit activations for the float path; grown on demand. */
-    private static final ThreadLocal<float[][]> DEQ = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** The calling thread's dequantized 8-bit activations for the float path, one per kind; grown on demand. */
+    private static final ThreadLocal<float[][]> DEQ = ThreadLocal.withInitial(() -> new float[2][0]);
     /** The calling thread's quantized activations, one per kind; reused across calls. */
     private static final ThreadLocal<Q8Activations[]> ACT = ThreadLocal.withInitial(() -> new Q8Activations[] {
             new Q8Activations(Q8Activations.Kind.Q8_0), new Q8Activations(Q8Activations.Kind.Q8_K)});
 
     /**
-     * @param w     weights, rows x cols
-     * @param x     activations, batch rows of {@code w.cols()} floats, row-major
-     * @param out   result, batch rows of {@code w.rows()} floats, row-major
-     * @param batch number of activation rows
+     * Float path: weight rows decoded at once, at most this many bytes of floats (32 rows of 2048 columns):
+     * they stay in L2 while every activation row passes over them, so the activations (up to
+     * 512 x 4 x cols bytes, from L3) are read once per block; a small block makes that the bottleneck.
      */
+    private static final int WEIGHT_BLOCK_BYTES = 256 * 1024;
+    /** Float path: activation rows per pass over a weight block, at most this many bytes (they stay in L2). */
+    private static final int ACT_CHUNK_FLOAT_BYTES = 256 * 1024;
+
+    /**
+     * Integer path: activation rows per pass over the weight rows; their 16-bit quants ({@code 2 * cols}
+     * bytes a row) stay in L2 while every weight row of a range is multiplied with them.
+     */
+    private static final int ACT_CHUNK_BYTES = 192 * 1024;
+
+    /** Every row a decode row: {@link #matmul(Parallel, Matrix, float[], float[], int, int)} with {@code decodeRows = batch}. */
     public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
-        checkSizes(w, x, out, batch);
-        Q8Activations.Kind kind = Q8Activations.kindFor(w.type());
-        if (kind == null) {
-            matmulFloat(pool, w, x, out, batch);
-            return;
-        }
-        // llama.cpp multiplies quantized weights with 8-bit activations at every batch size; the float
-        // path gets the same activations, dequantized, so that both paths agree with it (and each other).
-        Q8Activations a = ACT.get()[kind.ordinal()].quantize(x, batch, w.cols());
-        if (usesIntegerPath(w, batch)) {
-            matmul(pool, w, a, out);
-        } else {
-            float[][] holder = DEQ.get();
-            holder[0] = a.dequantize(holder[0]);
-            matmulFloat(pool, w, holder[0], out, batch);
-        }
+        matmul(pool, w, x, out, batch, batch);
+    }
+
+    /**
+     * @param w          weights, rows x cols
+     * @param x          activations, batch rows of {@code w.cols()} floats, row-major
+     * @param out        result, batch rows of {@code w.rows()} floats, row-major
+     * @param batch      number of activation rows
+     * @param decodeRows rows {@code [0, decodeRows)} are decode rows, the rest prompt rows (see the class comment)
+     */
+    public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch, int decodeRows) {
+        matmul(pool, new Matrix[] {w}, x, new float[][] {out}, batch, decodeRows);
     }
 
     /** Whether these weights have an integer kernel (usable through {@link #matmul(Parallel, Matrix, Q8Activations, float[])}). */
@@ -67,17 +80,8 @@ public final class MatMul {
     }
 
     /**
-     * Whether {@link #matmul(Parallel, Matrix, float[], float[], int)} takes the integer path; the same
-     * for every batch size (batch invariance), the argument is kept for callers that ask per batch.
-     */
-    public static boolean usesIntegerPath(Matrix w, int batch) {
-        return hasIntegerPath(w);
-    }
-
-    /**
-     * The integer path with activations already quantized (e.g. once for several matrices that share
-     * an input); {@code a.kind()} must be {@code Q8Activations.kindFor(w.type())}. One integer dot per
-     * (weight row, activation row), each independent of the others.
+     * The integer path with activations already quantized; {@code a.kind()} must be
+     * {@code Q8Activations.kindFor(w.type())}. One integer dot per (weight row, activation row).
      */
     public static void matmul(Parallel pool, Matrix w, Q8Activations a, float[] out) {
         final int rows = w.rows(), batch = a.batch();
@@ -89,78 +93,79 @@ public final class MatMul {
         if (out.length < (long) batch * rows) {
             throw new IllegalArgumentException("matmul " + w.name() + ": out has " + out.length + " floats, needs " + (long) batch * rows);
         }
-        pool.run(rows, (from, to) -> integerRows(w, a, out, from, to));
+        pool.run(rows, (from, to) -> integerRows(w, a, out, batch, from, to));
     }
 
-    /** Integer path, weight rows {@code [from, to)} times every activation row of {@code a}. */
-    private static void integerRows(Matrix w, Q8Activations a, float[] out, int from, int to) {
-        final int rows = w.rows(), batch = a.batch();
-        final long rowBytes = w.rowBytes();
-        final boolean tile = Q8Kernels.hasTile(w.type());
-        for (int r = from; r < to; r++) {
-            int b = 0;
-            // two activation rows per pass over the weight row where a tile exists; bit-identical to single rows
-            if (tile) for (; b + 2 <= batch; b += 2) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
-            for (; b < batch; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
-        }
+    /** Every row a decode row: {@link #matmul(Parallel, Matrix[], float[], float[][], int, int)} with {@code decodeRows = batch}. */
+    public static void matmul(Parallel pool, Matrix[] ws, float[] x, float[][] outs, int batch) {
+        matmul(pool, ws, x, outs, batch, batch);
     }
 
     /**
-     * Several matrices that share one input (q, k, v; gate, up): {@code outs[m] = ws[m] . x}, as
-     * {@link #matmul(Parallel, Matrix, float[], float[], int)} does for each, but with one parallel
-     * run over the rows of all of them (one synchronisation instead of one per matrix) and the
-     * activations quantized once per activation format. Results are bit-identical to separate calls.
+     * Several matrices that share one input (q, k, v; gate, up): {@code outs[m] = ws[m] . x}, with one
+     * parallel run over the rows of all of them (one synchronisation instead of one per matrix) and
+     * the activations quantized once per activation format. Results are bit-identical to separate calls.
      */
-    public static void matmul(Parallel pool, Matrix[] ws, float[] x, float[][] outs, int batch) {
+    public static void matmul(Parallel pool, Matrix[] ws, float[] x, float[][] outs, int batch, int decodeRows) {
         if (ws.length != outs.length) throw new IllegalArgumentException("matmul: " + ws.length + " matrices but " + outs.length + " outputs");
+        if (decodeRows < 0 || decodeRows > batch) throw new IllegalArgumentException("matmul: decodeRows " + decodeRows + " is outside [0, " + batch + "]");
         final int m = ws.length;
         final int[] start = new int[m + 1];
-        final Q8Activations[] acts = new Q8Activations[m];
-        final float[][] inputs = new float[m][];   // float-path input per matrix
+        final Q8Activations[] acts = new Q8Activations[m];   // integer-path input per matrix, null: none
+        final int[] intRows = new int[m];                      // rows [0, intRows[i]) take the integer path
+        final float[][] inputs = new float[m][];               // float-path input per matrix
         Q8Activations[] perKind = ACT.get();
+        float[][] deq = DEQ.get();
         boolean[] quantized = new boolean[perKind.length];
-        float[][] dequantized = new float[perKind.length][];
+        int[] dequantizedFrom = {batch, batch};                // per kind: rows [from, batch) are in deq[kind]
         for (int i = 0; i < m; i++) {
             Matrix w = ws[i];
             checkSizes(w, x, outs[i], batch);
             if (w.cols() != ws[0].cols()) {
                 throw new IllegalArgumentException("matmul: " + w.name() + " has " + w.cols() + " columns, " + ws[0].name() + " " + ws[0].cols() + "; a shared input needs equal row lengths");
             }
-            Q8Activations.Kind kind = Q8Activations.kindFor(w.type());
-            inputs[i] = x;
-            if (kind != null) {
-                int k = kind.ordinal();
-                if (!quantized[k]) {
-                    perKind[k].quantize(x, batch, w.cols());
-                    quantized[k] = true;
-                }
-                if (hasIntegerPath(w)) {
-                    acts[i] = perKind[k];
-                } else {
-                    // quantized weights without an integer kernel: 8-bit activations, dequantized (as the single-matrix call)
-                    if (dequantized[k] == null) dequantized[k] = perKind[k].dequantize(new float[0]);
-                    inputs[i] = dequantized[k];
-                }
-            }
             start[i + 1] = start[i] + w.rows();
+            Q8Activations.Kind kind = Q8Activations.kindFor(w.type());
+            if (kind == null) {   // float weights: float activations, the float path for every row
+                inputs[i] = x;
+                continue;
+            }
+            // llama.cpp multiplies quantized weights with 8-bit activations at every batch size; the float
+            // path gets the same activations, dequantized, so that both paths agree with it (and each other)
+            int k = kind.ordinal();
+            if (!quantized[k]) {
+                perKind[k].quantize(x, batch, w.cols());
+                quantized[k] = true;
+            }
+            if (hasIntegerPath(w)) {
+                acts[i] = perKind[k];
+                intRows[i] = decodeRows;
+            }
+            if (intRows[i] < batch) {
+                if (intRows[i] < dequantizedFrom[k]) {
+                    deq[k] = perKind[k].dequantize(deq[k], intRows[i]);
+                    dequantizedFrom[k] = intRows[i];
+                }
+                inputs[i] = deq[k];
+            }
         }
         pool.run(start[m], (from, to) -> {
             for (int i = 0; i < m; i++) {
-                int lo = Math.max(from, start[i]), hi = Math.min(to, start[i + 1]);
+                int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
                 if (lo >= hi) continue;
-                if (acts[i] != null) integerRows(ws[i], acts[i], outs[i], lo - start[i], hi - start[i]);
-                else floatRows(ws[i], inputs[i], outs[i], batch, lo - start[i], hi - start[i]);
+                if (intRows[i] > 0) integerRows(ws[i], acts[i], outs[i], intRows[i], lo, hi);
+                if (intRows[i] < batch) floatRows(ws[i], inputs[i], outs[i], intRows[i], batch, lo, hi);
             }
         });
     }
 
     /**
-     * The float path: weights decoded to float ({@link RowDecoder}), float activations, {@link Tiles}.
-     * The same code for every batch size (batch 1 is a tile remainder), so it is batch-invariant too.
+     * The float path with unquantized float activations, for every type and row: weights decoded to
+     * float ({@link RowDecoder}), {@link Tiles}. The reference the other paths are tested against.
      */
     public static void matmulFloat(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         checkSizes(w, x, out, batch);
-        matmulFloatBatch(pool, w, x, out, batch);
+        pool.run(w.rows(), (from, to) -> floatRows(w, x, out, 0, batch, from, to));
     }
 
     private static void checkSizes(Matrix w, float[] x, float[] out, int batch) {
@@ -172,27 +177,38 @@ public final class MatMul {
         }
     }
 
-    /**
-     * Weight rows are decoded to float once, two at a time, and multiplied with the activation rows in
-     * tiles of 2 weight rows x 4 activation rows ({@link Tiles}).
-     */
-    static void matmulFloatBatch(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
-        pool.run(w.rows(), (from, to) -> floatRows(w, x, out, batch, from, to));
+    /** Integer path: weight rows {@code [from, to)} times activation rows {@code [0, batch)} of {@code a}. */
+    private static void integerRows(Matrix w, Q8Activations a, float[] out, int batch, int from, int to) {
+        final int rows = w.rows();
+        final long rowBytes = w.rowBytes();
+        final boolean tile = Q8Kernels.hasTile(w.type());
+        final int chunk = Math.max(2, ACT_CHUNK_BYTES / (2 * a.cols()) & ~1);
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int b1 = Math.min(batch, b0 + chunk);
+            for (int r = from; r < to; r++) {
+                int b = b0;
+                // two activation rows per pass over the weight row where a tile exists; bit-identical to single rows
+                if (tile) for (; b + 2 <= b1; b += 2) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
+                for (; b < b1; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
+            }
+        }
     }
 
-    /** Float path, weight rows {@code [from, to)}. */
-    private static void floatRows(Matrix w, float[] x, float[] out, int batch, int from, int to) {
+    /**
+     * Float path: weight rows {@code [from, to)} times activation rows {@code [bFrom, bTo)}. A block of
+     * weight rows ({@link #WEIGHT_BLOCK_BYTES}) is decoded to float once, then multiplied with chunks of
+     * activation rows ({@link Tiles#block}).
+     */
+    private static void floatRows(Matrix w, float[] x, float[] out, int bFrom, int bTo, int from, int to) {
         final int cols = w.cols(), rows = w.rows();
         final long rowBytes = w.rowBytes();
-        float[] buf = rowBuffer(2 * cols);
-        int r = from;
-        for (; r + 2 <= to; r += 2) {
-            RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, 2 * cols);
-            Tiles.rows2(buf, cols, x, batch, out, rows, r);
-        }
-        if (r < to) {
-            RowDecoder.decode(w.type(), w.data(), r * rowBytes, buf, cols);
-            Tiles.rows1(buf, cols, x, batch, out, rows, r);
+        final int chunk = Math.max(12, ACT_CHUNK_FLOAT_BYTES / (4 * cols) / 12 * 12);   // a multiple of both tile heights
+        final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (4 * cols) & ~3);
+        float[] buf = rowBuffer(block * cols);
+        for (int r0 = from; r0 < to; r0 += block) {
+            int r1 = Math.min(to, r0 + block);
+            RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
+            for (int b0 = bFrom; b0 < bTo; b0 += chunk) Tiles.block(buf, r1 - r0, cols, r0, x, b0, Math.min(bTo, b0 + chunk), out, rows);
         }
     }
 

@@ -116,9 +116,14 @@ public final class Q8Activations {
      * returns it: the float path uses these so that it computes with the same 8-bit activations as llama.cpp.
      */
     public float[] dequantize(float[] dst) {
+        return dequantize(dst, 0);
+    }
+
+    /** As {@link #dequantize(float[])} for rows {@code fromRow..batch-1} only, at their usual offsets. */
+    public float[] dequantize(float[] dst, int fromRow) {
         int n = batch * cols, bs = kind.block;
         if (dst.length < n) dst = new float[n];
-        for (int b = 0; b < n / bs; b++) {
+        for (int b = fromRow * cols / bs; b < n / bs; b++) {
             float scale = d[b];
             for (int i = b * bs; i < (b + 1) * bs; i++) dst[i] = scale * q[i];
         }

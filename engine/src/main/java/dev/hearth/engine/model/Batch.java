@@ -7,15 +7,36 @@ import java.util.Arrays;
  * from each of many sequences, or any mix. Row {@code i} feeds {@code token(i)} at position
  * {@code position(i)} of the sequence whose cache is {@code cache(i)}; rows of one sequence must be in
  * increasing position order. Logits are produced only for rows that ask for them.
+ *
+ * <p>A row is a <b>decode row</b> (a token just generated, one per sequence) or a <b>prompt row</b> (a
+ * token known in advance: prompts, teacher forcing). The kind picks the matmul path of the row
+ * ({@link dev.hearth.engine.kernel.MatMul}: integer dots for decode rows, float tiles for prompt rows),
+ * so a row's result depends on its kind but never on the other rows of the batch. Decode rows come
+ * first: all of them are added before the first prompt row.
  */
 public final class Batch {
-    private int size;
+    private int size, decodeRows;
     private int[] tokens = new int[16];
     private int[] positions = new int[16];
     private KvCache[] caches = new KvCache[16];
     private boolean[] logits = new boolean[16];
 
-    public Batch add(int token, int position, KvCache cache, boolean wantLogits) {
+    /** Adds a decode row (a generated token); its logits are computed. */
+    public Batch addDecode(int token, int position, KvCache cache) {
+        if (decodeRows < size) {
+            throw new IllegalStateException("decode rows must come before prompt rows; this batch already has " + (size - decodeRows) + " prompt rows");
+        }
+        add(token, position, cache, true);
+        decodeRows++;
+        return this;
+    }
+
+    /** Adds a prompt row (a token known in advance); {@code wantLogits}: whether its logits are computed. */
+    public Batch addPrompt(int token, int position, KvCache cache, boolean wantLogits) {
+        return add(token, position, cache, wantLogits);
+    }
+
+    private Batch add(int token, int position, KvCache cache, boolean wantLogits) {
         if (position < 0 || position >= cache.capacity()) {
             throw new IllegalArgumentException("position " + position + " is outside the sequence's context of " + cache.capacity() + " tokens");
         }
@@ -37,9 +58,12 @@ public final class Batch {
     public void clear() {
         Arrays.fill(caches, 0, size, null);
         size = 0;
+        decodeRows = 0;
     }
 
     public int size() { return size; }
+    /** Rows {@code [0, decodeRows())} are decode rows, the rest prompt rows. */
+    public int decodeRows() { return decodeRows; }
     public int token(int i) { return tokens[i]; }
     public int position(int i) { return positions[i]; }
     public KvCache cache(int i) { return caches[i]; }

@@ -41,13 +41,27 @@ public final class Session {
     }
 
     /**
-     * Feeds tokens at the next positions and returns the logits after the last one.
+     * Feeds prompt tokens (prompt rows, see {@link Batch}) at the next positions and returns the logits after the last one.
      *
      * @throws ContextOverflowException when the tokens do not fit in the remaining context
      */
     public float[] feed(int[] tokens) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
         return run(tokens, false)[tokens.length - 1];
+    }
+
+    /**
+     * Feeds one generated token (a decode row, see {@link Batch}) and returns the logits after it.
+     *
+     * @throws ContextOverflowException when the context is full
+     */
+    public float[] next(int token) {
+        if (position + 1 > cache.capacity()) throw new ContextOverflowException(position + 1, cache.capacity());
+        batch.clear();
+        batch.addDecode(token, position, cache);
+        float[] logits = model.forward(batch)[0];
+        record(new int[] {token}, 0, 1);
+        return logits;
     }
 
     /** Feeds tokens and returns the logits after every one of them (teacher forcing, perplexity). */
@@ -64,7 +78,7 @@ public final class Session {
         for (int start = 0; start < tokens.length; start += CHUNK) {
             int end = Math.min(tokens.length, start + CHUNK);
             batch.clear();
-            for (int i = start; i < end; i++) batch.add(tokens[i], position + i - start, cache, all || i == tokens.length - 1);
+            for (int i = start; i < end; i++) batch.addPrompt(tokens[i], position + i - start, cache, all || i == tokens.length - 1);
             float[][] out = model.forward(batch);
             System.arraycopy(out, 0, logits, start, end - start);
             record(tokens, start, end);
@@ -78,9 +92,5 @@ public final class Session {
         }
         System.arraycopy(tokens, start, history, position, end - start);
         position += end - start;
-    }
-
-    public float[] next(int token) {
-        return feed(new int[] {token});
     }
 }

@@ -68,7 +68,7 @@ public final class Transformer {
     }
 
     private float[][] run(Batch b, boolean hiddenOnly) {
-        final int n = b.size();
+        final int n = b.size(), decode = b.decodeRows();
         final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim(), half = hd / 2;
         ensureCapacity(n);
 
@@ -93,7 +93,7 @@ public final class Transformer {
             // attention block
             for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.attnNorm(), dim, c.rmsEps());
             // one parallel run for the three projections of the same input
-            MatMul.matmul(pool, new Matrix[] {L.wq(), L.wk(), L.wv()}, xb, new float[][] {q, k, v}, n);
+            MatMul.matmul(pool, new Matrix[] {L.wq(), L.wk(), L.wv()}, xb, new float[][] {q, k, v}, n, decode);
             for (int i = 0; i < n; i++) {
                 if (L.bq() != null) {
                     addInPlace(q, i * qDim, L.bq());
@@ -116,14 +116,14 @@ public final class Transformer {
             }
             final int layer = l;
             pool.run(n * c.heads(), (from, to) -> attention(b, layer, from, to));
-            MatMul.matmul(pool, L.wo(), att, xb, n);
+            MatMul.matmul(pool, L.wo(), att, xb, n, decode);
             addInPlace(x, xb, n * dim);
 
             // feed-forward block
             for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.ffnNorm(), dim, c.rmsEps());
-            MatMul.matmul(pool, new Matrix[] {L.ffnGate(), L.ffnUp()}, xb, new float[][] {hb, hb2}, n);
+            MatMul.matmul(pool, new Matrix[] {L.ffnGate(), L.ffnUp()}, xb, new float[][] {hb, hb2}, n, decode);
             VectorOps.swiglu(hb, hb2, n * c.ffnDim());
-            MatMul.matmul(pool, L.ffnDown(), hb, xb, n);
+            MatMul.matmul(pool, L.ffnDown(), hb, xb, n, decode);
             addInPlace(x, xb, n * dim);
         }
 
@@ -138,8 +138,13 @@ public final class Transformer {
         }
 
         // final norm and classifier, only for the rows that need logits
-        int wanted = 0;
-        for (int i = 0; i < n; i++) if (b.wantsLogits(i)) wanted++;
+        int wanted = 0, wantedDecode = 0;   // decode rows come first, so they stay first among the wanted rows
+        for (int i = 0; i < n; i++) {
+            if (b.wantsLogits(i)) {
+                wanted++;
+                if (i < decode) wantedDecode++;
+            }
+        }
         float[][] result = new float[n][];
         if (wanted == 0) return result;
         float[] normed = new float[wanted * dim];
@@ -148,7 +153,7 @@ public final class Transformer {
             if (b.wantsLogits(i)) VectorOps.rmsNorm(normed, (r++) * dim, x, i * dim, w.outputNorm, dim, c.rmsEps());
         }
         float[] logits = new float[wanted * c.vocabSize()];
-        MatMul.matmul(pool, w.output, normed, logits, wanted);
+        MatMul.matmul(pool, w.output, normed, logits, wanted, wantedDecode);
         r = 0;
         for (int i = 0; i < n; i++) {
             if (b.wantsLogits(i)) {

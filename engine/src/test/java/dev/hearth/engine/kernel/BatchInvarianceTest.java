@@ -34,19 +34,73 @@ class BatchInvarianceTest {
 
     @ParameterizedTest
     @MethodSource("supportedTypes")
-    void matmulIsBatchInvariant(GgmlType type) {
-        check(type, MatMul::matmul, "matmul");
+    void decodeRowsAreBatchInvariant(GgmlType type) {
+        check(type, smallCols(type), MatMul::matmul, "matmul, decode rows");
+    }
+
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void promptRowsAreBatchInvariant(GgmlType type) {
+        check(type, smallCols(type), (pool, w, x, out, batch) -> MatMul.matmul(pool, w, x, out, batch, 0), "matmul, prompt rows");
     }
 
     @ParameterizedTest
     @MethodSource("supportedTypes")
     void floatPathIsBatchInvariant(GgmlType type) {
-        check(type, MatMul::matmulFloat, "matmulFloat");
+        check(type, smallCols(type), MatMul::matmulFloat, "matmulFloat");
     }
 
-    private static void check(GgmlType type, Mul mul, String what) {
-        // odd row count: both 2-row tiles and the 1-row remainder; F32 cols not a multiple of the vector length
-        int rows = 13, cols = type.quantized() ? 2 * type.blockSize() : 37;
+    /**
+     * Rows long enough that weight rows are decoded in blocks of 2 and activation rows go in chunks of
+     * a few: the block and chunk edges fall inside the batch and must not change any result.
+     */
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void blockAndChunkEdgesDoNotChangeResults(GgmlType type) {
+        int cols = type.quantized() ? 8192 : 8192 + 3;
+        check(type, cols, (pool, w, x, out, batch) -> MatMul.matmul(pool, w, x, out, batch, 0), "matmul, prompt rows, long rows");
+        check(type, cols, MatMul::matmul, "matmul, decode rows, long rows");
+    }
+
+    /**
+     * A batch mixing both kinds (decode rows first, as the model orders them): each row equals the same
+     * row computed alone as its kind.
+     */
+    @ParameterizedTest
+    @MethodSource("supportedTypes")
+    void mixedBatchesGiveEachRowItsKindsResult(GgmlType type) {
+        int rows = 13, cols = smallCols(type);
+        var w = new Matrix("w", type, MemorySegment.ofArray(RandomBlocks.generate(type, rows, cols, 3L * type.id() + 5)), rows, cols);
+        float[] xs = DotTest.randomFloats(MAX_BATCH * cols, type.id() + 17);
+        float[][] asDecode = new float[MAX_BATCH][rows], asPrompt = new float[MAX_BATCH][rows];
+        for (int j = 0; j < MAX_BATCH; j++) {
+            float[] x = java.util.Arrays.copyOfRange(xs, j * cols, (j + 1) * cols);
+            MatMul.matmul(SINGLE, w, x, asDecode[j], 1, 1);
+            MatMul.matmul(SINGLE, w, x, asPrompt[j], 1, 0);
+        }
+        for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
+            for (int decodeRows = 0; decodeRows <= MAX_BATCH; decodeRows += 3) {
+                float[] out = new float[MAX_BATCH * rows];
+                MatMul.matmul(pool, w, xs, out, MAX_BATCH, decodeRows);
+                for (int b = 0; b < MAX_BATCH; b++) {
+                    float[] expected = b < decodeRows ? asDecode[b] : asPrompt[b];
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(out[b * rows + r]).as("%s: row %d of a batch with %d decode rows, output %d (%d threads)",
+                                type, b, decodeRows, r, pool.threads()).isEqualTo(expected[r]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Two blocks of a quantized type; F32-like types a length that is not a multiple of the vector length. */
+    private static int smallCols(GgmlType type) {
+        return type.quantized() ? 2 * type.blockSize() : 37;
+    }
+
+    private static void check(GgmlType type, int cols, Mul mul, String what) {
+        // odd row count: both 2-row tiles and the 1-row remainder
+        int rows = 13;
         byte[] data = RandomBlocks.generate(type, rows, cols, 7L * type.id() + 1);
         var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
         float[] xs = DotTest.randomFloats(MAX_BATCH * cols, type.id());

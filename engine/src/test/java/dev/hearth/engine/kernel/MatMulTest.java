@@ -50,8 +50,8 @@ class MatMulTest {
     }
 
     /**
-     * The default path (integer kernels where the type has one, 8-bit activations for every quantized
-     * type at every batch size): within float rounding of the reference plus the 8-bit activation bound
+     * Decode rows (integer kernels where the type has one) and prompt rows (float tiles), both with
+     * 8-bit activations for every quantized type at every batch size: within float rounding of the reference plus the 8-bit activation bound
      * {@link Q8Test#activationErrorBound}; float types within float rounding.
      */
     @ParameterizedTest
@@ -64,14 +64,17 @@ class MatMulTest {
             for (int batch : new int[] {1, 3, 7}) {
                 float[] x = DotTest.randomFloats(batch * cols, batch);
                 for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
-                    float[] out = new float[batch * rows];
-                    MatMul.matmul(pool, w, x, out, batch);
-                    if (MatMul.usesIntegerPath(w, batch)) {
-                        Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, "matmul (integer)");
-                    } else if (Q8Activations.kindFor(type) != null) {
-                        Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, "matmul (8-bit activations, float path)");
-                    } else {
-                        check(type, data, rows, cols, batch, x, out, "matmul");
+                    // all decode rows (integer path where the type has one), all prompt rows (float tiles), a mix
+                    for (int decodeRows : new int[] {batch, 0, batch / 2}) {
+                        float[] out = new float[batch * rows];
+                        MatMul.matmul(pool, w, x, out, batch, decodeRows);
+                        String what = "matmul, " + decodeRows + " of " + batch + " decode rows";
+                        if (Q8Activations.kindFor(type) != null) {
+                            // integer or float path, both with 8-bit activations: within their bound
+                            Q8Test.checkIntegerResult(type, data, rows, cols, batch, x, out, what);
+                        } else {
+                            check(type, data, rows, cols, batch, x, out, what);
+                        }
                     }
                 }
             }

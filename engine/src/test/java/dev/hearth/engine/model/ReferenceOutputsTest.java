@@ -47,13 +47,13 @@ class ReferenceOutputsTest {
                 generated = java.util.Arrays.copyOf(generated, comparableLength(ref, cse));
                 if (generated.length == 0) continue;
 
-                // Teacher forcing: prompt + reference tokens, logits after every position.
-                int[] all = new int[prompt.length + generated.length - 1];
-                System.arraycopy(prompt, 0, all, 0, prompt.length);
-                System.arraycopy(generated, 0, all, prompt.length, generated.length - 1);
-                float[][] logits = new Session(model, 1024).feedAll(all);
+                // Teacher forcing as llama.cpp computed the reference: the prompt as one batch of prompt
+                // rows, then each reference token as a decode row, logits after every position.
+                Session forced = new Session(model, 1024);
+                float[] last = forced.feed(prompt);
                 for (int j = 0; j < generated.length; j++) {
-                    double[] logprobs = logSoftmax(logits[prompt.length - 1 + j]);
+                    if (j > 0) last = forced.next(generated[j - 1]);
+                    double[] logprobs = logSoftmax(last);
                     JsonNode top = top5.get(j);
                     double margin = top.get(0).get("logprob").asDouble() - top.get(1).get("logprob").asDouble();
                     int ourTop = argmax(logprobs);

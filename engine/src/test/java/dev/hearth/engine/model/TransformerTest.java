@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -65,16 +66,18 @@ class TransformerTest {
         int block = activationBlock(spec.matrixType());
         double[][] expected = block == 0 ? exact : new ReferenceTransformer(file, block).logits(TOKENS);
 
-        // Prefill in one batch, then the same tokens one at a time: both must match the reference.
+        // Prefill in one batch (prompt rows), the same tokens as one-token prompts, and as decode rows
+        // one at a time: all must match the reference.
         float[][] batched = new Session(model, 64).feedAll(TOKENS);
-        Session stepwise = new Session(model, 64);
+        Session promptwise = new Session(model, 64), stepwise = new Session(model, 64);
         for (int t = 0; t < TOKENS.length; t++) {
             float[] step = stepwise.next(TOKENS[t]);
+            float[] alone = promptwise.feed(new int[] {TOKENS[t]});
             double tolerance = block == 0 ? FLOAT_TOLERANCE : ROUNDED_TOLERANCE;
             assertClose(step, expected[t], spec + " step " + t, tolerance);
             assertClose(batched[t], expected[t], spec + " batched " + t, tolerance);
-            // batch invariance: a row's logits do not depend on the batch it was computed in
-            assertThat(batched[t]).as(spec + " batched vs step " + t).containsExactly(step);
+            // batch invariance: a prompt row's logits do not depend on the batch it was computed in
+            assertThat(batched[t]).as(spec + " batched vs one-token prompts " + t).containsExactly(alone);
             if (block != 0) assertClose(step, exact[t], spec + " step " + t + " vs unquantized reference", INT8_TOLERANCE);
         }
     }
@@ -123,11 +126,36 @@ class TransformerTest {
         var ca = new KvCache(config, 16);
         var cb = new KvCache(config, 16);
         var batch = new Batch();
-        for (int i = 0; i < a.length; i++) batch.add(a[i], i, ca, i == a.length - 1);
-        for (int i = 0; i < b.length; i++) batch.add(b[i], i, cb, i == b.length - 1);
+        for (int i = 0; i < a.length; i++) batch.addPrompt(a[i], i, ca, i == a.length - 1);
+        for (int i = 0; i < b.length; i++) batch.addPrompt(b[i], i, cb, i == b.length - 1);
         float[][] out = model.forward(batch);
         assertThat(out[a.length - 1]).containsExactly(aloneA);
         assertThat(out[a.length + b.length - 1]).containsExactly(aloneB);
+    }
+
+    /** A decode row of one sequence beside prompt rows of another: each gets what it gets alone (batch invariance). */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "F16"})
+    void decodeAndPromptRowsInOneBatchGiveWhatTheyGiveAlone(GgmlType type) {
+        GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        int[] a = {1, 20, 30}, b = {1, 200, 210, 220, 230};
+        var aloneA = new Session(model, 16);
+        aloneA.feed(a);
+        float[] expectedA = aloneA.next(40);
+        float[] expectedB = new Session(model, 16).feed(b);
+
+        var sa = new Session(model, 16);
+        sa.feed(a);
+        var cb = new KvCache(config, 16);
+        var batch = new Batch().addDecode(40, a.length, sa.cache());
+        for (int i = 0; i < b.length; i++) batch.addPrompt(b[i], i, cb, i == b.length - 1);
+        float[][] out = model.forward(batch);
+        assertThat(out[0]).containsExactly(expectedA);
+        assertThat(out[b.length]).containsExactly(expectedB);
+        assertThatThrownBy(() -> batch.addDecode(41, a.length + 1, sa.cache()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("decode rows must come before prompt rows");
     }
 
     @Test
