@@ -37,6 +37,11 @@ public final class Dot {
      * results that must be bit-identical across code paths (batch invariance) use this instead.
      */
     static float sumLanes(FloatVector v) {
+        if (v.length() == 16) {
+            // the two 256-bit halves added lane by lane (one instruction), then the 8-lane tree
+            var h = ((FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 0)).add((FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 1));
+            return ((h.lane(0) + h.lane(4)) + (h.lane(2) + h.lane(6))) + ((h.lane(1) + h.lane(5)) + (h.lane(3) + h.lane(7)));
+        }
         if (v.length() == 8) {
             return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
         }

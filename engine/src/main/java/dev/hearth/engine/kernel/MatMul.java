@@ -35,6 +35,8 @@ package dev.hearth.engine.kernel;
 public final class MatMul {
     private MatMul() {}
 
+    /** Per-thread accumulators of the float tiles ({@link Tiles#block}); grown on demand. */
+    private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][0]);
     /** Per-thread buffer for decoded weight rows; grown on demand, never per row. */
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
     /** The calling thread's dequantized 8-bit activations for the float path, one per kind; grown on demand. */
@@ -205,15 +207,22 @@ public final class MatMul {
         final int chunk = Math.max(12, ACT_CHUNK_FLOAT_BYTES / (4 * cols) / 12 * 12);   // a multiple of both tile heights
         final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (4 * cols) & ~3);
         float[] buf = rowBuffer(block * cols);
+        float[] acc = accBuffer(Tiles.accFloats());
         for (int r0 = from; r0 < to; r0 += block) {
             int r1 = Math.min(to, r0 + block);
             RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
-            for (int b0 = bFrom; b0 < bTo; b0 += chunk) Tiles.block(buf, r1 - r0, cols, r0, x, b0, Math.min(bTo, b0 + chunk), out, rows);
+            for (int b0 = bFrom; b0 < bTo; b0 += chunk) Tiles.block(buf, r1 - r0, cols, r0, x, b0, Math.min(bTo, b0 + chunk), out, rows, acc);
         }
     }
 
     static float[] rowBuffer(int n) {
         float[][] holder = ROW.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
+    private static float[] accBuffer(int n) {
+        float[][] holder = ACC.get();
         if (holder[0].length < n) holder[0] = new float[n];
         return holder[0];
     }

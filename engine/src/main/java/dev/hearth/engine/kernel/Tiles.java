@@ -10,9 +10,10 @@ import jdk.incubator.vector.FloatVector;
  * {@code out[b * rows + r] = dot(w[r], x[b])}, for a block of weight rows times a chunk of activation
  * rows. The tile size follows the register file: with 512-bit vectors (AVX-512: 32 registers) a
  * 4 x 6 tile keeps 24 accumulators and loads 4 weight and 6 activation vectors per 24 fused
- * multiply-adds; with 256-bit vectors (AVX2: 16 registers) a 2 x 4 tile, 8 accumulators, 6 loads per
- * 8 FMAs. (Measured on one core of this project's AVX-512 machine: 4 x 6 ~160 GFLOP/s, 2 x 4 ~70,
- * FMA peak ~218; on AVX2 a 4 x 6 tile spills registers and 2 x 4 is the fastest.)
+ * multiply-adds, over column slices that stay in L1 ({@link #sliced}); with 256-bit vectors (AVX2:
+ * 16 registers) a 2 x 4 tile, 8 accumulators, 6 loads per 8 FMAs. (Measured on one core of this
+ * project's AVX-512 machine with data in L1: 4 x 6 ~160 GFLOP/s, 2 x 4 ~70, FMA peak ~218; on AVX2 a
+ * 4 x 6 tile spills registers and 2 x 4 is the fastest.)
  *
  * <p>Batch invariance: every output, whatever tile computes it, is accumulated in the same order: one
  * vector accumulator, {@code acc = w[i..i+L) * x[i..i+L) + acc} for {@code i = 0, L, 2L..}, lanes summed
@@ -28,14 +29,15 @@ final class Tiles {
     /**
      * Weight rows {@code [0, nr)} of the decoded block {@code w} (row-major, {@code cols} floats a row;
      * they are rows {@code r0..r0+nr-1} of the matrix) times activation rows {@code [b0, b1)} of {@code x}.
+     * {@code acc} holds at least {@link #accFloats()} floats.
      */
-    static void block(float[] w, int nr, int cols, int r0, float[] x, int b0, int b1, float[] out, int rows) {
+    static void block(float[] w, int nr, int cols, int r0, float[] x, int b0, int b1, float[] out, int rows, float[] acc) {
         int r = 0;
         if (WIDE) {
+            int groups = nr / 4, tiles = (b1 - b0) / 6;
+            if (groups > 0 && tiles > 0) tiles4x6(w, groups, cols, r0, x, b0, tiles, out, rows, acc);
             for (; r + 4 <= nr; r += 4) {
-                int b = b0;
-                for (; b + 6 <= b1; b += 6) tile4x6(w, r * cols, cols, x, b, out, rows, r0 + r);
-                for (; b < b1; b++) {
+                for (int b = b0 + 6 * tiles; b < b1; b++) {
                     tile2x1(w, r * cols, cols, x, b, out, rows, r0 + r);
                     tile2x1(w, (r + 2) * cols, cols, x, b, out, rows, r0 + r + 2);
                 }
@@ -51,21 +53,51 @@ final class Tiles {
         }
     }
 
-    /** Weight rows at {@code wo + j * cols} (j < 4) times activation rows {@code b..b+5}; outputs of matrix rows {@code r..r+3}. */
-    private static void tile4x6(float[] w, int wo, int cols, float[] x, int b, float[] out, int rows, int r) {
+    /** Floats of {@code acc} that {@link #block} needs. */
+    static int accFloats() {
+        return 24 * L;
+    }
+
+    /**
+     * 4 x 6 tiles over weight rows {@code [0, 4 * groups)} and activation rows {@code [b0, b0 + 6 * tiles)}.
+     * Each tile runs over all columns with its 24 accumulators in registers, parks them in {@code acc},
+     * and the outputs are reduced from there (a reduction inside the tile body makes the method too big
+     * for C2 to keep the accumulators in registers).
+     */
+    private static void tiles4x6(float[] w, int groups, int cols, int r0, float[] x, int b0, int tiles, float[] out, int rows, float[] acc) {
+        final int vecEnd = cols - cols % L;
+        for (int g = 0; g < groups; g++) {
+            for (int t = 0; t < tiles; t++) {
+                int b = b0 + 6 * t;
+                tile4x6(w, 4 * g * cols, cols, x, b * cols, 0, vecEnd, acc, 0);
+                for (int i = 0; i < 4; i++) {
+                    int wo = (4 * g + i) * cols;
+                    for (int j = 0; j < 6; j++) {
+                        float sum = Dot.sumLanes(FloatVector.fromArray(F, acc, (6 * i + j) * L));
+                        out[(b + j) * rows + r0 + 4 * g + i] = tail(sum, w, wo, x, (b + j) * cols, vecEnd, cols);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Weight rows at {@code wo + i * cols} (i < 4) times the activation rows at {@code xo + j * cols}
+     * (j < 6), columns {@code [k0, k1)}; accumulator (i, j) is stored at {@code ao + (6 * i + j) * L}.
+     */
+    private static void tile4x6(float[] w, int wo, int cols, float[] x, int xo, int k0, int k1, float[] acc, int ao) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols;
-        final int x0 = b * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols;
-        var a00 = FloatVector.zero(F); var a01 = a00; var a02 = a00; var a03 = a00; var a04 = a00; var a05 = a00;
-        var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00; var a14 = a00; var a15 = a00;
-        var a20 = a00; var a21 = a00; var a22 = a00; var a23 = a00; var a24 = a00; var a25 = a00;
-        var a30 = a00; var a31 = a00; var a32 = a00; var a33 = a00; var a34 = a00; var a35 = a00;
-        int i = 0;
-        for (; i <= cols - L; i += L) {
+        final int x1 = xo + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols;
+        var a00 = FloatVector.zero(F); var a01 = FloatVector.zero(F); var a02 = FloatVector.zero(F); var a03 = FloatVector.zero(F); var a04 = FloatVector.zero(F); var a05 = FloatVector.zero(F);
+        var a10 = FloatVector.zero(F); var a11 = FloatVector.zero(F); var a12 = FloatVector.zero(F); var a13 = FloatVector.zero(F); var a14 = FloatVector.zero(F); var a15 = FloatVector.zero(F);
+        var a20 = FloatVector.zero(F); var a21 = FloatVector.zero(F); var a22 = FloatVector.zero(F); var a23 = FloatVector.zero(F); var a24 = FloatVector.zero(F); var a25 = FloatVector.zero(F);
+        var a30 = FloatVector.zero(F); var a31 = FloatVector.zero(F); var a32 = FloatVector.zero(F); var a33 = FloatVector.zero(F); var a34 = FloatVector.zero(F); var a35 = FloatVector.zero(F);
+        for (int i = k0; i < k1; i += L) {
             var u0 = FloatVector.fromArray(F, w, wo + i);
             var u1 = FloatVector.fromArray(F, w, w1 + i);
             var u2 = FloatVector.fromArray(F, w, w2 + i);
             var u3 = FloatVector.fromArray(F, w, w3 + i);
-            var v = FloatVector.fromArray(F, x, x0 + i);
+            var v = FloatVector.fromArray(F, x, xo + i);
             a00 = u0.fma(v, a00); a10 = u1.fma(v, a10); a20 = u2.fma(v, a20); a30 = u3.fma(v, a30);
             v = FloatVector.fromArray(F, x, x1 + i);
             a01 = u0.fma(v, a01); a11 = u1.fma(v, a11); a21 = u2.fma(v, a21); a31 = u3.fma(v, a31);
@@ -78,30 +110,10 @@ final class Tiles {
             v = FloatVector.fromArray(F, x, x5 + i);
             a05 = u0.fma(v, a05); a15 = u1.fma(v, a15); a25 = u2.fma(v, a25); a35 = u3.fma(v, a35);
         }
-        out[b * rows + r] = tail(Dot.sumLanes(a00), w, wo, x, x0, i, cols);
-        out[(b + 1) * rows + r] = tail(Dot.sumLanes(a01), w, wo, x, x1, i, cols);
-        out[(b + 2) * rows + r] = tail(Dot.sumLanes(a02), w, wo, x, x2, i, cols);
-        out[(b + 3) * rows + r] = tail(Dot.sumLanes(a03), w, wo, x, x3, i, cols);
-        out[(b + 4) * rows + r] = tail(Dot.sumLanes(a04), w, wo, x, x4, i, cols);
-        out[(b + 5) * rows + r] = tail(Dot.sumLanes(a05), w, wo, x, x5, i, cols);
-        out[b * rows + r + 1] = tail(Dot.sumLanes(a10), w, w1, x, x0, i, cols);
-        out[(b + 1) * rows + r + 1] = tail(Dot.sumLanes(a11), w, w1, x, x1, i, cols);
-        out[(b + 2) * rows + r + 1] = tail(Dot.sumLanes(a12), w, w1, x, x2, i, cols);
-        out[(b + 3) * rows + r + 1] = tail(Dot.sumLanes(a13), w, w1, x, x3, i, cols);
-        out[(b + 4) * rows + r + 1] = tail(Dot.sumLanes(a14), w, w1, x, x4, i, cols);
-        out[(b + 5) * rows + r + 1] = tail(Dot.sumLanes(a15), w, w1, x, x5, i, cols);
-        out[b * rows + r + 2] = tail(Dot.sumLanes(a20), w, w2, x, x0, i, cols);
-        out[(b + 1) * rows + r + 2] = tail(Dot.sumLanes(a21), w, w2, x, x1, i, cols);
-        out[(b + 2) * rows + r + 2] = tail(Dot.sumLanes(a22), w, w2, x, x2, i, cols);
-        out[(b + 3) * rows + r + 2] = tail(Dot.sumLanes(a23), w, w2, x, x3, i, cols);
-        out[(b + 4) * rows + r + 2] = tail(Dot.sumLanes(a24), w, w2, x, x4, i, cols);
-        out[(b + 5) * rows + r + 2] = tail(Dot.sumLanes(a25), w, w2, x, x5, i, cols);
-        out[b * rows + r + 3] = tail(Dot.sumLanes(a30), w, w3, x, x0, i, cols);
-        out[(b + 1) * rows + r + 3] = tail(Dot.sumLanes(a31), w, w3, x, x1, i, cols);
-        out[(b + 2) * rows + r + 3] = tail(Dot.sumLanes(a32), w, w3, x, x2, i, cols);
-        out[(b + 3) * rows + r + 3] = tail(Dot.sumLanes(a33), w, w3, x, x3, i, cols);
-        out[(b + 4) * rows + r + 3] = tail(Dot.sumLanes(a34), w, w3, x, x4, i, cols);
-        out[(b + 5) * rows + r + 3] = tail(Dot.sumLanes(a35), w, w3, x, x5, i, cols);
+        a00.intoArray(acc, ao + 0 * L); a01.intoArray(acc, ao + 1 * L); a02.intoArray(acc, ao + 2 * L); a03.intoArray(acc, ao + 3 * L); a04.intoArray(acc, ao + 4 * L); a05.intoArray(acc, ao + 5 * L);
+        a10.intoArray(acc, ao + 6 * L); a11.intoArray(acc, ao + 7 * L); a12.intoArray(acc, ao + 8 * L); a13.intoArray(acc, ao + 9 * L); a14.intoArray(acc, ao + 10 * L); a15.intoArray(acc, ao + 11 * L);
+        a20.intoArray(acc, ao + 12 * L); a21.intoArray(acc, ao + 13 * L); a22.intoArray(acc, ao + 14 * L); a23.intoArray(acc, ao + 15 * L); a24.intoArray(acc, ao + 16 * L); a25.intoArray(acc, ao + 17 * L);
+        a30.intoArray(acc, ao + 18 * L); a31.intoArray(acc, ao + 19 * L); a32.intoArray(acc, ao + 20 * L); a33.intoArray(acc, ao + 21 * L); a34.intoArray(acc, ao + 22 * L); a35.intoArray(acc, ao + 23 * L);
     }
 
     /** Weight rows at {@code wo} and {@code wo + cols} times activation rows {@code b..b+3}; outputs of matrix rows {@code r, r+1}. */
