@@ -15,7 +15,7 @@ import java.util.Arrays;
  * first: all of them are added before the first prompt row.
  */
 public final class Batch {
-    private int size, decodeRows;
+    private int size, decodeRows, maxPosition;
     private int[] tokens = new int[16];
     private int[] positions = new int[16];
     private KvCache[] caches = new KvCache[16];
@@ -49,6 +49,7 @@ public final class Batch {
         }
         tokens[size] = token;
         positions[size] = position;
+        maxPosition = Math.max(maxPosition, position);
         caches[size] = cache;
         logits[size] = wantLogits;
         size++;
@@ -59,6 +60,7 @@ public final class Batch {
         Arrays.fill(caches, 0, size, null);
         size = 0;
         decodeRows = 0;
+        maxPosition = 0;
     }
 
     public int size() { return size; }
@@ -66,6 +68,8 @@ public final class Batch {
     public int decodeRows() { return decodeRows; }
     public int token(int i) { return tokens[i]; }
     public int position(int i) { return positions[i]; }
+    /** The largest position of any row (0 when empty). */
+    public int maxPosition() { return maxPosition; }
     public KvCache cache(int i) { return caches[i]; }
     public boolean wantsLogits(int i) { return logits[i]; }
 }

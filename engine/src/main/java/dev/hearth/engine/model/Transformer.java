@@ -111,8 +111,8 @@ public final class Transformer {
                 // Keys and values are kept at float16 precision, as in llama.cpp's default cache: with
                 // 8-bit activations downstream, even this rounding must match (see roundToHalf).
                 KvCache cache = b.cache(i);
-                roundToHalf(k, i * kvDim, cache.keys[l], b.position(i) * kvDim, kvDim);
-                roundToHalf(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
+                toHalf(k, i * kvDim, cache.keys[l], b.position(i) * kvDim, kvDim);
+                toHalf(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
             }
             final int layer = l;
             pool.run(n * c.heads(), (from, to) -> attention(b, layer, from, to));
@@ -164,35 +164,69 @@ public final class Transformer {
         return result;
     }
 
+    /** Per-thread attention buffers: scores, keys, values, query (grown on demand, never per call). */
+    private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
+
     /** Scaled dot-product attention for the (row, head) pairs {@code [from, to)}, causal by position. */
     private void attention(Batch b, int layer, int from, int to) {
         final int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         final int group = c.heads() / c.kvHeads();
         final float scale = (float) (1.0 / Math.sqrt(hd));
-        float[] scores = null;
-        final float[] qh = new float[hd];
+        // per-thread buffers, grown to the longest position seen: scores, one KV head's keys and values as floats
+        float[][] buf = ATTENTION.get();
+        int n = Math.max(b.maxPosition() + 1, 64);
+        if (buf[0].length < n) buf[0] = new float[n];
+        if (buf[1].length < n * hd) {
+            buf[1] = new float[n * hd];
+            buf[2] = new float[n * hd];
+        }
+        if (buf[3].length < hd) buf[3] = new float[hd];
+        final float[] scores = buf[0], keys = buf[1], values = buf[2], qh = buf[3];
+        KvCache converted = null;                             // whose keys/values those are: cache, KV head, positions
+        int convertedOff = -1, convertedTo = -1;
         for (int p = from; p < to; p++) {
             int i = p / c.heads(), h = p % c.heads();
             int pos = b.position(i);
-            if (scores == null || scores.length < pos + 1) scores = new float[Math.max(pos + 1, 64)];
             KvCache cache = b.cache(i);
-            float[] keys = cache.keys[layer], values = cache.values[layer];
             int kvOff = (h / group) * hd;
             int qo = i * qDim + h * hd;
+            // this KV head's cached keys and values, float16 -> float (exact), contiguous per position;
+            // the query heads that share the KV head (GQA) reuse the conversion (the caches do not
+            // change during attention: this pass's rows were stored above)
+            if (cache != converted || kvOff != convertedOff || pos > convertedTo) {
+                fromHalf(cache.keys[layer], kvOff, kvDim, keys, hd, pos + 1);
+                fromHalf(cache.values[layer], kvOff, kvDim, values, hd, pos + 1);
+                converted = cache;
+                convertedOff = kvOff;
+                convertedTo = pos;
+            }
             // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
             // attention weights; rounding them the same way keeps the 8-bit activations after this
             // block identical to its own.
             roundToHalf(q, qo, qh, 0, hd);
             for (int t = 0; t <= pos; t++) {
-                scores[t] = VectorOps.dot(qh, 0, keys, t * kvDim + kvOff, hd) * scale;
+                scores[t] = VectorOps.dot(qh, 0, keys, t * hd, hd) * scale;
             }
             VectorOps.softmax(scores, 0, pos + 1);
             roundToHalf(scores, 0, scores, 0, pos + 1);
             java.util.Arrays.fill(att, qo, qo + hd, 0f);
             for (int t = 0; t <= pos; t++) {
-                VectorOps.axpy(scores[t], values, t * kvDim + kvOff, att, qo, hd);
+                VectorOps.axpy(scores[t], values, t * hd, att, qo, hd);
             }
         }
+    }
+
+    /** {@code n} runs of {@code hd} float16 values, {@code stride} apart from {@code off}, into {@code dst} as floats, back to back. */
+    private static void fromHalf(short[] src, int off, int stride, float[] dst, int hd, int n) {
+        for (int t = 0; t < n; t++) {
+            int s = off + t * stride, d = t * hd;
+            for (int e = 0; e < hd; e++) dst[d + e] = Float.float16ToFloat(src[s + e]);
+        }
+    }
+
+    /** {@code dst[do..] = src[so..]} as float16 bits (round to nearest even, as llama.cpp's cache). */
+    private static void toHalf(float[] src, int so, short[] dst, int dOff, int n) {
+        for (int e = 0; e < n; e++) dst[dOff + e] = Float.floatToFloat16(src[so + e]);
     }
 
     /** Rotates one head's vector at {@code o} by the angles of batch row {@code row}. */
