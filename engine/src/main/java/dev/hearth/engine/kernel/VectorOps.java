@@ -24,6 +24,47 @@ public final class VectorOps {
         return s;
     }
 
+    /**
+     * {@code scores[t] = sum_d q[d] * kT[off + d * stride + t]} for {@code t < n}: attention scores against keys
+     * stored transposed (one row per dimension), so that each vector lane is one key and no horizontal sum
+     * is needed (a per-key dot of 64 values spends more on its lane sum than on its multiplies). Every
+     * score is the chain {@code acc = fma(q[d], k[d], acc)} for {@code d = 0, 1, ..}, in a vector lane or
+     * in the scalar tail alike ({@code FloatVector.fma} is {@code Math.fma} per lane), so its bits do not
+     * depend on {@code n} or on where the key sits. Four blocks of keys at once keep four FMA chains going.
+     */
+    public static void dotsTransposed(float[] q, int dims, float[] kT, int off, int stride, int n, float[] scores) {
+        final int l = F.length();
+        int t = 0;
+        for (; t + 4 * l <= n; t += 4 * l) {
+            var a0 = FloatVector.zero(F);
+            var a1 = FloatVector.zero(F);
+            var a2 = FloatVector.zero(F);
+            var a3 = FloatVector.zero(F);
+            for (int d = 0; d < dims; d++) {
+                var qd = FloatVector.broadcast(F, q[d]);
+                int k = off + d * stride + t;
+                a0 = qd.fma(FloatVector.fromArray(F, kT, k), a0);
+                a1 = qd.fma(FloatVector.fromArray(F, kT, k + l), a1);
+                a2 = qd.fma(FloatVector.fromArray(F, kT, k + 2 * l), a2);
+                a3 = qd.fma(FloatVector.fromArray(F, kT, k + 3 * l), a3);
+            }
+            a0.intoArray(scores, t);
+            a1.intoArray(scores, t + l);
+            a2.intoArray(scores, t + 2 * l);
+            a3.intoArray(scores, t + 3 * l);
+        }
+        for (; t + l <= n; t += l) {
+            var a0 = FloatVector.zero(F);
+            for (int d = 0; d < dims; d++) a0 = FloatVector.broadcast(F, q[d]).fma(FloatVector.fromArray(F, kT, off + d * stride + t), a0);
+            a0.intoArray(scores, t);
+        }
+        for (; t < n; t++) {
+            float acc = 0f;
+            for (int d = 0; d < dims; d++) acc = Math.fma(q[d], kT[off + d * stride + t], acc);
+            scores[t] = acc;
+        }
+    }
+
     /** {@code y[yo..] += a * x[xo..]} */
     public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

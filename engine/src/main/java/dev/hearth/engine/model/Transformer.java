@@ -172,54 +172,65 @@ public final class Transformer {
         final int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         final int group = c.heads() / c.kvHeads();
         final float scale = (float) (1.0 / Math.sqrt(hd));
-        // per-thread buffers, grown to the longest position seen: scores, one KV head's keys and values as floats
+        // per-thread buffers, grown to the longest position seen: scores, the query, and per KV head its
+        // keys (transposed: hd rows of n positions) and values (n rows of hd) as floats
+        final int kvHeads = c.kvHeads(), n = Math.max(b.maxPosition() + 1, 64), perHead = hd * n;
         float[][] buf = ATTENTION.get();
-        int n = Math.max(b.maxPosition() + 1, 64);
         if (buf[0].length < n) buf[0] = new float[n];
-        if (buf[1].length < n * hd) {
-            buf[1] = new float[n * hd];
-            buf[2] = new float[n * hd];
+        if (buf[1].length < kvHeads * perHead) {
+            buf[1] = new float[kvHeads * perHead];
+            buf[2] = new float[kvHeads * perHead];
         }
         if (buf[3].length < hd) buf[3] = new float[hd];
         final float[] scores = buf[0], keys = buf[1], values = buf[2], qh = buf[3];
-        KvCache converted = null;                             // whose keys/values those are: cache, KV head, positions
-        int convertedOff = -1, convertedTo = -1;
+        // positions [0, converted[kvh]) of KV head kvh of `cache` are in the buffers; rows of a sequence come
+        // in position order, so each position is converted once per call (the caches do not change during
+        // attention: this pass's rows were stored above)
+        KvCache cache = null;
+        final int[] converted = new int[kvHeads];
         for (int p = from; p < to; p++) {
-            int i = p / c.heads(), h = p % c.heads();
+            int i = p / c.heads(), h = p % c.heads(), kvh = h / group;
             int pos = b.position(i);
-            KvCache cache = b.cache(i);
-            int kvOff = (h / group) * hd;
-            int qo = i * qDim + h * hd;
-            // this KV head's cached keys and values, float16 -> float (exact), contiguous per position;
-            // the query heads that share the KV head (GQA) reuse the conversion (the caches do not
-            // change during attention: this pass's rows were stored above)
-            if (cache != converted || kvOff != convertedOff || pos > convertedTo) {
-                fromHalf(cache.keys[layer], kvOff, kvDim, keys, hd, pos + 1);
-                fromHalf(cache.values[layer], kvOff, kvDim, values, hd, pos + 1);
-                converted = cache;
-                convertedOff = kvOff;
-                convertedTo = pos;
+            if (b.cache(i) != cache) {
+                cache = b.cache(i);
+                java.util.Arrays.fill(converted, 0);
+            }
+            int kvOff = kvh * hd, qo = i * qDim + h * hd, base = kvh * perHead;
+            if (converted[kvh] <= pos) {
+                keysTransposed(cache.keys[layer], kvOff, kvDim, keys, base, hd, converted[kvh], pos + 1, n);
+                fromHalf(cache.values[layer], kvOff, kvDim, values, base, hd, converted[kvh], pos + 1);
+                converted[kvh] = pos + 1;
             }
             // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
             // attention weights; rounding them the same way keeps the 8-bit activations after this
             // block identical to its own.
             roundToHalf(q, qo, qh, 0, hd);
-            for (int t = 0; t <= pos; t++) {
-                scores[t] = VectorOps.dot(qh, 0, keys, t * hd, hd) * scale;
-            }
+            VectorOps.dotsTransposed(qh, hd, keys, base, n, pos + 1, scores);
+            for (int t = 0; t <= pos; t++) scores[t] *= scale;
             VectorOps.softmax(scores, 0, pos + 1);
             roundToHalf(scores, 0, scores, 0, pos + 1);
             java.util.Arrays.fill(att, qo, qo + hd, 0f);
             for (int t = 0; t <= pos; t++) {
-                VectorOps.axpy(scores[t], values, t * hd, att, qo, hd);
+                VectorOps.axpy(scores[t], values, base + t * hd, att, qo, hd);
             }
         }
     }
 
-    /** {@code n} runs of {@code hd} float16 values, {@code stride} apart from {@code off}, into {@code dst} as floats, back to back. */
-    private static void fromHalf(short[] src, int off, int stride, float[] dst, int hd, int n) {
-        for (int t = 0; t < n; t++) {
-            int s = off + t * stride, d = t * hd;
+    /**
+     * Keys of positions {@code [from, to)} of one KV head ({@code hd} float16 values at {@code off + t * stride})
+     * into {@code dst} transposed, as floats: dimension {@code e} of position {@code t} at {@code base + e * n + t}.
+     */
+    private static void keysTransposed(short[] src, int off, int stride, float[] dst, int base, int hd, int from, int to, int n) {
+        for (int t = from; t < to; t++) {
+            int s = off + t * stride;
+            for (int e = 0; e < hd; e++) dst[base + e * n + t] = Float.float16ToFloat(src[s + e]);
+        }
+    }
+
+    /** Values of positions {@code [from, to)} of one KV head into {@code dst} as floats: position {@code t} at {@code base + t * hd}. */
+    private static void fromHalf(short[] src, int off, int stride, float[] dst, int base, int hd, int from, int to) {
+        for (int t = from; t < to; t++) {
+            int s = off + t * stride, d = base + t * hd;
             for (int e = 0; e < hd; e++) dst[d + e] = Float.float16ToFloat(src[s + e]);
         }
     }

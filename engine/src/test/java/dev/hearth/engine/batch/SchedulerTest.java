@@ -190,6 +190,9 @@ class SchedulerTest {
             var b = new Collector();
             s.submit(greedy(prompt(2, 10), 5).withIgnoreEos(true), b);
             while (a.events.get() < 3) Thread.sleep(1);
+            // stats are published after each step: a step that ran before b's submission may be the latest
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (s.stats().waiting() != 1 && System.nanoTime() < deadline) Thread.sleep(1);
             assertThat(s.stats().running()).isEqualTo(1);
             assertThat(s.stats().waiting()).isEqualTo(1);
             h.cancel();
