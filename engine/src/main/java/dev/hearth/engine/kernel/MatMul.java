@@ -14,9 +14,10 @@ package dev.hearth.engine.kernel;
  *       what decode (one activation row per weight read) needs.
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}) and every
  *       row of types without an integer kernel: weight rows decoded to float once ({@link RowDecoder})
- *       and multiplied with the activation rows in register tiles of 2 x 4 ({@link Tiles}), float FMAs,
- *       over blocks of rows sized for the caches. With many rows the decode is amortised and the tiles
- *       do 8 multiply-adds per FMA instruction: about twice the integer path's rate.
+ *       and multiplied with the activation rows in register tiles ({@link Tiles}: 4 x 6 with 512-bit
+ *       vectors, 2 x 4 with 256-bit ones), float FMAs, over blocks of rows sized for the caches. With many
+ *       rows the decode is amortised and each FMA instruction does 8 or 16 multiply-adds: two to three
+ *       times the integer path's rate.
  * </ul>
  * For quantized weight types both paths take the activations quantized to 8 bits (the float path
  * gets them dequantized, {@link Q8Activations#dequantize}), as llama.cpp quantizes them for every
