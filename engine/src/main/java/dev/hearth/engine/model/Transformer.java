@@ -221,9 +221,14 @@ public final class Transformer {
      * into {@code dst} transposed, as floats: dimension {@code e} of position {@code t} at {@code base + e * n + t}.
      */
     private static void keysTransposed(short[] src, int off, int stride, float[] dst, int base, int hd, int from, int to, int n) {
-        for (int t = from; t < to; t++) {
-            int s = off + t * stride;
-            for (int e = 0; e < hd; e++) dst[base + e * n + t] = Float.float16ToFloat(src[s + e]);
+        // 16 positions at a time: their keys (16 runs of hd values) stay in L1 while each dimension's
+        // 16 floats are written as one contiguous run (one position at a time, every write was a new line)
+        for (int t0 = from; t0 < to; t0 += 16) {
+            int t1 = Math.min(to, t0 + 16);
+            for (int e = 0; e < hd; e++) {
+                int d = base + e * n;
+                for (int t = t0; t < t1; t++) dst[d + t] = Float.float16ToFloat(src[off + t * stride + e]);
+            }
         }
     }
 
