@@ -59,7 +59,7 @@ public final class MatMul {
      * Integer path: activation rows per pass over the weight rows; their 16-bit quants ({@code 2 * cols}
      * bytes a row) stay in L2 while every weight row of a range is multiplied with them.
      */
-    private static final int ACT_CHUNK_BYTES = 192 * 1024;
+    private static final int ACT_CHUNK_INT_BYTES = 192 * 1024;
 
     /** Every row a decode row: {@link #matmul(Parallel, Matrix, float[], float[], int, int)} with {@code decodeRows = batch}. */
     public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
@@ -185,7 +185,7 @@ public final class MatMul {
         final int rows = w.rows();
         final long rowBytes = w.rowBytes();
         final boolean tile = Q8Kernels.hasTile(w.type());
-        final int chunk = Math.max(2, ACT_CHUNK_BYTES / (2 * a.cols()) & ~1);
+        final int chunk = Math.max(2, ACT_CHUNK_INT_BYTES / (2 * a.cols()) & ~1);
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int b1 = Math.min(batch, b0 + chunk);
             for (int r = from; r < to; r++) {
@@ -207,8 +207,8 @@ public final class MatMul {
         final long rowBytes = w.rowBytes();
         final int chunk = Math.max(12, ACT_CHUNK_FLOAT_BYTES / (4 * cols) / 12 * 12);   // a multiple of both tile heights
         final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (4 * cols) & ~3);
-        float[] buf = rowBuffer(block * cols);
-        float[] acc = accBuffer(Tiles.accFloats());
+        float[] buf = buffer(ROW, block * cols);
+        float[] acc = buffer(ACC, Tiles.accFloats());
         for (int r0 = from; r0 < to; r0 += block) {
             int r1 = Math.min(to, r0 + block);
             RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
@@ -216,15 +216,10 @@ public final class MatMul {
         }
     }
 
-    static float[] rowBuffer(int n) {
-        float[][] holder = ROW.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        return holder[0];
-    }
-
-    private static float[] accBuffer(int n) {
-        float[][] holder = ACC.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        return holder[0];
+    /** The calling thread's buffer in {@code holder}, grown to at least {@code n} floats. */
+    private static float[] buffer(ThreadLocal<float[][]> holder, int n) {
+        float[][] h = holder.get();
+        if (h[0].length < n) h[0] = new float[n];
+        return h[0];
     }
 }

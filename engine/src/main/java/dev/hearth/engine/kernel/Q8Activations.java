@@ -112,14 +112,10 @@ public final class Q8Activations {
     }
 
     /**
-     * Writes the dequantized values {@code d * q} of all rows into {@code dst} (grown when too small) and
-     * returns it: the float path uses these so that it computes with the same 8-bit activations as llama.cpp.
+     * Writes the dequantized values {@code d * q} of rows {@code fromRow..batch-1} into {@code dst} at their
+     * usual offsets (grown when too small) and returns it: the float path uses these so that it computes
+     * with the same 8-bit activations as llama.cpp.
      */
-    public float[] dequantize(float[] dst) {
-        return dequantize(dst, 0);
-    }
-
-    /** As {@link #dequantize(float[])} for rows {@code fromRow..batch-1} only, at their usual offsets. */
     public float[] dequantize(float[] dst, int fromRow) {
         int n = batch * cols, bs = kind.block;
         if (dst.length < n) dst = new float[n];

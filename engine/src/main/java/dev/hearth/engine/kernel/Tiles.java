@@ -10,10 +10,9 @@ import jdk.incubator.vector.FloatVector;
  * {@code out[b * rows + r] = dot(w[r], x[b])}, for a block of weight rows times a chunk of activation
  * rows. The tile size follows the register file: with 512-bit vectors (AVX-512: 32 registers) a
  * 4 x 6 tile keeps 24 accumulators and loads 4 weight and 6 activation vectors per 24 fused
- * multiply-adds, over column slices that stay in L1 ({@link #sliced}); with 256-bit vectors (AVX2:
- * 16 registers) a 2 x 4 tile, 8 accumulators, 6 loads per 8 FMAs. (Measured on one core of this
- * project's AVX-512 machine with data in L1: 4 x 6 ~160 GFLOP/s, 2 x 4 ~70, FMA peak ~218; on AVX2 a
- * 4 x 6 tile spills registers and 2 x 4 is the fastest.)
+ * multiply-adds; with 256-bit vectors (AVX2: 16 registers) a 2 x 4 tile, 8 accumulators, 6 loads per
+ * 8 FMAs. (Measured on one core of this project's AVX-512 machine with data in L1: 4 x 6 ~160 GFLOP/s,
+ * 2 x 4 ~70, FMA peak ~218; on AVX2 a 4 x 6 tile spills registers and 2 x 4 is the fastest.)
  *
  * <p>Batch invariance: every output, whatever tile computes it, is accumulated in the same order: one
  * vector accumulator, {@code acc = w[i..i+L) * x[i..i+L) + acc} for {@code i = 0, L, 2L..}, lanes summed
@@ -69,7 +68,7 @@ final class Tiles {
         for (int g = 0; g < groups; g++) {
             for (int t = 0; t < tiles; t++) {
                 int b = b0 + 6 * t;
-                tile4x6(w, 4 * g * cols, cols, x, b * cols, 0, vecEnd, acc, 0);
+                tile4x6(w, 4 * g * cols, cols, x, b * cols, acc);
                 for (int i = 0; i < 4; i++) {
                     int wo = (4 * g + i) * cols;
                     for (int j = 0; j < 6; j++) {
@@ -83,16 +82,16 @@ final class Tiles {
 
     /**
      * Weight rows at {@code wo + i * cols} (i < 4) times the activation rows at {@code xo + j * cols}
-     * (j < 6), columns {@code [k0, k1)}; accumulator (i, j) is stored at {@code ao + (6 * i + j) * L}.
+     * (j < 6), over the columns that fill whole vectors; accumulator (i, j) is stored at {@code (6 * i + j) * L}.
      */
-    private static void tile4x6(float[] w, int wo, int cols, float[] x, int xo, int k0, int k1, float[] acc, int ao) {
+    private static void tile4x6(float[] w, int wo, int cols, float[] x, int xo, float[] acc) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols;
         final int x1 = xo + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols;
         var a00 = FloatVector.zero(F); var a01 = FloatVector.zero(F); var a02 = FloatVector.zero(F); var a03 = FloatVector.zero(F); var a04 = FloatVector.zero(F); var a05 = FloatVector.zero(F);
         var a10 = FloatVector.zero(F); var a11 = FloatVector.zero(F); var a12 = FloatVector.zero(F); var a13 = FloatVector.zero(F); var a14 = FloatVector.zero(F); var a15 = FloatVector.zero(F);
         var a20 = FloatVector.zero(F); var a21 = FloatVector.zero(F); var a22 = FloatVector.zero(F); var a23 = FloatVector.zero(F); var a24 = FloatVector.zero(F); var a25 = FloatVector.zero(F);
         var a30 = FloatVector.zero(F); var a31 = FloatVector.zero(F); var a32 = FloatVector.zero(F); var a33 = FloatVector.zero(F); var a34 = FloatVector.zero(F); var a35 = FloatVector.zero(F);
-        for (int i = k0; i < k1; i += L) {
+        for (int i = 0; i <= cols - L; i += L) {
             var u0 = FloatVector.fromArray(F, w, wo + i);
             var u1 = FloatVector.fromArray(F, w, w1 + i);
             var u2 = FloatVector.fromArray(F, w, w2 + i);
@@ -110,10 +109,10 @@ final class Tiles {
             v = FloatVector.fromArray(F, x, x5 + i);
             a05 = u0.fma(v, a05); a15 = u1.fma(v, a15); a25 = u2.fma(v, a25); a35 = u3.fma(v, a35);
         }
-        a00.intoArray(acc, ao + 0 * L); a01.intoArray(acc, ao + 1 * L); a02.intoArray(acc, ao + 2 * L); a03.intoArray(acc, ao + 3 * L); a04.intoArray(acc, ao + 4 * L); a05.intoArray(acc, ao + 5 * L);
-        a10.intoArray(acc, ao + 6 * L); a11.intoArray(acc, ao + 7 * L); a12.intoArray(acc, ao + 8 * L); a13.intoArray(acc, ao + 9 * L); a14.intoArray(acc, ao + 10 * L); a15.intoArray(acc, ao + 11 * L);
-        a20.intoArray(acc, ao + 12 * L); a21.intoArray(acc, ao + 13 * L); a22.intoArray(acc, ao + 14 * L); a23.intoArray(acc, ao + 15 * L); a24.intoArray(acc, ao + 16 * L); a25.intoArray(acc, ao + 17 * L);
-        a30.intoArray(acc, ao + 18 * L); a31.intoArray(acc, ao + 19 * L); a32.intoArray(acc, ao + 20 * L); a33.intoArray(acc, ao + 21 * L); a34.intoArray(acc, ao + 22 * L); a35.intoArray(acc, ao + 23 * L);
+        a00.intoArray(acc, 0 * L); a01.intoArray(acc, 1 * L); a02.intoArray(acc, 2 * L); a03.intoArray(acc, 3 * L); a04.intoArray(acc, 4 * L); a05.intoArray(acc, 5 * L);
+        a10.intoArray(acc, 6 * L); a11.intoArray(acc, 7 * L); a12.intoArray(acc, 8 * L); a13.intoArray(acc, 9 * L); a14.intoArray(acc, 10 * L); a15.intoArray(acc, 11 * L);
+        a20.intoArray(acc, 12 * L); a21.intoArray(acc, 13 * L); a22.intoArray(acc, 14 * L); a23.intoArray(acc, 15 * L); a24.intoArray(acc, 16 * L); a25.intoArray(acc, 17 * L);
+        a30.intoArray(acc, 18 * L); a31.intoArray(acc, 19 * L); a32.intoArray(acc, 20 * L); a33.intoArray(acc, 21 * L); a34.intoArray(acc, 22 * L); a35.intoArray(acc, 23 * L);
     }
 
     /** Weight rows at {@code wo} and {@code wo + cols} times activation rows {@code b..b+3}; outputs of matrix rows {@code r, r+1}. */

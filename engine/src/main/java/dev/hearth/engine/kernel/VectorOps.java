@@ -10,21 +10,6 @@ public final class VectorOps {
     private VectorOps() {}
 
     /**
-     * {@code sum a[ao+i] * b[bo+i]}, in a fixed order whatever the JIT tier ({@link Dot#sumLanes}):
-     * attention scores must not change between a request's first and later steps (batch invariance).
-     */
-    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int i = 0;
-        var acc = FloatVector.zero(F);
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-        }
-        float s = Dot.sumLanes(acc);
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
-        return s;
-    }
-
-    /**
      * {@code scores[t] = sum_d q[d] * kT[off + d * stride + t]} for {@code t < n}: attention scores against keys
      * stored transposed (one row per dimension), so that each vector lane is one key and no horizontal sum
      * is needed (a per-key dot of 64 values spends more on its lane sum than on its multiplies). Every
