@@ -130,4 +130,15 @@ class MatMulTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("blk.0.ffn_up").hasMessageContaining("needs 16");
     }
+
+    @Test
+    void decodeRowsOutsideTheBatchAreRejected() {
+        byte[] data = RandomBlocks.generate(GgmlType.Q8_0, 4, 32, 1);
+        var w = new Matrix("blk.0.attn_q", GgmlType.Q8_0, MemorySegment.ofArray(data), 4, 32);
+        for (int decodeRows : new int[] {-1, 3}) {
+            assertThatThrownBy(() -> MatMul.matmul(POOL, w, new float[64], new float[8], 2, decodeRows))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("decodeRows " + decodeRows + " is outside [0, 2]");
+        }
+    }
 }

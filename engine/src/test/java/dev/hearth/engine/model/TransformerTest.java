@@ -169,6 +169,12 @@ class TransformerTest {
                 .hasMessageContaining("needs 9 positions but the context holds 8 tokens")
                 .hasMessageContaining("--ctx");
         assertThat(session.position()).isZero();
+        // a generated token past a full context fails the same way and leaves the session as it was
+        session.feed(new int[8]);
+        assertThatThrownBy(() -> session.next(1))
+                .isInstanceOf(ContextOverflowException.class)
+                .hasMessageContaining("needs 9 positions but the context holds 8 tokens");
+        assertThat(session.position()).isEqualTo(8);
     }
 
     @Test
