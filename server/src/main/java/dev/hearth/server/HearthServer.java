@@ -294,18 +294,49 @@ public final class HearthServer implements AutoCloseable {
         res.send(Json.bytes(body));
     }
 
-    /** The request body, at most {@code --max-body} bytes (413 beyond, before reading it when the length is declared). */
+    /**
+     * How much of an oversized body is read and dropped before the 413 goes out. A client that is still
+     * writing its body when the server answers and closes sees a reset instead of the answer, so bodies up to
+     * this size are drained first; a client announcing more is cut off at once.
+     */
+    static final long DRAIN_LIMIT = 16L << 20;
+
+    /** The request body, at most {@code --max-body} bytes (413 beyond, once a modest excess has been drained). */
     byte[] body(Exchange ex) {
         long max = config.maxBodyBytes();
         OptionalLong declared = ex.req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > max) throw tooLarge(declared.getAsLong() + " bytes", max);
+        if (declared.isPresent() && declared.getAsLong() > max) {
+            if (declared.getAsLong() <= DRAIN_LIMIT) drain(ex, DRAIN_LIMIT);
+            throw tooLarge(declared.getAsLong() + " bytes", max);
+        }
         if (!ex.req.content().hasEntity()) return new byte[0];
         try (InputStream in = ex.req.content().inputStream()) {
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (b.length > max) throw tooLarge("more than " + max + " bytes", max);
+            if (b.length > max) {
+                dropUpTo(in, DRAIN_LIMIT - b.length);
+                throw tooLarge("more than " + max + " bytes", max);
+            }
             return b;
         } catch (IOException | UncheckedIOException e) {
             throw ApiError.badRequest(null, "Could not read the request body: " + e.getMessage());
+        }
+    }
+
+    private static void drain(Exchange ex, long limit) {
+        try (InputStream in = ex.req.content().inputStream()) {
+            dropUpTo(in, limit);
+        } catch (IOException | UncheckedIOException e) {
+            // the client is gone or sent less than it declared; the 413 goes out all the same
+        }
+    }
+
+    /** Reads and drops at most {@code limit} bytes. */
+    private static void dropUpTo(InputStream in, long limit) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        for (long left = limit; left > 0; ) {
+            int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+            if (n < 0) return;
+            left -= n;
         }
     }
 
