@@ -60,6 +60,8 @@ public final class MatMul {
      * bytes a row) stay in L2 while every weight row of a range is multiplied with them.
      */
     private static final int ACT_CHUNK_INT_BYTES = 192 * 1024;
+    /** Integer path with several activation rows: weight rows per kernel call, at most this many bytes (L1/L2). */
+    private static final int INT_ROW_RUN_BYTES = 32 * 1024;
 
     /** Every row a decode row: {@link #matmul(Parallel, Matrix, float[], float[], int, int)} with {@code decodeRows = batch}. */
     public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
@@ -186,13 +188,20 @@ public final class MatMul {
         final long rowBytes = w.rowBytes();
         final boolean tile = Q8Kernels.hasTile(w.type());
         final int chunk = Math.max(2, ACT_CHUNK_INT_BYTES / (2 * a.cols()) & ~1);
+        // one activation row: the whole range in one kernel call; several: runs of weight rows that stay
+        // in L1/L2 while every activation row of the chunk passes over them
+        final int run = batch == 1 ? to - from : (int) Math.max(1, INT_ROW_RUN_BYTES / rowBytes);
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int b1 = Math.min(batch, b0 + chunk);
-            for (int r = from; r < to; r++) {
-                int b = b0;
-                // two activation rows per pass over the weight row where a tile exists; bit-identical to single rows
-                if (tile) for (; b + 2 <= b1; b += 2) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
-                for (; b < b1; b++) out[b * rows + r] = Q8Kernels.dot(w.type(), w.data(), r * rowBytes, a, b);
+            for (int r0 = from; r0 < to; r0 += run) {
+                int r1 = Math.min(to, r0 + run), b = b0;
+                // two activation rows per pass over a weight row where a tile exists; bit-identical to single rows
+                if (tile) {
+                    for (; b + 2 <= b1; b += 2) {
+                        for (int r = r0; r < r1; r++) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
+                    }
+                }
+                for (; b < b1; b++) Q8Kernels.dots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
             }
         }
     }
