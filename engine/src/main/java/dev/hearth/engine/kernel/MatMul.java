@@ -4,20 +4,24 @@ package dev.hearth.engine.kernel;
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
  *
- * <p>Two kinds of activation rows, two paths. The kind of a row, never the batch size or the other
- * rows, decides its path:
+ * <p>Two kinds of activation rows, three paths. The kind of a row and the weight type, never the batch
+ * size or the other rows, decide its path:
  * <ul>
  *   <li><b>decode rows</b> (one generated token of a sequence; rows {@code [0, decodeRows)}): for
  *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) the integer path, as in llama.cpp:
  *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
  *       what decode (one activation row per weight read) needs.
- *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}) and every
- *       row of types without an integer kernel: weight rows decoded to float once ({@link RowDecoder})
- *       and multiplied with the activation rows in register tiles ({@link Tiles}: 4 x 6 with 512-bit
- *       vectors, 2 x 4 with 256-bit ones), float FMAs, over blocks of rows sized for the caches. With many
- *       rows the decode is amortised and each FMA instruction does 8 or 16 multiply-adds: two to three
- *       times the integer path's rate.
+ *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
+ *       512-bit vectors: packed
+ *       once per call into panels of one vector's worth of rows stored column by column
+ *       ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
+ *       multiplied with the panels in outer-product tiles ({@link Tiles#panelBlock}: 4 weight rows x 3
+ *       panels, 12 accumulators; per column 3 vector loads and 4 broadcasts for 12 FMAs). With many rows
+ *       the decode is amortised and each FMA does 8 or 16 multiply-adds.
+ *   <li>decode rows of types without an integer kernel (F32, F16, BF16, Q4_1, Q5_x, Q2_K, Q3_K), and
+ *       prompt rows with 256-bit vectors: the same decoded rows in dot-product tiles ({@link Tiles#block}),
+ *       which waste nothing on one row (and on AVX2 were as fast as the panel tiles).
  * </ul>
  * For quantized weight types both paths take the activations quantized to 8 bits (the float path
  * gets them dequantized, {@link Q8Activations#dequantize}), as llama.cpp quantizes them for every
@@ -27,7 +31,7 @@ package dev.hearth.engine.kernel;
  *
  * <p><b>Batch invariance</b>: {@code out[b * rows + r]} is bit-identical whatever the batch size, the
  * other rows, and the position {@code b} of the row in the batch, given the row's kind (a request's
- * greedy output must not depend on which other requests share its batch). Both paths compute every
+ * greedy output must not depend on which other requests share its batch). Every path computes every
  * output with the same sequence of float operations in every tile, block and remainder: activations
  * are quantized per row, integer sums are exact, and float accumulators are per (weight row, activation
  * row) and reduced in a fixed order. {@link #matmulFloat} is the float path with unquantized
@@ -42,6 +46,10 @@ public final class MatMul {
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
     /** The calling thread's dequantized 8-bit activations for the float path, one per kind; grown on demand. */
     private static final ThreadLocal<float[][]> DEQ = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** The calling thread's packed prompt rows ({@link Tiles#pack}): float input, and dequantized per kind; grown on demand. */
+    private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[3][0]);
+    /** Per-thread accumulator park of the panel tiles. */
+    private static final ThreadLocal<float[][]> PARK = ThreadLocal.withInitial(() -> new float[1][0]);
     /** The calling thread's quantized activations, one per kind; reused across calls. */
     private static final ThreadLocal<Q8Activations[]> ACT = ThreadLocal.withInitial(() -> new Q8Activations[] {
             new Q8Activations(Q8Activations.Kind.Q8_0), new Q8Activations(Q8Activations.Kind.Q8_K)});
@@ -117,12 +125,16 @@ public final class MatMul {
         final int m = ws.length;
         final int[] start = new int[m + 1];
         final Q8Activations[] acts = new Q8Activations[m];   // integer-path input per matrix, null: none
-        final int[] intRows = new int[m];                      // rows [0, intRows[i]) take the integer path
         final float[][] inputs = new float[m][];               // float-path input per matrix
+        final float[][] packed = new float[m][];               // its prompt rows packed in panels, null: none
         Q8Activations[] perKind = ACT.get();
         float[][] deq = DEQ.get();
+        float[][] packs = PACK.get();
         boolean[] quantized = new boolean[perKind.length];
         int[] dequantizedFrom = {batch, batch};                // per kind: rows [from, batch) are in deq[kind]
+        // prompt rows in panel tiles with 512-bit vectors; with 256-bit ones (16 registers) the panel tile
+        // measured no faster than the dot-product tiles, which prompt rows then keep
+        final int promptRows = batch - decodeRows, panels = Tiles.WIDE ? (promptRows + Dot.L - 1) / Dot.L : 0;
         for (int i = 0; i < m; i++) {
             Matrix w = ws[i];
             checkSizes(w, x, outs[i], batch);
@@ -131,7 +143,7 @@ public final class MatMul {
             }
             start[i + 1] = start[i] + w.rows();
             Q8Activations.Kind kind = Q8Activations.kindFor(w.type());
-            if (kind == null) {   // float weights: float activations, the float path for every row
+            if (kind == null) {   // float weights: float activations
                 inputs[i] = x;
                 continue;
             }
@@ -142,24 +154,40 @@ public final class MatMul {
                 perKind[k].quantize(x, batch, w.cols());
                 quantized[k] = true;
             }
-            if (hasIntegerPath(w)) {
-                acts[i] = perKind[k];
-                intRows[i] = decodeRows;
-            }
-            if (intRows[i] < batch) {
-                if (intRows[i] < dequantizedFrom[k]) {
-                    deq[k] = perKind[k].dequantize(deq[k], intRows[i]);
-                    dequantizedFrom[k] = intRows[i];
+            int floatFrom = decodeRows;   // decode rows take the integer path where there is one
+            if (hasIntegerPath(w)) acts[i] = perKind[k];
+            else floatFrom = 0;
+            if (floatFrom < batch) {
+                if (floatFrom < dequantizedFrom[k]) {
+                    deq[k] = perKind[k].dequantize(deq[k], floatFrom);
+                    dequantizedFrom[k] = floatFrom;
                 }
                 inputs[i] = deq[k];
+            }
+        }
+        // prompt rows: each distinct input packed once, in parallel (float weights use x, the others deq[kind])
+        if (panels > 0) {
+            final int cols = ws[0].cols();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < i && packed[i] == null; j++) if (inputs[j] == inputs[i]) packed[i] = packed[j];
+                if (packed[i] != null) continue;
+                int slot = inputs[i] == x ? 0 : (inputs[i] == deq[0] ? 1 : 2);
+                if (packs[slot].length < panels * cols * Dot.L) packs[slot] = new float[panels * cols * Dot.L];
+                final float[] in = inputs[i], xp = packs[slot];
+                pool.run(panels, (from, to) -> Tiles.pack(in, cols, decodeRows, batch, xp, from, to));
+                packed[i] = xp;
             }
         }
         pool.run(start[m], (from, to) -> {
             for (int i = 0; i < m; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
                 if (lo >= hi) continue;
-                if (intRows[i] > 0) integerRows(ws[i], acts[i], outs[i], intRows[i], lo, hi);
-                if (intRows[i] < batch) floatRows(ws[i], inputs[i], outs[i], intRows[i], batch, lo, hi);
+                if (decodeRows > 0) {
+                    if (acts[i] != null) integerRows(ws[i], acts[i], outs[i], decodeRows, lo, hi);
+                    else floatRows(ws[i], inputs[i], outs[i], 0, decodeRows, lo, hi);
+                }
+                if (panels > 0) panelRows(ws[i], packed[i], panels, decodeRows, batch, outs[i], lo, hi);
+                else if (decodeRows < batch) floatRows(ws[i], inputs[i], outs[i], decodeRows, batch, lo, hi);
             }
         });
     }
@@ -222,6 +250,23 @@ public final class MatMul {
             int r1 = Math.min(to, r0 + block);
             RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
             for (int b0 = bFrom; b0 < bTo; b0 += chunk) Tiles.block(buf, r1 - r0, cols, r0, x, b0, Math.min(bTo, b0 + chunk), out, rows, acc);
+        }
+    }
+
+    /**
+     * Prompt rows {@code [bFrom, bTo)}, packed in {@code panels} panels ({@link Tiles#pack}), times weight
+     * rows {@code [from, to)}: weight rows decoded to float a block at a time, then {@link Tiles#panelBlock}.
+     */
+    private static void panelRows(Matrix w, float[] xp, int panels, int bFrom, int bTo, float[] out, int from, int to) {
+        final int cols = w.cols(), rows = w.rows();
+        final long rowBytes = w.rowBytes();
+        final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (4 * cols) & ~3);
+        float[] buf = buffer(ROW, block * cols);
+        float[] park = buffer(PARK, Tiles.parkFloats(block));
+        for (int r0 = from; r0 < to; r0 += block) {
+            int r1 = Math.min(to, r0 + block);
+            RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
+            Tiles.panelBlock(buf, r1 - r0, cols, r0, xp, panels, bFrom, bTo, out, rows, park);
         }
     }
 

@@ -93,6 +93,37 @@ class BatchInvarianceTest {
         }
     }
 
+    /**
+     * Prompt rows in batches that fill whole panel tiles (3 panels of one vector's worth of rows), leave one
+     * or two panels over, and end inside a panel; rows past one column slice ({@link Tiles#K_SLICE}) and
+     * not a whole number of chains ({@link Tiles#K_CHAIN}): each row as computed alone.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"F32", "Q8_0", "Q4_K"})
+    void promptRowsInPanelTilesMatchRowsAlone(String name) {
+        GgmlType type = GgmlType.valueOf(name);
+        int rows = 7, cols = type.quantized() ? Tiles.K_SLICE + 2 * 256 : Tiles.K_SLICE + 37, lanes = Dot.L;
+        var w = new Matrix("w", type, MemorySegment.ofArray(RandomBlocks.generate(type, rows, cols, 11L * type.id())), rows, cols);
+        int maxBatch = 7 * lanes + 3;
+        float[] xs = DotTest.randomFloats(maxBatch * cols, 23L + type.id());
+        float[][] alone = new float[maxBatch][rows];
+        for (int j = 0; j < maxBatch; j++) {
+            MatMul.matmul(SINGLE, w, java.util.Arrays.copyOfRange(xs, j * cols, (j + 1) * cols), alone[j], 1, 0);
+        }
+        for (int batch : new int[] {3 * lanes, 3 * lanes + 1, 5 * lanes - 2, maxBatch}) {
+            for (int decodeRows : new int[] {0, 2}) {
+                float[] out = new float[batch * rows];
+                MatMul.matmul(POOL, w, java.util.Arrays.copyOf(xs, batch * cols), out, batch, decodeRows);
+                for (int b = decodeRows; b < batch; b++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertThat(out[b * rows + r]).as("%s: prompt row %d of %d (%d decode rows), output %d", type, b, batch, decodeRows, r)
+                                .isEqualTo(alone[b][r]);
+                    }
+                }
+            }
+        }
+    }
+
     /** Two blocks of a quantized type; F32-like types a length that is not a multiple of the vector length. */
     private static int smallCols(GgmlType type) {
         return type.quantized() ? 2 * type.blockSize() : 37;

@@ -61,7 +61,8 @@ class MatMulTest {
         for (int rows : new int[] {1, 5, 33}) {
             byte[] data = RandomBlocks.generate(type, rows, cols, rows * 1000L + type.id());
             var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
-            for (int batch : new int[] {1, 3, 7}) {
+            // 50: past three panels of prompt rows on any vector width (whole 4 x 3 panel tiles and a remainder)
+            for (int batch : new int[] {1, 3, 7, 50}) {
                 float[] x = DotTest.randomFloats(batch * cols, batch);
                 for (Parallel pool : new Parallel[] {POOL, SINGLE}) {
                     // all decode rows (integer path where the type has one), all prompt rows (float tiles), a mix
