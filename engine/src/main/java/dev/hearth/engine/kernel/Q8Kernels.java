@@ -168,9 +168,10 @@ final class Q8Kernels {
             float offsetTerm = 0f;
             for (int b = 0; b < cols / 32; b++) {
                 long p = offset + 18L * b;
-                var q = ByteVector.fromMemorySegment(B16, w, p + 2, LE);
-                var lo = widen(q.and((byte) 0x0F));
-                var hi = widen(hiNibbles(q));
+                // the 16 bytes widened once; nibbles taken from the 16-bit lanes (low: values 0..15, high: 16..31)
+                var q = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+                var lo = q.and((short) 0x0F);
+                var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F);
                 int x = xo + 32 * b;
                 // |n * qx| <= 15 * 127, two of them per lane, pair sums <= 7620: 16 bits are enough
                 var s = lo.mul(ShortVector.fromArray(S16, xq, x)).add(hi.mul(ShortVector.fromArray(S16, xq, x + 16)));
