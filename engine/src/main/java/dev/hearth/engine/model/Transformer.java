@@ -115,7 +115,8 @@ public final class Transformer {
                 toHalf(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
             }
             final int layer = l;
-            pool.run(n * c.heads(), (from, to) -> attention(b, layer, from, to));
+            final long call = ATTENTION_CALLS.incrementAndGet();
+            pool.run(n * c.heads(), (from, to) -> attention(b, layer, call, from, to));
             MatMul.matmul(pool, L.wo(), att, xb, n, decode);
             addInPlace(x, xb, n * dim);
 
@@ -167,8 +168,25 @@ public final class Transformer {
     /** Per-thread attention buffers: scores, keys, values, query (grown on demand, never per call). */
     private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
 
+    /**
+     * What a thread's attention buffers hold: KV positions {@code [0, converted[kvh])} of the cache of batch row
+     * {@code row}, converted during attention call {@code call}. The caches do not change during a call, so a
+     * thread's later chunks of the same call reuse them (each chunk converting from position 0 again cost as
+     * much as the scores for a 512-token prompt split in 8 chunks). No reference is kept: the row is resolved
+     * through the call's batch.
+     */
+    private static final class Converted {
+        long call = -1;
+        int row = -1;
+        int[] converted = new int[0];
+    }
+
+    private static final ThreadLocal<Converted> CONVERTED = ThreadLocal.withInitial(Converted::new);
+    /** Attention calls of every model (one per layer per forward pass), to tell them apart in {@link Converted}. */
+    private static final java.util.concurrent.atomic.AtomicLong ATTENTION_CALLS = new java.util.concurrent.atomic.AtomicLong();
+
     /** Scaled dot-product attention for the (row, head) pairs {@code [from, to)}, causal by position. */
-    private void attention(Batch b, int layer, int from, int to) {
+    private void attention(Batch b, int layer, long call, int from, int to) {
         final int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
         final int group = c.heads() / c.kvHeads();
         final float scale = (float) (1.0 / Math.sqrt(hd));
@@ -186,13 +204,20 @@ public final class Transformer {
         // positions [0, converted[kvh]) of KV head kvh of `cache` are in the buffers; rows of a sequence come
         // in position order, so each position is converted once per call (the caches do not change during
         // attention: this pass's rows were stored above)
-        KvCache cache = null;
-        final int[] converted = new int[kvHeads];
+        Converted state = CONVERTED.get();
+        if (state.call != call || state.converted.length != kvHeads) {
+            state.call = call;
+            state.row = -1;
+            state.converted = new int[kvHeads];
+        }
+        KvCache cache = state.row < 0 ? null : b.cache(state.row);
+        final int[] converted = state.converted;
         for (int p = from; p < to; p++) {
             int i = p / c.heads(), h = p % c.heads(), kvh = h / group;
             int pos = b.position(i);
             if (b.cache(i) != cache) {
                 cache = b.cache(i);
+                state.row = i;
                 java.util.Arrays.fill(converted, 0);
             }
             int kvOff = kvh * hd, qo = i * qDim + h * hd, base = kvh * perHead;
