@@ -50,14 +50,42 @@ public final class VectorOps {
         }
     }
 
-    /** {@code y[yo..] += a * x[xo..]} */
-    public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        var va = FloatVector.broadcast(F, a);
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
-            FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+    /**
+     * {@code out[oo + e] = sum_{t < n} s[t] * v[vo + t * hd + e]} for {@code e < hd}: attention's weighted sum
+     * of value rows, each output summed over the rows in order (fused multiply-adds on the vector part, multiply
+     * then add on the scalar tail), with up to four vector accumulators held in registers over all rows.
+     */
+    public static void weightedSum(float[] s, int n, float[] v, int vo, int hd, float[] out, int oo) {
+        final int lanes = F.length(), bound = F.loopBound(hd);
+        int e = 0;
+        for (; e + 4 * lanes <= bound; e += 4 * lanes) {
+            var a0 = FloatVector.zero(F);
+            var a1 = a0;
+            var a2 = a0;
+            var a3 = a0;
+            for (int t = 0; t < n; t++) {
+                var st = FloatVector.broadcast(F, s[t]);
+                int o = vo + t * hd + e;
+                a0 = FloatVector.fromArray(F, v, o).fma(st, a0);
+                a1 = FloatVector.fromArray(F, v, o + lanes).fma(st, a1);
+                a2 = FloatVector.fromArray(F, v, o + 2 * lanes).fma(st, a2);
+                a3 = FloatVector.fromArray(F, v, o + 3 * lanes).fma(st, a3);
+            }
+            a0.intoArray(out, oo + e);
+            a1.intoArray(out, oo + e + lanes);
+            a2.intoArray(out, oo + e + 2 * lanes);
+            a3.intoArray(out, oo + e + 3 * lanes);
         }
-        for (; i < n; i++) y[yo + i] += a * x[xo + i];
+        for (; e < bound; e += lanes) {
+            var a0 = FloatVector.zero(F);
+            for (int t = 0; t < n; t++) a0 = FloatVector.fromArray(F, v, vo + t * hd + e).fma(FloatVector.broadcast(F, s[t]), a0);
+            a0.intoArray(out, oo + e);
+        }
+        for (; e < hd; e++) {
+            float y = 0f;
+            for (int t = 0; t < n; t++) y += s[t] * v[vo + t * hd + e];
+            out[oo + e] = y;
+        }
     }
 
     /** {@code out = x / sqrt(mean(x^2) + eps) * w} over one row of n values. */

@@ -234,10 +234,7 @@ public final class Transformer {
             for (int t = 0; t <= pos; t++) scores[t] *= scale;
             VectorOps.softmax(scores, 0, pos + 1);
             roundToHalf(scores, 0, scores, 0, pos + 1);
-            java.util.Arrays.fill(att, qo, qo + hd, 0f);
-            for (int t = 0; t <= pos; t++) {
-                VectorOps.axpy(scores[t], values, base + t * hd, att, qo, hd);
-            }
+            VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo);
         }
     }
 

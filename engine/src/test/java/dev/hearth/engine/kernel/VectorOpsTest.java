@@ -35,4 +35,24 @@ class VectorOpsTest {
             for (int t = 0; t < n; t++) assertThat(some[t]).as("score %d of %d keys", t, n).isEqualTo(all[t]);
         }
     }
+
+    /** The weighted sum of value rows: exactly the per-output sequence of FMAs (vector part) or multiply-adds (tail). */
+    @Test
+    void weightedSumIsEachOutputsSequentialSum() {
+        var rnd = new Random(5);
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int hd : new int[] {64, 80, 128, 37, 5}) {
+            int n = 77;
+            float[] s = new float[n], v = new float[3 + n * hd], out = new float[hd + 2];
+            for (int t = 0; t < n; t++) s[t] = rnd.nextFloat();
+            for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+            VectorOps.weightedSum(s, n, v, 3, hd, out, 2);
+            int vectorPart = hd - hd % lanes;
+            for (int e = 0; e < hd; e++) {
+                float y = 0f;
+                for (int t = 0; t < n; t++) y = e < vectorPart ? Math.fma(v[3 + t * hd + e], s[t], y) : y + s[t] * v[3 + t * hd + e];
+                assertThat(out[2 + e]).as("hd %d, output %d", hd, e).isEqualTo(y);
+            }
+        }
+    }
 }
