@@ -100,6 +100,33 @@ class Q8Test {
         }
     }
 
+    /** Quants are x * 127 / max|x| rounded half to even, as Math.rint (llama.cpp's AVX2 rounding). */
+    @Test
+    void activationQuantsRoundHalfToEven() {
+        // max 127: the quants are the values themselves, rounded; halves go to the even neighbour
+        float[] x = new float[32];
+        float[] halves = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, -126.5f, 3.4999998f, 127f};
+        System.arraycopy(halves, 0, x, 0, halves.length);
+        var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, 1, 32);
+        int[] expected = {0, 2, 2, 0, -2, -2, 126, -126, 3, 127};
+        for (int i = 0; i < expected.length; i++) assertThat((int) a.q[i]).as("x = %s", x[i]).isEqualTo(expected[i]);
+        // random rows of both kinds: every quant is Math.rint(x * 127 / max|x|) of its block
+        var rnd = new java.util.Random(3);
+        for (var kind : Q8Activations.Kind.values()) {
+            float[] y = new float[4 * 256];
+            for (int i = 0; i < y.length; i++) y[i] = (float) rnd.nextGaussian() * (1 + i % 7);
+            var q = new Q8Activations(kind).quantize(y, 4, 256);
+            for (int b = 0; b < y.length / kind.block(); b++) {
+                float amax = 0;
+                for (int i = 0; i < kind.block(); i++) amax = Math.max(amax, Math.abs(y[b * kind.block() + i]));
+                float inv = 127f / amax;
+                for (int i = b * kind.block(); i < (b + 1) * kind.block(); i++) {
+                    assertThat((int) q.q[i]).as("%s value %d", kind, i).isEqualTo((int) Math.rint(y[i] * inv));
+                }
+            }
+        }
+    }
+
     /**
      * What 8-bit activations may cost on one output: each activation moves by at most half its
      * block's step, so |error| <= sum_i |w_i| * d_x(i) / 2 (plus float rounding).
