@@ -82,7 +82,7 @@ final class InspectCommand implements Callable<Integer> {
                 int runCtx = Math.min(ctx, c.trainedContext());
                 long kv = KvCache.bytesFor(c, runCtx);
                 long act = activationBytes(c);
-                out.printf("memory to run at context %d: %s = weights %s (memory-mapped) + KV cache %s (F32) + activations ~%s%n",
+                out.printf("memory to run at context %d: %s = weights %s (memory-mapped) + KV cache %s (F16) + activations ~%s%n",
                         runCtx, Format.bytes(weights + kv + act), Format.bytes(weights), Format.bytes(kv), Format.bytes(act));
             }
             if (allMetadata) {
