@@ -313,7 +313,7 @@ public final class HearthServer implements AutoCloseable {
         try (InputStream in = ex.req.content().inputStream()) {
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (b.length > max) {
-                dropUpTo(in, DRAIN_LIMIT - b.length);
+                drain(in, DRAIN_LIMIT - b.length);
                 throw tooLarge("more than " + max + " bytes", max);
             }
             return b;
@@ -324,19 +324,23 @@ public final class HearthServer implements AutoCloseable {
 
     private static void drain(Exchange ex, long limit) {
         try (InputStream in = ex.req.content().inputStream()) {
-            dropUpTo(in, limit);
+            drain(in, limit);
         } catch (IOException | UncheckedIOException e) {
-            // the client is gone or sent less than it declared; the 413 goes out all the same
+            // the client is gone; the 413 goes out all the same
         }
     }
 
-    /** Reads and drops at most {@code limit} bytes. */
-    private static void dropUpTo(InputStream in, long limit) throws IOException {
+    /** Reads and drops at most {@code limit} bytes; a client that is gone or sent less than it declared ends it. */
+    private static void drain(InputStream in, long limit) {
         byte[] sink = new byte[64 * 1024];
-        for (long left = limit; left > 0; ) {
-            int n = in.read(sink, 0, (int) Math.min(sink.length, left));
-            if (n < 0) return;
-            left -= n;
+        try {
+            for (long left = limit; left > 0; ) {
+                int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+                if (n < 0) return;
+                left -= n;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // nothing more to read; the 413 goes out all the same
         }
     }
 

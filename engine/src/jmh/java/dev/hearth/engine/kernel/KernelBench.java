@@ -82,7 +82,7 @@ public class KernelBench {
     public float[] intDot() {
         if (!Q8Kernels.supports(w.type())) return out; // no integer kernel: reported near zero, ignore
         long rb = w.rowBytes();
-        for (int r = 0; r < ROWS; r++) out[r] = Q8Kernels.dot(w.type(), w.data(), r * rb, q8, 0);
+        Q8Kernels.dots(w.type(), w.data(), 0, rb, ROWS, q8, 0, out, 0);
         return out;
     }
 

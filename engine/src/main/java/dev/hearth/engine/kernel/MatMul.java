@@ -13,9 +13,8 @@ package dev.hearth.engine.kernel;
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
  *       what decode (one activation row per weight read) needs.
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
- *       512-bit vectors: packed
- *       once per call into panels of one vector's worth of rows stored column by column
- *       ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
+ *       512-bit vectors: packed once per call into panels of one vector's worth of rows stored column
+ *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
  *       multiplied with the panels in outer-product tiles ({@link Tiles#panelBlock}: 4 weight rows x 3
  *       panels, 12 accumulators; per column 3 vector loads and 4 broadcasts for 12 FMAs). With many rows
  *       the decode is amortised and each FMA does 8 or 16 multiply-adds.

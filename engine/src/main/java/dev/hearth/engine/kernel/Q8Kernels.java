@@ -45,7 +45,7 @@ final class Q8Kernels {
         };
     }
 
-    /** Dot of {@code cols} weights at {@code offset} with activation row {@code row} of {@code a}. */
+    /** Dot of {@code cols} weights at {@code offset} with activation row {@code row} of {@code a} (one row: for tests). */
     static float dot(GgmlType type, MemorySegment w, long offset, Q8Activations a, int row) {
         float[] out = new float[1];
         dots(type, w, offset, 0, 1, a, row, out, 0);
@@ -84,11 +84,6 @@ final class Q8Kernels {
     static IntVector pairSumWide(ShortVector s) {
         IntVector v = s.reinterpretAsInts();
         return v.lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-    }
-
-    /** The high nibbles of 16 bytes, as 0..15 bytes (no byte shifts on x86: shift as ints, then mask). */
-    static ByteVector hiNibbles(ByteVector q) {
-        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).reinterpretAsBytes();
     }
 
     static ShortVector widen(ByteVector b) {

@@ -216,11 +216,11 @@ final class Tiles {
      * Weight rows {@code [0, nr)} of the decoded block {@code w} (rows {@code r0..} of the matrix; the
      * buffer holds whole groups of 4 rows, rows past {@code nr} are zeroed here) times the packed activation
      * rows {@code [bFrom, bTo)} ({@code panels} panels of {@link #pack}). Outer products: a vector of L
-     * activation rows times one broadcast weight per column, 4 weight rows x 3 panels (12 accumulators)
-     * a tile. So every output is the same sequence of operations (chains of fused multiply-adds over
-     * {@link #K_CHAIN} columns, added in column order) whatever tile or lane computes it: batch-invariant. Per column a tile loads 3 vectors and 4
-     * floats for 12 FMAs, where the dot-product tiles above load 10 vectors for 24; that is what makes
-     * prompt rows faster here (they were bound by L2 bandwidth).
+     * activation rows times one broadcast weight per column, 4 weight rows x 3 panels (12 accumulators) a
+     * tile. Every output is the same sequence of operations (chains of fused multiply-adds over
+     * {@link #K_CHAIN} columns, added in column order) whatever tile or lane computes it: batch-invariant.
+     * Per column a tile loads 3 vectors and 4 floats for 12 FMAs, where the dot-product tiles above load
+     * 10 vectors for 24; that is what makes prompt rows faster here (they were bound by L2 bandwidth).
      */
     static void panelBlock(float[] w, int nr, int cols, int r0, float[] xp, int panels, int bFrom, int bTo, float[] out, int rows, float[] park) {
         final int groups = (nr + 3) / 4;
