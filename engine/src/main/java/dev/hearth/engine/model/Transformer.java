@@ -205,10 +205,11 @@ public final class Transformer {
         // in position order, so each position is converted once per call (the caches do not change during
         // attention: this pass's rows were stored above)
         Converted state = CONVERTED.get();
-        if (state.call != call || state.converted.length != kvHeads) {
+        if (state.call != call) {
             state.call = call;
             state.row = -1;
-            state.converted = new int[kvHeads];
+            if (state.converted.length != kvHeads) state.converted = new int[kvHeads];
+            else java.util.Arrays.fill(state.converted, 0);
         }
         KvCache cache = state.row < 0 ? null : b.cache(state.row);
         final int[] converted = state.converted;
