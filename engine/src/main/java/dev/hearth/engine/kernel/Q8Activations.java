@@ -45,6 +45,19 @@ public final class Q8Activations {
     int[] bsum16 = new int[0];
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
+    /**
+     * Q8_0 kind on 512-bit vectors ({@link Q8Kernels#WIDE}) only: the quants in the order of the Q4_0 kernel,
+     * per 64 values (two blocks b, b+1) {@code b[0..15], b+1[0..15], b[16..31], b+1[16..31]} (a row's odd
+     * last block stays as it is). A Q4_0 block's byte {@code i} holds values {@code i} (low nibble) and
+     * {@code i + 16} (high), so two blocks' low nibbles meet the first 32 quants, the high nibbles the next 32.
+     */
+    short[] q4 = new short[0];
+    /**
+     * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, per block 8 ints, lane {@code j} being
+     * {@code 8 * (q[2j] + q[2j+1] + q[2j+16] + q[2j+17])}: the quants that the kernel's 32-bit lane {@code j}
+     * sums against nibbles, so {@code sum(n * q) - q4Offset} is {@code sum((n - 8) * q)} lane by lane.
+     */
+    int[] q4Offset = new int[0];
 
     public Q8Activations(Kind kind) {
         this.kind = kind;
@@ -85,6 +98,10 @@ public final class Q8Activations {
             d = new float[n / 32];
             bsum16 = new int[n / 16];
             dsum32 = new float[n / 32];
+            if (kind == Kind.Q8_0 && Q8Kernels.WIDE) {
+                q4 = new short[n];
+                q4Offset = new int[n / 4];
+            }
         }
         this.batch = batch;
         this.cols = cols;
@@ -107,8 +124,28 @@ public final class Q8Activations {
         }
         if (kind == Kind.Q8_0) {
             for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * (bsum16[2 * b] + bsum16[2 * b + 1]);
+            if (Q8Kernels.WIDE) q4Layout(batch, cols);
         }
         return this;
+    }
+
+    private void q4Layout(int batch, int cols) {
+        for (int r = 0; r < batch; r++) {
+            int o = r * cols, pairsEnd = o + cols / 64 * 64;
+            for (int p = o; p < pairsEnd; p += 64) {
+                System.arraycopy(q, p, q4, p, 16);
+                System.arraycopy(q, p + 32, q4, p + 16, 16);
+                System.arraycopy(q, p + 16, q4, p + 32, 16);
+                System.arraycopy(q, p + 48, q4, p + 48, 16);
+            }
+            System.arraycopy(q, pairsEnd, q4, pairsEnd, o + cols - pairsEnd);
+        }
+        for (int b = 0; b < batch * cols / 32; b++) {
+            int o = 32 * b;
+            for (int j = 0; j < 8; j++) {
+                q4Offset[8 * b + j] = 8 * (q[o + 2 * j] + q[o + 2 * j + 1] + q[o + 2 * j + 16] + q[o + 2 * j + 17]);
+            }
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -33,6 +34,18 @@ final class Q8Kernels {
     static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * Whether the Q4_0 and Q8_0 kernels run on 512-bit vectors (the CPU has AVX-512): two blocks of 32 per
+     * step, two float accumulators, as {@link #q4_0Wide} says.
+     */
+    static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    private static final VectorMask<Byte> UPPER_16_BYTES = VectorMask.fromLong(B32, 0xFFFF_0000L);
+    private static final VectorMask<Float> UPPER_8_FLOATS = VectorMask.fromLong(F16, 0xFF00L);
 
     /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
     static final boolean AVAILABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
@@ -61,8 +74,14 @@ final class Q8Kernels {
      */
     static void dots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
-            case Q8_0 -> q8_0(w, offset, rowBytes, rows, a, row, out, outOff);
-            case Q4_0 -> q4_0(w, offset, rowBytes, rows, a, row, out, outOff);
+            case Q8_0 -> {
+                if (WIDE) q8_0Wide(w, offset, rowBytes, rows, a, row, out, outOff);
+                else q8_0(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
+            case Q4_0 -> {
+                if (WIDE) q4_0Wide(w, offset, rowBytes, rows, a, row, out, outOff);
+                else q4_0(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
             case Q4_K -> q4_K(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q5_K -> q5_K(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q6_K -> q6_K(w, offset, rowBytes, rows, a, row, out, outOff);
@@ -112,7 +131,7 @@ final class Q8Kernels {
 
     /** Whether {@link #dot2} has a tile for {@code type}. */
     static boolean hasTile(GgmlType type) {
-        return type == GgmlType.Q8_0;
+        return type == GgmlType.Q8_0 && !WIDE;
     }
 
     /**
@@ -176,6 +195,88 @@ final class Q8Kernels {
             }
             out[outOff + r] = Dot.sumLanes(acc) - 8f * offsetTerm;
         }
+    }
+
+    /**
+     * As {@link #pairSum}, on 512-bit vectors. (A separate method: one method seeing both shapes would
+     * share one type profile between them, and C2 may then leave vector values boxed.)
+     */
+    static IntVector pairSumWide512(ShortVector s) {
+        IntVector v = s.reinterpretAsInts();
+        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /**
+     * Q4_0 on 512-bit vectors, two blocks b, b+1 per step: the 16 quant bytes of each (bytes 2..17 of an
+     * 18-byte block) are put side by side in one 256-bit vector (two loads and a blend), widened to 32
+     * shorts; their low nibbles meet {@code q4[0..31]} and high nibbles {@code q4[32..63]} (the activations
+     * in {@link Q8Activations#q4} order). Each 32-bit lane of the pair sums then belongs to one block (lanes
+     * 0-7: b, 8-15: b+1) and gets the {@code -8} offset exactly, in integers ({@link Q8Activations#q4Offset}).
+     * Block b is scaled into accumulator 0, b+1 into accumulator 1, so the two FMA chains run side by side;
+     * the useful halves (lanes 0-7 of one, 8-15 of the other) are summed at the end.
+     */
+    static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final short[] xq = a.q4;
+        final int[] xoff = a.q4Offset;
+        final float[] dx = a.d;
+        final int cols = a.cols, xo = row * cols, bo = xo / 32, pairs = cols / 64;
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            for (int k = 0; k < pairs; k++) {
+                long p = offset + 36L * k;
+                int x = xo + 64 * k, b = bo + 2 * k;
+                var v0 = ByteVector.fromMemorySegment(B32, w, p + 2, LE);
+                var q = (ShortVector) v0.blend(ByteVector.fromMemorySegment(B32, w, p + 4, LE), UPPER_16_BYTES)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                // |n * qx| <= 15 * 127, two per lane, pair sums <= 7620: 16 bits are enough
+                var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32)));
+                var f = (FloatVector) pairSumWide512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
+                acc0 = f.fma(FloatVector.broadcast(F16, Quant.f16(w, p) * dx[b]), acc0);
+                // block b+1's scale: bytes 16 and 17 of v0 (a second read from the segment costs a bounds check here)
+                acc1 = f.fma(FloatVector.broadcast(F16, Float.float16ToFloat(v0.reinterpretAsShorts().lane(8)) * dx[b + 1]), acc1);
+            }
+            float sum = Dot.sumLanes(acc0.blend(acc1, UPPER_8_FLOATS));
+            if ((cols & 63) != 0) {
+                // an odd last block: the 256-bit step, same lane meaning (its q4 order is the natural one)
+                long p = offset + 36L * pairs;
+                int x = xo + 64 * pairs, b = bo + 2 * pairs;
+                var q = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+                var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x + 16)));
+                sum += Dot.sumLanes(toFloat(pairSum(s).sub(IntVector.fromArray(I8, xoff, 8 * b))).mul(Quant.f16(w, p) * dx[b]));
+            }
+            out[outOff + r] = sum;
+        }
+    }
+
+    /**
+     * Q8_0 on 512-bit vectors: one block's 32 quant bytes widened to 32 shorts, one product per lane
+     * (at most 128 * 127, pair sums <= 32512); even blocks into accumulator 0, odd into 1.
+     */
+    static void q8_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int cols = a.cols, xo = row * cols, bo = xo / 32, pairs = cols / 64;
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            for (int k = 0; k < pairs; k++) {
+                long p = offset + 68L * k;
+                int x = xo + 64 * k, b = bo + 2 * k;
+                acc0 = q8_0Wide(w, p, xq, x, dx[b], acc0);
+                acc1 = q8_0Wide(w, p + 34, xq, x + 32, dx[b + 1], acc1);
+            }
+            if ((cols & 63) != 0) acc0 = q8_0Wide(w, offset + 68L * pairs, xq, xo + 64 * pairs, dx[bo + 2 * pairs], acc0);
+            out[outOff + r] = Dot.sumLanes(acc0.add(acc1));
+        }
+    }
+
+    private static FloatVector q8_0Wide(MemorySegment w, long p, short[] xq, int x, float dx, FloatVector acc) {
+        var q = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 2, LE).convertShape(VectorOperators.B2S, S32, 0);
+        var f = (FloatVector) pairSumWide512(q.mul(ShortVector.fromArray(S32, xq, x))).convert(VectorOperators.I2F, 0);
+        return f.fma(FloatVector.broadcast(F16, Quant.f16(w, p) * dx), acc);
     }
 
     /**

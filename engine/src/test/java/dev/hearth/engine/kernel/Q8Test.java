@@ -100,6 +100,37 @@ class Q8Test {
         }
     }
 
+    /**
+     * Q4_0 and Q8_0 rows of an odd number of blocks: on 512-bit vectors the kernels take blocks in pairs,
+     * and the last block of such a row (and, for a second activation row, the pairs themselves) start
+     * at odd block positions of the activations.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void rowsOfAnOddNumberOfBlocksAreExact(GgmlType type) {
+        for (int cols : new int[] {32, 96, 160, 2080}) {
+            int rows = 3, batch = 3;
+            byte[] data = RandomBlocks.generate(type, rows, cols, cols + 7L);
+            var seg = MemorySegment.ofArray(data);
+            float[] x = DotTest.randomFloats(batch * cols, cols * 5L);
+            var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, batch, cols);
+            float[] out = new float[rows];
+            for (int b = 0; b < batch; b++) {
+                Q8Kernels.dots(type, seg, 0, type.byteSize(cols), rows, a, b, out, 0);
+                for (int r = 0; r < rows; r++) {
+                    double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
+                    double s = 0, abs = 0;
+                    for (int i = 0; i < cols; i++) {
+                        s += wr[i] * a.value(b, i);
+                        abs += Math.abs(wr[i] * a.value(b, i));
+                    }
+                    assertThat((double) out[r]).as("%s cols %d row %d batch row %d", type, cols, r, b)
+                            .isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
+                }
+            }
+        }
+    }
+
     /** Quants are x * 127 / max|x| rounded half to even, as Math.rint (llama.cpp's AVX2 rounding). */
     @Test
     void activationQuantsRoundHalfToEven() {
