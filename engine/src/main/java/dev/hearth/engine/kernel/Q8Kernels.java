@@ -20,7 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * widening of the upper half of a vector, so the kernels work on 128-bit groups of 16 weight bytes
  * (one {@code vpmovsxbw} to 16 shorts) and add adjacent 16-bit lanes into 32 bits with shifts on the
  * same register seen as ints ({@link #pairSum}). They use fixed 256-bit shapes, fine on AVX2 and
- * AVX-512 alike ({@link #AVAILABLE} is false below 256-bit vectors, where the float path is used).
+ * AVX-512 alike ({@link #AVAILABLE} is false below 256-bit vectors, where the float path is used). Where
+ * the CPU has 512-bit vectors ({@link #WIDE}) the Q4_0, Q8_0, Q4_K and Q6_K kernels have 512-bit twins
+ * that take 32 weights per widening ({@code q4_0Wide} and so on); each row kind still has one kernel per
+ * type on a given machine, so results stay independent of the batch.
  *
  * <p>Ranges (why 16 bits suffice): activation quants are in [-127, 127]; Q8_0 weights in
  * [-128, 127], so a sum of two products is at most 32512 in magnitude; 4- and 6-bit weights are
@@ -35,10 +38,7 @@ final class Q8Kernels {
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /**
-     * Whether the Q4_0 and Q8_0 kernels run on 512-bit vectors (the CPU has AVX-512): two blocks of 32 per
-     * step, two float accumulators, as {@link #q4_0Wide} says.
-     */
+    /** Whether the Q4_0, Q8_0, Q4_K and Q6_K kernels run on 512-bit vectors (the CPU has AVX-512). */
     static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
@@ -82,9 +82,15 @@ final class Q8Kernels {
                 if (WIDE) q4_0Wide(w, offset, rowBytes, rows, a, row, out, outOff);
                 else q4_0(w, offset, rowBytes, rows, a, row, out, outOff);
             }
-            case Q4_K -> q4_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            case Q4_K -> {
+                if (WIDE) q4_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
+                else q4_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
             case Q5_K -> q5_K(w, offset, rowBytes, rows, a, row, out, outOff);
-            case Q6_K -> q6_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            case Q6_K -> {
+                if (WIDE) q6_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
+                else q6_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
             default -> throw new UnsupportedOperationException("no integer kernel for " + type);
         }
     }
@@ -201,7 +207,7 @@ final class Q8Kernels {
      * As {@link #pairSum}, on 512-bit vectors. (A separate method: one method seeing both shapes would
      * share one type profile between them, and C2 may then leave vector values boxed.)
      */
-    static IntVector pairSumWide512(ShortVector s) {
+    static IntVector pairSum512(ShortVector s) {
         IntVector v = s.reinterpretAsInts();
         return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
@@ -232,7 +238,7 @@ final class Q8Kernels {
                 // |n * qx| <= 15 * 127, two per lane, pair sums <= 7620: 16 bits are enough
                 var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
                         .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32)));
-                var f = (FloatVector) pairSumWide512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
+                var f = (FloatVector) pairSum512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
                 acc0 = f.fma(FloatVector.broadcast(F16, Quant.f16(w, p) * dx[b]), acc0);
                 // block b+1's scale: bytes 16 and 17 of v0 (a second read from the segment costs a bounds check here)
                 acc1 = f.fma(FloatVector.broadcast(F16, Float.float16ToFloat(v0.reinterpretAsShorts().lane(8)) * dx[b + 1]), acc1);
@@ -275,7 +281,7 @@ final class Q8Kernels {
 
     private static FloatVector q8_0Wide(MemorySegment w, long p, short[] xq, int x, float dx, FloatVector acc) {
         var q = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 2, LE).convertShape(VectorOperators.B2S, S32, 0);
-        var f = (FloatVector) pairSumWide512(q.mul(ShortVector.fromArray(S32, xq, x))).convert(VectorOperators.I2F, 0);
+        var f = (FloatVector) pairSum512(q.mul(ShortVector.fromArray(S32, xq, x))).convert(VectorOperators.I2F, 0);
         return f.fma(FloatVector.broadcast(F16, Quant.f16(w, p) * dx), acc);
     }
 
@@ -381,6 +387,106 @@ final class Q8Kernels {
                 offsetTerm += scale * 32f * offsetSum;
             }
             out[outOff + r] = Dot.sumLanes(acc) - offsetTerm;
+        }
+    }
+
+    /** Per-thread float scales of one weight row for the 512-bit K-quant kernels (two per 32 or 64 values). */
+    private static final ThreadLocal<float[]> ROW_SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] rowScales(int n) {
+        float[] s = ROW_SCALES.get();
+        if (s.length < n) ROW_SCALES.set(s = new float[n]);
+        return s;
+    }
+
+    /**
+     * Q4_K on 512-bit vectors. Each 32-byte group of quants holds two whole sub-blocks (low nibbles: 2g,
+     * high: 2g+1), each against 32 consecutive activation quants: one widening, two multiplies, two pair
+     * sums. A first pass over the row's super-blocks turns the packed 6-bit scales into floats
+     * {@code d * dx * sc_j} and sums the min term; the second is one flat loop over the groups with the low
+     * and high sub-blocks in two accumulators. (Nested loops carrying vectors, as in {@link #q4_K}, made C2
+     * box the accumulator on every super-block.)
+     */
+    static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols, groups = cols / 64;
+        final int[] bsum = a.bsum16;
+        final float[] sc = rowScales(cols / 32);
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            float minTerm = 0f;
+            for (int b = 0; b < cols / 256; b++) {
+                long p = offset + 144L * b;
+                int x = xo + 256 * b;
+                long lo = w.get(Quant.I64, p + 4);
+                int hi = w.get(Quant.I32, p + 12);
+                long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
+                float dx = a.d[x / 256], d = Quant.f16(w, p) * dx;
+                int m = 0;
+                for (int j = 0; j < 8; j++) {
+                    sc[8 * b + j] = d * (int) (scales >>> 8 * j & 0xFF);
+                    m += (int) (mins >>> 8 * j & 0xFF) * (bsum[x / 16 + 2 * j] + bsum[x / 16 + 2 * j + 1]);
+                }
+                minTerm += Quant.f16(w, p + 2) * dx * m;
+            }
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            for (int g = 0; g < groups; g++) {
+                var n = (ShortVector) ByteVector.fromMemorySegment(B32, w, offset + 144L * (g >> 2) + 16 + 32 * (g & 3), LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                int x = xo + 64 * g;
+                // one product of at most 15 * 127 per lane, pair sums <= 3810
+                var lo = (FloatVector) pairSum512(n.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))).convert(VectorOperators.I2F, 0);
+                var hi = (FloatVector) pairSum512(n.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32))).convert(VectorOperators.I2F, 0);
+                acc0 = lo.fma(FloatVector.broadcast(F16, sc[2 * g]), acc0);
+                acc1 = hi.fma(FloatVector.broadcast(F16, sc[2 * g + 1]), acc1);
+            }
+            out[outOff + r] = Dot.sumLanes(acc0.add(acc1)) - minTerm;
+        }
+    }
+
+    /**
+     * Q6_K on 512-bit vectors: 32 values per step (group g: half {@code (g % 8) / 4}, quarter {@code g % 4} of
+     * super-block {@code g / 8}), their low 4 bits from 32 bytes of {@code ql} and high 2 bits from 32 bytes
+     * of {@code qh}, widened to shorts. Lanes 0-7 of the pair sums belong to sub-block 2g and lanes 8-15 to
+     * 2g+1: the first is scaled into accumulator 0, the second into 1, and the useful halves are summed at
+     * the end. As in {@link #q4_KWide}, a first pass turns the int8 scales into floats {@code d * dx * sc_j}
+     * and sums the {@code -32} offset term.
+     */
+    static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final short[] xq = a.q;
+        final int cols = a.cols, xo = row * cols, groups = cols / 32;
+        final int[] bsum = a.bsum16;
+        final float[] sc = rowScales(cols / 16);
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            float offsetTerm = 0f;
+            for (int b = 0; b < cols / 256; b++) {
+                long p = offset + 210L * b;
+                int x = xo + 256 * b;
+                float d = Quant.f16(w, p + 208) * a.d[x / 256];
+                long sc0 = w.get(Quant.I64, p + 192), sc1 = w.get(Quant.I64, p + 200);
+                int offsetSum = 0;
+                for (int j = 0; j < 16; j++) {
+                    int s = (byte) ((j < 8 ? sc0 : sc1) >>> 8 * (j & 7));
+                    sc[16 * b + j] = d * s;
+                    offsetSum += s * bsum[x / 16 + j];
+                }
+                offsetTerm += d * 32f * offsetSum;
+            }
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            for (int g = 0; g < groups; g++) {
+                long p = offset + 210L * (g >> 3);
+                int h = (g >> 2) & 1, k = g & 3;
+                var ql = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h + 32 * (k & 1), LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                var qh = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 128 + 32L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                var q = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and((short) 0x0F)
+                        .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                // one product of at most 63 * 127 per lane; pair sums <= 16002
+                var f = (FloatVector) pairSum512(q.mul(ShortVector.fromArray(S32, xq, xo + 32 * g))).convert(VectorOperators.I2F, 0);
+                acc0 = f.fma(FloatVector.broadcast(F16, sc[2 * g]), acc0);
+                acc1 = f.fma(FloatVector.broadcast(F16, sc[2 * g + 1]), acc1);
+            }
+            out[outOff + r] = Dot.sumLanes(acc0.blend(acc1, UPPER_8_FLOATS)) - offsetTerm;
         }
     }
 }
