@@ -43,6 +43,8 @@ public final class Q8Activations {
     float[] d = new float[0];
     /** Sum of the quants of each 16 values. */
     int[] bsum16 = new int[0];
+    /** Sum of the quants of each 32 values. */
+    int[] bsum32 = new int[0];
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
     /**
@@ -97,6 +99,7 @@ public final class Q8Activations {
             q = new short[n];
             d = new float[n / 32];
             bsum16 = new int[n / 16];
+            bsum32 = new int[n / 32];
             dsum32 = new float[n / 32];
             if (kind == Kind.Q8_0 && Q8Kernels.WIDE) {
                 q4 = new short[n];
@@ -122,6 +125,7 @@ public final class Q8Activations {
                 bsum16[(o + g) / 16] = s;
             }
         }
+        for (int b = 0; b < n / 32; b++) bsum32[b] = bsum16[2 * b] + bsum16[2 * b + 1];
         if (kind == Kind.Q8_0) {
             for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * (bsum16[2 * b] + bsum16[2 * b + 1]);
             if (Q8Kernels.WIDE) q4Layout(batch, cols);

@@ -410,7 +410,7 @@ final class Q8Kernels {
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final short[] xq = a.q;
         final int cols = a.cols, xo = row * cols, groups = cols / 64;
-        final int[] bsum = a.bsum16;
+        final int[] bsum32 = a.bsum32;
         final float[] sc = rowScales(cols / 32);
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             float minTerm = 0f;
@@ -424,7 +424,7 @@ final class Q8Kernels {
                 int m = 0;
                 for (int j = 0; j < 8; j++) {
                     sc[8 * b + j] = d * (int) (scales >>> 8 * j & 0xFF);
-                    m += (int) (mins >>> 8 * j & 0xFF) * (bsum[x / 16 + 2 * j] + bsum[x / 16 + 2 * j + 1]);
+                    m += (int) (mins >>> 8 * j & 0xFF) * bsum32[x / 32 + j];
                 }
                 minTerm += Quant.f16(w, p + 2) * dx * m;
             }
