@@ -60,6 +60,8 @@ public final class Q8Activations {
      * sums against nibbles, so {@code sum(n * q) - q4Offset} is {@code sum((n - 8) * q)} lane by lane.
      */
     int[] q4Offset = new int[0];
+    /** Rows {@code [0, q4Rows)} have {@link #q4} and {@link #q4Offset} filled ({@link #prepareQ4_0}). */
+    int q4Rows;
 
     public Q8Activations(Kind kind) {
         this.kind = kind;
@@ -108,6 +110,7 @@ public final class Q8Activations {
         }
         this.batch = batch;
         this.cols = cols;
+        this.q4Rows = 0;
         for (int b = 0; b < n / bs; b++) {
             int o = b * bs;
             float amax = 0f;
@@ -128,13 +131,19 @@ public final class Q8Activations {
         for (int b = 0; b < n / 32; b++) bsum32[b] = bsum16[2 * b] + bsum16[2 * b + 1];
         if (kind == Kind.Q8_0) {
             for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * (bsum16[2 * b] + bsum16[2 * b + 1]);
-            if (Q8Kernels.WIDE) q4Layout(batch, cols);
         }
         return this;
     }
 
-    private void q4Layout(int batch, int cols) {
-        for (int r = 0; r < batch; r++) {
+    /**
+     * Fills the Q4_0 kernel's order ({@link #q4}, {@link #q4Offset}) for rows {@code [0, rows)} where not
+     * done since the last {@link #quantize}; only decode rows on 512-bit vectors need it, so it is not part
+     * of quantizing. Call it before the parallel run that reads them (not thread-safe).
+     */
+    void prepareQ4_0(int rows) {
+        if (kind != Kind.Q8_0 || !Q8Kernels.WIDE || rows <= q4Rows) return;
+        if (rows > batch) throw new IllegalArgumentException("prepareQ4_0: " + rows + " rows, only " + batch + " quantized");
+        for (int r = q4Rows; r < rows; r++) {
             int o = r * cols, pairsEnd = o + cols / 64 * 64;
             for (int p = o; p < pairsEnd; p += 64) {
                 System.arraycopy(q, p, q4, p, 16);
@@ -143,13 +152,14 @@ public final class Q8Activations {
                 System.arraycopy(q, p + 48, q4, p + 48, 16);
             }
             System.arraycopy(q, pairsEnd, q4, pairsEnd, o + cols - pairsEnd);
-        }
-        for (int b = 0; b < batch * cols / 32; b++) {
-            int o = 32 * b;
-            for (int j = 0; j < 8; j++) {
-                q4Offset[8 * b + j] = 8 * (q[o + 2 * j] + q[o + 2 * j + 1] + q[o + 2 * j + 16] + q[o + 2 * j + 17]);
+            for (int b = o / 32; b < (o + cols) / 32; b++) {
+                int e = 32 * b;
+                for (int j = 0; j < 8; j++) {
+                    q4Offset[8 * b + j] = 8 * (q[e + 2 * j] + q[e + 2 * j + 1] + q[e + 2 * j + 16] + q[e + 2 * j + 17]);
+                }
             }
         }
+        q4Rows = rows;
     }
 
     /**

@@ -61,6 +61,7 @@ final class Q8Kernels {
     /** Dot of {@code cols} weights at {@code offset} with activation row {@code row} of {@code a} (one row: for tests). */
     static float dot(GgmlType type, MemorySegment w, long offset, Q8Activations a, int row) {
         float[] out = new float[1];
+        if (type == GgmlType.Q4_0) a.prepareQ4_0(a.batch);
         dots(type, w, offset, 0, 1, a, row, out, 0);
         return out[0];
     }
@@ -222,6 +223,7 @@ final class Q8Kernels {
      * the useful halves (lanes 0-7 of one, 8-15 of the other) are summed at the end.
      */
     static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
         final short[] xq = a.q4;
         final int[] xoff = a.q4Offset;
         final float[] dx = a.d;

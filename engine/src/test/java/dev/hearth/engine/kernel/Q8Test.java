@@ -114,6 +114,7 @@ class Q8Test {
             var seg = MemorySegment.ofArray(data);
             float[] x = DotTest.randomFloats(batch * cols, cols * 5L);
             var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, batch, cols);
+            a.prepareQ4_0(batch);
             float[] out = new float[rows];
             for (int b = 0; b < batch; b++) {
                 Q8Kernels.dots(type, seg, 0, type.byteSize(cols), rows, a, b, out, 0);
@@ -129,6 +130,23 @@ class Q8Test {
                 }
             }
         }
+    }
+
+    /** The 512-bit Q4_0 kernel reads activations in its own order; without it, a clear error instead of wrong sums. */
+    @Test
+    void q4_0KernelRefusesActivationsNotInItsOrder() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q4_0 order exists on 512-bit vectors only");
+        int cols = 128;
+        var seg = MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 1, cols, 1));
+        var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(DotTest.randomFloats(2 * cols, 2), 2, cols);
+        a.prepareQ4_0(1);
+        float[] out = new float[1];
+        Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 0, out, 0);
+        assertThatThrownBy(() -> Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 1, out, 0))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepareQ4_0");
+        // a new quantize forgets the order of the previous rows
+        a.quantize(DotTest.randomFloats(cols, 3), 1, cols);
+        assertThatThrownBy(() -> Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 0, out, 0)).isInstanceOf(IllegalStateException.class);
     }
 
     /** Quants are x * 127 / max|x| rounded half to even, as Math.rint (llama.cpp's AVX2 rounding). */
