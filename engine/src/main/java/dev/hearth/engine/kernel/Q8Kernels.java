@@ -46,6 +46,7 @@ final class Q8Kernels {
     static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     private static final VectorMask<Byte> UPPER_16_BYTES = VectorMask.fromLong(B32, 0xFFFF_0000L);
     private static final VectorMask<Float> UPPER_8_FLOATS = VectorMask.fromLong(F16, 0xFF00L);
+    private static final VectorMask<Integer> UPPER_8_INTS = VectorMask.fromLong(I16, 0xFF00L);
 
     /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
     static final boolean AVAILABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
@@ -392,28 +393,37 @@ final class Q8Kernels {
         }
     }
 
-    /** Per-thread float scales of one weight row for the 512-bit K-quant kernels (two per 32 or 64 values). */
-    private static final ThreadLocal<float[]> ROW_SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    /** Per-thread scratch for one weight row of the 512-bit K-quant kernels: sub-block scales and per-super-block factors. */
+    private static final ThreadLocal<int[]> ROW_SCALES = ThreadLocal.withInitial(() -> new int[0]);
+    private static final ThreadLocal<float[]> ROW_FACTORS = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static float[] rowScales(int n) {
-        float[] s = ROW_SCALES.get();
-        if (s.length < n) ROW_SCALES.set(s = new float[n]);
+    private static int[] rowScales(int n) {
+        int[] s = ROW_SCALES.get();
+        if (s.length < n) ROW_SCALES.set(s = new int[n]);
+        return s;
+    }
+
+    private static float[] rowFactors(int n) {
+        float[] s = ROW_FACTORS.get();
+        if (s.length < n) ROW_FACTORS.set(s = new float[n]);
         return s;
     }
 
     /**
      * Q4_K on 512-bit vectors. Each 32-byte group of quants holds two whole sub-blocks (low nibbles: 2g,
      * high: 2g+1), each against 32 consecutive activation quants: one widening, two multiplies, two pair
-     * sums. A first pass over the row's super-blocks turns the packed 6-bit scales into floats
-     * {@code d * dx * sc_j} and sums the min term; the second is one flat loop over the groups with the low
-     * and high sub-blocks in two accumulators. (Nested loops carrying vectors, as in {@link #q4_K}, made C2
-     * box the accumulator on every super-block.)
+     * sums, each times its sub-block's integer scale, so a group's sum is exact in 32 bits (as in
+     * {@link #q4_K} and llama.cpp); it is scaled by the super-block's {@code d * dx} into the accumulator.
+     * A first pass over the row's super-blocks unpacks the 6-bit scales and sums the min term; the second
+     * is one flat loop over the groups. (Nested loops carrying vectors, as in {@link #q4_K}, made C2 box the
+     * accumulator on every super-block.)
      */
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final short[] xq = a.q;
         final int cols = a.cols, xo = row * cols, groups = cols / 64;
         final int[] bsum32 = a.bsum32;
-        final float[] sc = rowScales(cols / 32);
+        final int[] sc = rowScales(cols / 32);
+        final float[] dd = rowFactors(cols / 256);
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             float minTerm = 0f;
             for (int b = 0; b < cols / 256; b++) {
@@ -422,27 +432,31 @@ final class Q8Kernels {
                 long lo = w.get(Quant.I64, p + 4);
                 int hi = w.get(Quant.I32, p + 12);
                 long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
-                float dx = a.d[x / 256], d = Quant.f16(w, p) * dx;
+                float dx = a.d[x / 256];
+                dd[b] = Quant.f16(w, p) * dx;
                 int m = 0;
                 for (int j = 0; j < 8; j++) {
-                    sc[8 * b + j] = d * (int) (scales >>> 8 * j & 0xFF);
+                    sc[8 * b + j] = (int) (scales >>> 8 * j & 0xFF);
                     m += (int) (mins >>> 8 * j & 0xFF) * bsum32[x / 32 + j];
                 }
                 minTerm += Quant.f16(w, p + 2) * dx * m;
             }
+            // two accumulators (low and high sub-blocks): with one, C2 boxed it on every group
             var acc0 = FloatVector.zero(F16);
             var acc1 = FloatVector.zero(F16);
             for (int g = 0; g < groups; g++) {
                 var n = (ShortVector) ByteVector.fromMemorySegment(B32, w, offset + 144L * (g >> 2) + 16 + 32 * (g & 3), LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
                 int x = xo + 64 * g;
-                // one product of at most 15 * 127 per lane, pair sums <= 3810
-                var lo = (FloatVector) pairSum512(n.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))).convert(VectorOperators.I2F, 0);
-                var hi = (FloatVector) pairSum512(n.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32))).convert(VectorOperators.I2F, 0);
-                acc0 = lo.fma(FloatVector.broadcast(F16, sc[2 * g]), acc0);
-                acc1 = hi.fma(FloatVector.broadcast(F16, sc[2 * g + 1]), acc1);
+                var f = FloatVector.broadcast(F16, dd[g >> 2]);
+                // one product of at most 15 * 127 per lane, pair sums <= 3810, times a 6-bit scale: exact
+                var lo = pairSum512(n.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))).mul(sc[2 * g]);
+                var hi = pairSum512(n.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32))).mul(sc[2 * g + 1]);
+                acc0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(f, acc0);
+                acc1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(f, acc1);
             }
-            out[outOff + r] = Dot.sumLanes(acc0.add(acc1)) - minTerm;
+            var acc = acc0.add(acc1);
+            out[outOff + r] = Dot.sumLanes(acc) - minTerm;
         }
     }
 
@@ -450,45 +464,58 @@ final class Q8Kernels {
      * Q6_K on 512-bit vectors: 32 values per step (group g: half {@code (g % 8) / 4}, quarter {@code g % 4} of
      * super-block {@code g / 8}), their low 4 bits from 32 bytes of {@code ql} and high 2 bits from 32 bytes
      * of {@code qh}, widened to shorts. Lanes 0-7 of the pair sums belong to sub-block 2g and lanes 8-15 to
-     * 2g+1: the first is scaled into accumulator 0, the second into 1, and the useful halves are summed at
-     * the end. As in {@link #q4_KWide}, a first pass turns the int8 scales into floats {@code d * dx * sc_j}
-     * and sums the {@code -32} offset term.
+     * 2g+1; each is multiplied by its int8 scale (exact in 32 bits, as {@link #q6_K}) and the group scaled by
+     * the super-block's {@code d * dx}. As in {@link #q4_KWide}, a first pass reads the scales and sums the
+     * {@code -32} offset term.
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final short[] xq = a.q;
         final int cols = a.cols, xo = row * cols, groups = cols / 32;
         final int[] bsum = a.bsum16;
-        final float[] sc = rowScales(cols / 16);
+        final int[] sc = rowScales(cols / 16);
+        final float[] dd = rowFactors(cols / 256);
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             float offsetTerm = 0f;
             for (int b = 0; b < cols / 256; b++) {
                 long p = offset + 210L * b;
                 int x = xo + 256 * b;
                 float d = Quant.f16(w, p + 208) * a.d[x / 256];
+                dd[b] = d;
                 long sc0 = w.get(Quant.I64, p + 192), sc1 = w.get(Quant.I64, p + 200);
                 int offsetSum = 0;
                 for (int j = 0; j < 16; j++) {
                     int s = (byte) ((j < 8 ? sc0 : sc1) >>> 8 * (j & 7));
-                    sc[16 * b + j] = d * s;
+                    sc[16 * b + j] = s;
                     offsetSum += s * bsum[x / 16 + j];
                 }
                 offsetTerm += d * 32f * offsetSum;
             }
+            // two groups per step, g = 2i and 2i+1: the same 32 bytes of qh and the same shift of ql, the
+            // next 32 bytes of ql; each into its own accumulator (one accumulator was boxed by C2)
             var acc0 = FloatVector.zero(F16);
             var acc1 = FloatVector.zero(F16);
-            for (int g = 0; g < groups; g++) {
-                long p = offset + 210L * (g >> 3);
-                int h = (g >> 2) & 1, k = g & 3;
-                var ql = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h + 32 * (k & 1), LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+            for (int i = 0; i < groups / 2; i++) {
+                long p = offset + 210L * (i >> 2);
+                int h = (i >> 1) & 1, k = 2 * (i & 1), x = xo + 64 * i;
+                var f = FloatVector.broadcast(F16, dd[i >> 2]);
                 var qh = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 128 + 32L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-                var q = ql.lanewise(VectorOperators.LSHR, 4 * (k >> 1)).and((short) 0x0F)
+                var ql0 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                var ql1 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+                var q0 = ql0.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
                         .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                // one product of at most 63 * 127 per lane; pair sums <= 16002
-                var f = (FloatVector) pairSum512(q.mul(ShortVector.fromArray(S32, xq, xo + 32 * g))).convert(VectorOperators.I2F, 0);
-                acc0 = f.fma(FloatVector.broadcast(F16, sc[2 * g]), acc0);
-                acc1 = f.fma(FloatVector.broadcast(F16, sc[2 * g + 1]), acc1);
+                var q1 = ql1.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
+                        .or(qh.lanewise(VectorOperators.LSHR, 2 * k + 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                int g = 2 * i;
+                // one product of at most 63 * 127 per lane; pair sums <= 16002, times an int8 scale: exact
+                var s0 = pairSum512(q0.mul(ShortVector.fromArray(S32, xq, x)))
+                        .mul(IntVector.broadcast(I16, sc[2 * g]).blend(IntVector.broadcast(I16, sc[2 * g + 1]), UPPER_8_INTS));
+                var s1 = pairSum512(q1.mul(ShortVector.fromArray(S32, xq, x + 32)))
+                        .mul(IntVector.broadcast(I16, sc[2 * g + 2]).blend(IntVector.broadcast(I16, sc[2 * g + 3]), UPPER_8_INTS));
+                acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(f, acc0);
+                acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(f, acc1);
             }
-            out[outOff + r] = Dot.sumLanes(acc0.blend(acc1, UPPER_8_FLOATS)) - offsetTerm;
+            var acc = acc0.add(acc1);
+            out[outOff + r] = Dot.sumLanes(acc) - offsetTerm;
         }
     }
 }
