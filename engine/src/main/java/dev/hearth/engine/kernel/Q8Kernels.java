@@ -412,8 +412,9 @@ final class Q8Kernels {
     /**
      * Q4_K on 512-bit vectors. Each 32-byte group of quants holds two whole sub-blocks (low nibbles: 2g,
      * high: 2g+1), each against 32 consecutive activation quants: one widening, two multiplies, two pair
-     * sums, each times its sub-block's integer scale, so a group's sum is exact in 32 bits (as in
-     * {@link #q4_K} and llama.cpp); it is scaled by the super-block's {@code d * dx} into the accumulator.
+     * sums, each times its sub-block's integer scale (exact in 32 bits, as in {@link #q4_K} and llama.cpp),
+     * then converted and scaled by the super-block's {@code d * dx}, low sub-blocks into one accumulator and
+     * high ones into another.
      * A first pass over the row's super-blocks unpacks the 6-bit scales and sums the min term; the second
      * is one flat loop over the groups. (Nested loops carrying vectors, as in {@link #q4_K}, made C2 box the
      * accumulator on every super-block.)
