@@ -51,7 +51,7 @@ public class KernelBench {
         out = new float[ROWS];
         var kind = Q8Activations.kindFor(t);
         q8 = kind == null ? null : new Q8Activations(kind).quantize(x, 1, COLS);
-        if (q8 != null) q8.prepareQ4_0(1);
+        if (q8 != null) Q8Kernels.prepare(t, q8, 1);
     }
 
     @TearDown(Level.Trial)

@@ -1,7 +1,5 @@
 package dev.hearth.engine.kernel;
 
-import dev.hearth.engine.gguf.GgmlType;
-
 /**
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
@@ -107,7 +105,7 @@ public final class MatMul {
         if (out.length < (long) batch * rows) {
             throw new IllegalArgumentException("matmul " + w.name() + ": out has " + out.length + " floats, needs " + (long) batch * rows);
         }
-        if (w.type() == GgmlType.Q4_0) a.prepareQ4_0(batch);
+        Q8Kernels.prepare(w.type(), a, batch);
         pool.run(rows, (from, to) -> integerRows(w, a, out, batch, from, to));
     }
 
@@ -159,7 +157,7 @@ public final class MatMul {
             int floatFrom = decodeRows;   // decode rows take the integer path where there is one
             if (hasIntegerPath(w)) {
                 acts[i] = perKind[k];
-                if (w.type() == GgmlType.Q4_0) acts[i].prepareQ4_0(decodeRows);
+                Q8Kernels.prepare(w.type(), acts[i], decodeRows);
             } else floatFrom = 0;
             if (floatFrom < batch) {
                 if (floatFrom < dequantizedFrom[k]) {

@@ -130,7 +130,7 @@ public final class Q8Activations {
         }
         for (int b = 0; b < n / 32; b++) bsum32[b] = bsum16[2 * b] + bsum16[2 * b + 1];
         if (kind == Kind.Q8_0) {
-            for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * (bsum16[2 * b] + bsum16[2 * b + 1]);
+            for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * bsum32[b];
         }
         return this;
     }

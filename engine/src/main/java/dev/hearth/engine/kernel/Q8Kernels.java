@@ -62,9 +62,18 @@ final class Q8Kernels {
     /** Dot of {@code cols} weights at {@code offset} with activation row {@code row} of {@code a} (one row: for tests). */
     static float dot(GgmlType type, MemorySegment w, long offset, Q8Activations a, int row) {
         float[] out = new float[1];
-        if (type == GgmlType.Q4_0) a.prepareQ4_0(a.batch);
+        prepare(type, a, a.batch);
         dots(type, w, offset, 0, 1, a, row, out, 0);
         return out[0];
+    }
+
+    /**
+     * Makes activation rows {@code [0, rows)} of {@code a} ready for the kernel of {@code type}: the 512-bit
+     * Q4_0 kernel reads them in its own order ({@link Q8Activations#prepareQ4_0}); the others as quantized.
+     * Call it before the parallel run that reads them (not thread-safe).
+     */
+    static void prepare(GgmlType type, Q8Activations a, int rows) {
+        if (type == GgmlType.Q4_0) a.prepareQ4_0(rows);
     }
 
     /**
@@ -297,7 +306,7 @@ final class Q8Kernels {
     static void q4_K(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final short[] xq = a.q;
         final int cols = a.cols, xo = row * cols;
-        final int[] bsum = a.bsum16;
+        final int[] bsum32 = a.bsum32;
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             var acc = FloatVector.zero(F8);
             float minTerm = 0f;
@@ -317,7 +326,7 @@ final class Q8Kernels {
                             .add(widen(Dot.nibbles(ByteVector.fromMemorySegment(B16, w, q + 16, LE), shift)).mul(ShortVector.fromArray(S16, xq, xj + 16)));
                     // lanes hold two products of at most 15 * 127 each; pair sums <= 7620
                     isum = isum.add(pairSum(s).mul((int) (scales >>> 8 * j & 0xFF)));
-                    mins += (int) (minsPacked >>> 8 * j & 0xFF) * (bsum[xj / 16] + bsum[xj / 16 + 1]);
+                    mins += (int) (minsPacked >>> 8 * j & 0xFF) * bsum32[xj / 32];
                 }
                 float dx = a.d[x / 256];
                 acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
@@ -334,7 +343,7 @@ final class Q8Kernels {
     static void q5_K(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final short[] xq = a.q;
         final int cols = a.cols, xo = row * cols;
-        final int[] bsum = a.bsum16;
+        final int[] bsum32 = a.bsum32;
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             var acc = FloatVector.zero(F8);
             float minTerm = 0f;
@@ -352,7 +361,7 @@ final class Q8Kernels {
                     var s = widen(Dot.q5kQuants(w, q, qh, shift, j)).mul(ShortVector.fromArray(S16, xq, xj))
                             .add(widen(Dot.q5kQuants(w, q + 16, qh + 16, shift, j)).mul(ShortVector.fromArray(S16, xq, xj + 16)));
                     isum = isum.add(pairSum(s).mul((int) (scales >>> 8 * j & 0xFF)));
-                    mins += (int) (minsPacked >>> 8 * j & 0xFF) * (bsum[xj / 16] + bsum[xj / 16 + 1]);
+                    mins += (int) (minsPacked >>> 8 * j & 0xFF) * bsum32[xj / 32];
                 }
                 float dx = a.d[x / 256];
                 acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
