@@ -144,6 +144,8 @@ class Q8Test {
         Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 0, out, 0);
         assertThatThrownBy(() -> Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 1, out, 0))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepareQ4_0");
+        // more rows than were quantized: refused, with what was asked and what there is
+        assertThatThrownBy(() -> a.prepareQ4_0(3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 rows, only 2 quantized");
         // a new quantize forgets the order of the previous rows
         a.quantize(DotTest.randomFloats(cols, 3), 1, cols);
         assertThatThrownBy(() -> Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 0, out, 0)).isInstanceOf(IllegalStateException.class);
