@@ -43,7 +43,10 @@ public final class Q8Activations {
     float[] d = new float[0];
     /** Sum of the quants of each 16 values. */
     int[] bsum16 = new int[0];
-    /** Sum of the quants of each 32 values. */
+    /**
+     * Sum of the quants of each 32 values; 8 zero ints past the last, so that a 512-bit load of a Q4_K
+     * super-block's 8 sums ({@code Q8Kernels.q4_KWide}) stays inside the array.
+     */
     int[] bsum32 = new int[0];
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
@@ -101,7 +104,7 @@ public final class Q8Activations {
             q = new short[n];
             d = new float[n / 32];
             bsum16 = new int[n / 16];
-            bsum32 = new int[n / 32];
+            bsum32 = new int[n / 32 + 8];
             dsum32 = new float[n / 32];
             if (kind == Kind.Q8_0 && Q8Kernels.WIDE) {
                 q4 = new short[n];

@@ -9,6 +9,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -419,113 +420,186 @@ final class Q8Kernels {
     }
 
     /**
+     * Byte {@code i} of the 16 bytes read at a Q4_K super-block's scales (offset 4: 12 bytes of packed 6-bit
+     * scales and mins, then 4 quant bytes, unused) that holds the low bits of min {@code j} (lanes 0-7) and
+     * scale {@code j} (lanes 8-15); {@link #K_HIGH_BITS} the byte whose top two bits are bits 4-5 of the
+     * entries {@code j >= 4}. The layout is {@link Quant#kScales}'s and {@link Quant#kMins}'s.
+     */
+    private static final VectorShuffle<Byte> K_LOW_BITS = VectorShuffle.fromValues(B16, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final VectorShuffle<Byte> K_HIGH_BITS = VectorShuffle.fromValues(B16, 0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0, 0, 1, 2, 3);
+    /** Mask of the low-bits byte: 6 bits for entries j < 4, 4 bits (a nibble) for j >= 4. */
+    private static final ByteVector K_LOW_MASK = ByteVector.fromArray(B16, new byte[] {63, 63, 63, 63, -1, -1, -1, -1, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
+    private static final ByteVector K_HIGH_MASK = ByteVector.fromArray(B16, new byte[] {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30}, 0);
+    /** Lanes 4-7: the mins j >= 4 are the high nibbles of their low-bits byte. */
+    private static final VectorMask<Byte> K_HIGH_NIBBLE = VectorMask.fromLong(B16, 0x00F0L);
+
+    /**
      * Q4_K on 512-bit vectors. Each 32-byte group of quants holds two whole sub-blocks (low nibbles: 2g,
      * high: 2g+1), each against 32 consecutive activation quants: one widening, two multiplies, two pair
      * sums, each times its sub-block's integer scale (exact in 32 bits, as in {@link #q4_K} and llama.cpp),
      * then converted and scaled by the super-block's {@code d * dx}, low sub-blocks into one accumulator and
      * high ones into another.
-     * A first pass over the row's super-blocks unpacks the 6-bit scales and sums the min term; the second
-     * is one flat loop over the groups. (Nested loops carrying vectors, as in {@link #q4_K}, made C2 box the
-     * accumulator on every super-block.)
+     * A first pass over the row's super-blocks unpacks the 6-bit mins and scales with one byte shuffle (16
+     * ints per super-block: 8 mins, 8 scales) and sums the min term; the second is one flat loop over the
+     * groups. (Nested loops carrying vectors, as in {@link #q4_K}, made C2 box the accumulator on every
+     * super-block; the pass unpacking scales one by one in scalar code cost as much as the dot itself.)
      */
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        final short[] xq = a.q;
-        final int cols = a.cols, xo = row * cols, groups = cols / 64;
-        final int[] bsum32 = a.bsum32;
-        final int[] sc = rowScales(cols / 32);
-        final float[] dd = rowFactors(cols / 256);
+        final int[] sc = rowScales(a.cols / 16);
+        final float[] dd = rowFactors(a.cols / 256);
         for (int r = 0; r < rows; r++, offset += rowBytes) {
-            float minTerm = 0f;
-            for (int b = 0; b < cols / 256; b++) {
-                long p = offset + 144L * b;
-                int x = xo + 256 * b;
-                long lo = w.get(Quant.I64, p + 4);
-                int hi = w.get(Quant.I32, p + 12);
-                long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
-                float dx = a.d[x / 256];
-                dd[b] = Quant.f16(w, p) * dx;
-                int m = 0;
-                for (int j = 0; j < 8; j++) {
-                    sc[8 * b + j] = (int) (scales >>> 8 * j & 0xFF);
-                    m += (int) (mins >>> 8 * j & 0xFF) * bsum32[x / 32 + j];
-                }
-                minTerm += Quant.f16(w, p + 2) * dx * m;
-            }
-            // two accumulators (low and high sub-blocks): with one, C2 boxed it on every group
-            var acc0 = FloatVector.zero(F16);
-            var acc1 = FloatVector.zero(F16);
-            for (int g = 0; g < groups; g++) {
-                var n = (ShortVector) ByteVector.fromMemorySegment(B32, w, offset + 144L * (g >> 2) + 16 + 32 * (g & 3), LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-                int x = xo + 64 * g;
-                var f = FloatVector.broadcast(F16, dd[g >> 2]);
-                // one product of at most 15 * 127 per lane, pair sums <= 3810, times a 6-bit scale: exact
-                var lo = pairSum512(n.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))).mul(sc[2 * g]);
-                var hi = pairSum512(n.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32))).mul(sc[2 * g + 1]);
-                acc0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(f, acc0);
-                acc1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(f, acc1);
-            }
-            var acc = acc0.add(acc1);
-            out[outOff + r] = Dot.sumLanes(acc) - minTerm;
+            float minTerm = q4_KScales(w, offset, a, row, sc, dd);
+            out[outOff + r] = q4_KRow(w, offset, a, row, sc, dd) - minTerm;
         }
     }
 
     /**
-     * Q6_K on 512-bit vectors: 32 values per step (group g: half {@code (g % 8) / 4}, quarter {@code g % 4} of
+     * {@link #q4_KWide}'s first pass over one weight row: per super-block b, {@code dd[b] = d * dx} and 16 ints
+     * {@code sc[16b..]}: the 8 mins, then the 8 scales, unpacked from their 6-bit packing by one byte shuffle;
+     * returns the row's min term {@code sum_b dmin * dx * sum_j min_j * bsum32_j}. (It cost as much as the
+     * dot itself when it unpacked the scales one by one in scalar code.)
+     */
+    private static float q4_KScales(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
+        final int cols = a.cols, xo = row * cols;
+        final int[] bsum32 = a.bsum32;
+        float minTerm = 0f;
+        for (int b = 0; b < cols / 256; b++) {
+            long p = offset + 144L * b;
+            int x = xo + 256 * b;
+            var packed = ByteVector.fromMemorySegment(B16, w, p + 4, LE);
+            var low = packed.rearrange(K_LOW_BITS);
+            low = low.and(K_LOW_MASK).blend(low.lanewise(VectorOperators.LSHR, 4), K_HIGH_NIBBLE);
+            var high = packed.rearrange(K_HIGH_BITS).lanewise(VectorOperators.LSHR, 2).and(K_HIGH_MASK);
+            var mins = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
+            mins.intoArray(sc, 16 * b);
+            float dx = a.d[x / 256];
+            dd[b] = Quant.f16(w, p) * dx;
+            // lanes 0-7: min j times the sum of sub-block j's activation quants (lanes 8-15, the scales, dropped)
+            int m = mins.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS).reduceLanes(VectorOperators.ADD);
+            minTerm += Quant.f16(w, p + 2) * dx * m;
+        }
+        return minTerm;
+    }
+
+    /**
+     * {@link #q4_KWide}'s second pass over one weight row: the scaled dot without the min term. Each 32-byte
+     * group of quants holds two whole sub-blocks (low nibbles: 2g, high: 2g+1), each against 32 consecutive
+     * activation quants: one widening, two multiplies, two pair sums, each times its sub-block's integer
+     * scale (exact in 32 bits, as in {@link #q4_K} and llama.cpp), then converted and scaled by the
+     * super-block's {@code d * dx}, low sub-blocks into one accumulator and high ones into another. (A
+     * method of its own: with the first pass in the same compiled body, C2's node budget ran out and it
+     * left vectors boxed. Summing a super-block's scaled sums first, exactly in float, and scaling once was
+     * no faster, and it moved a near-tie of ReferenceOutputsTest's tiny Q4_K_M model to the other token.)
+     */
+    private static float q4_KRow(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
+        final short[] xq = a.q;
+        final int xo = row * a.cols, groups = a.cols / 64;
+        // two accumulators (low and high sub-blocks): with one, C2 boxed it on every group
+        var acc0 = FloatVector.zero(F16);
+        var acc1 = FloatVector.zero(F16);
+        for (int g = 0; g < groups; g++) {
+            var n = (ShortVector) ByteVector.fromMemorySegment(B32, w, offset + 144L * (g >> 2) + 16 + 32 * (g & 3), LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+            int x = xo + 64 * g, s = 16 * (g >> 2) + 8 + 2 * (g & 3);
+            var f = FloatVector.broadcast(F16, dd[g >> 2]);
+            // one product of at most 15 * 127 per lane, pair sums <= 3810, times a 6-bit scale: exact
+            var lo = pairSum512(n.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))).mul(sc[s]);
+            var hi = pairSum512(n.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32))).mul(sc[s + 1]);
+            acc0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(f, acc0);
+            acc1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(f, acc1);
+        }
+        return Dot.sumLanes(acc0.add(acc1));
+    }
+
+    /**
+     * {@code PAIR_k}: lanes 0-7 take lane 2k, lanes 8-15 lane 2k+1 (a Q6_K group's two sub-block scales). Eight
+     * constants rather than an array: C2 compiles a shuffle that it can see as a constant to one instruction.
+     */
+    private static final VectorShuffle<Integer> PAIR_0 = pair(0), PAIR_1 = pair(1), PAIR_2 = pair(2), PAIR_3 = pair(3),
+            PAIR_4 = pair(4), PAIR_5 = pair(5), PAIR_6 = pair(6), PAIR_7 = pair(7);
+
+    private static VectorShuffle<Integer> pair(int k) {
+        int[] idx = new int[16];
+        for (int l = 0; l < 16; l++) idx[l] = 2 * k + l / 8;
+        return VectorShuffle.fromArray(I16, idx, 0);
+    }
+
+    /**
+     * Q6_K on 512-bit vectors: 32 values per group (group g: half {@code (g % 8) / 4}, quarter {@code g % 4} of
      * super-block {@code g / 8}), their low 4 bits from 32 bytes of {@code ql} and high 2 bits from 32 bytes
-     * of {@code qh}, widened to shorts. Lanes 0-7 of the pair sums belong to sub-block 2g and lanes 8-15 to
-     * 2g+1; each is multiplied by its int8 scale (exact in 32 bits, as {@link #q6_K}) and the group scaled by
-     * the super-block's {@code d * dx}. As in {@link #q4_KWide}, a first pass reads the scales and sums the
-     * {@code -32} offset term.
+     * of {@code qh}, widened to shorts; two groups per step share {@code qh}. Lanes 0-7 of a group's pair
+     * sums belong to sub-block 2g and lanes 8-15 to 2g+1; each is multiplied by its int8 scale (exact in 32
+     * bits, as {@link #q6_K}) and the group scaled by the super-block's {@code d * dx}. A first pass
+     * ({@link #q6_KScales}) lays out the scales as one 16-int vector per group and sums the {@code -32}
+     * offset term.
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final int[] sc = rowScales(8 * a.cols / 16);
+        final float[] dd = rowFactors(a.cols / 256);
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            float offsetTerm = q6_KScales(w, offset, a, row, sc, dd);
+            out[outOff + r] = q6_KRow(w, offset, a, row, sc, dd) - offsetTerm;
+        }
+    }
+
+    /**
+     * {@link #q6_KWide}'s second pass over one weight row: the scaled dot without the offset term. (Its own
+     * method: with the first pass in the same compiled body, C2's node budget ran out and vectors were boxed.)
+     */
+    private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
         final short[] xq = a.q;
         final int cols = a.cols, xo = row * cols, groups = cols / 32;
-        final int[] bsum = a.bsum16;
-        final int[] sc = rowScales(cols / 16);
-        final float[] dd = rowFactors(cols / 256);
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            float offsetTerm = 0f;
-            for (int b = 0; b < cols / 256; b++) {
-                long p = offset + 210L * b;
-                int x = xo + 256 * b;
-                float d = Quant.f16(w, p + 208) * a.d[x / 256];
-                dd[b] = d;
-                long sc0 = w.get(Quant.I64, p + 192), sc1 = w.get(Quant.I64, p + 200);
-                int offsetSum = 0;
-                for (int j = 0; j < 16; j++) {
-                    int s = (byte) ((j < 8 ? sc0 : sc1) >>> 8 * (j & 7));
-                    sc[16 * b + j] = s;
-                    offsetSum += s * bsum[x / 16 + j];
-                }
-                offsetTerm += d * 32f * offsetSum;
-            }
-            // two groups per step, g = 2i and 2i+1: the same 32 bytes of qh and the same shift of ql, the
-            // next 32 bytes of ql; each into its own accumulator (one accumulator was boxed by C2)
-            var acc0 = FloatVector.zero(F16);
-            var acc1 = FloatVector.zero(F16);
-            for (int i = 0; i < groups / 2; i++) {
-                long p = offset + 210L * (i >> 2);
-                int h = (i >> 1) & 1, k = 2 * (i & 1), x = xo + 64 * i;
-                var f = FloatVector.broadcast(F16, dd[i >> 2]);
-                var qh = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 128 + 32L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-                var ql0 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-                var ql1 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-                var q0 = ql0.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
-                        .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                var q1 = ql1.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
-                        .or(qh.lanewise(VectorOperators.LSHR, 2 * k + 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                int g = 2 * i;
-                // one product of at most 63 * 127 per lane; pair sums <= 16002, times an int8 scale: exact
-                var s0 = pairSum512(q0.mul(ShortVector.fromArray(S32, xq, x)))
-                        .mul(IntVector.broadcast(I16, sc[2 * g]).blend(IntVector.broadcast(I16, sc[2 * g + 1]), UPPER_8_INTS));
-                var s1 = pairSum512(q1.mul(ShortVector.fromArray(S32, xq, x + 32)))
-                        .mul(IntVector.broadcast(I16, sc[2 * g + 2]).blend(IntVector.broadcast(I16, sc[2 * g + 3]), UPPER_8_INTS));
-                acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(f, acc0);
-                acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(f, acc1);
-            }
-            var acc = acc0.add(acc1);
-            out[outOff + r] = Dot.sumLanes(acc) - offsetTerm;
+        // two groups per step, g = 2i and 2i+1: the same 32 bytes of qh and the same shift of ql, the
+        // next 32 bytes of ql; each into its own accumulator (one accumulator was boxed by C2)
+        var acc0 = FloatVector.zero(F16);
+        var acc1 = FloatVector.zero(F16);
+        for (int i = 0; i < groups / 2; i++) {
+            long p = offset + 210L * (i >> 2);
+            int h = (i >> 1) & 1, k = 2 * (i & 1), x = xo + 64 * i;
+            var f = FloatVector.broadcast(F16, dd[i >> 2]);
+            var qh = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 128 + 32L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+            var ql0 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+            var ql1 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
+            var q0 = ql0.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
+                    .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+            var q1 = ql1.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
+                    .or(qh.lanewise(VectorOperators.LSHR, 2 * k + 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+            // one product of at most 63 * 127 per lane; pair sums <= 16002, times an int8 scale: exact
+            var s0 = pairSum512(q0.mul(ShortVector.fromArray(S32, xq, x))).mul(IntVector.fromArray(I16, sc, 32 * i));
+            var s1 = pairSum512(q1.mul(ShortVector.fromArray(S32, xq, x + 32))).mul(IntVector.fromArray(I16, sc, 32 * i + 16));
+            acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(f, acc0);
+            acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(f, acc1);
         }
+        return Dot.sumLanes(acc0.add(acc1));
+    }
+
+    /**
+     * {@link #q6_KWide}'s first pass over one weight row: per super-block b, {@code dd[b] = d * dx} and
+     * per group g of 32 values the 16 ints {@code sc[16g..]} (sub-block 2g's scale 8 times, then 2g+1's);
+     * returns the row's {@code -32} offset term, {@code sum_b 32 * dd[b] * sum_j scale_j * bsum16_j}. (A
+     * method of its own: inside the kernel, C2's node budget ran out and it left vector values boxed.)
+     */
+    private static float q6_KScales(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
+        final int cols = a.cols, xo = row * cols;
+        final int[] bsum = a.bsum16;
+        float offsetTerm = 0f;
+        for (int b = 0; b < cols / 256; b++) {
+            long p = offset + 210L * b;
+            int x = xo + 256 * b;
+            float d = Quant.f16(w, p + 208) * a.d[x / 256];
+            dd[b] = d;
+            var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
+            offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum, x / 16)).reduceLanes(VectorOperators.ADD);
+            int o = 128 * b;
+            scales.rearrange(PAIR_0).intoArray(sc, o);
+            scales.rearrange(PAIR_1).intoArray(sc, o + 16);
+            scales.rearrange(PAIR_2).intoArray(sc, o + 32);
+            scales.rearrange(PAIR_3).intoArray(sc, o + 48);
+            scales.rearrange(PAIR_4).intoArray(sc, o + 64);
+            scales.rearrange(PAIR_5).intoArray(sc, o + 80);
+            scales.rearrange(PAIR_6).intoArray(sc, o + 96);
+            scales.rearrange(PAIR_7).intoArray(sc, o + 112);
+        }
+        return offsetTerm;
     }
 }
