@@ -1,6 +1,12 @@
 package dev.hearth.engine.kernel;
 
 import dev.hearth.engine.gguf.GgmlType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Activation rows quantized to 8-bit integers for the integer matmul path, as llama.cpp does:
@@ -66,6 +72,11 @@ public final class Q8Activations {
     /** Rows {@code [0, q4Rows)} have {@link #q4} and {@link #q4Offset} filled ({@link #prepareQ4_0}). */
     int q4Rows;
 
+    /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * F.length()));
+    private static final float ROUNDER = 12582912f;   // 1.5 * 2^23
+
     public Q8Activations(Kind kind) {
         this.kind = kind;
     }
@@ -116,19 +127,25 @@ public final class Q8Activations {
         this.q4Rows = 0;
         for (int b = 0; b < n / bs; b++) {
             int o = b * bs;
-            float amax = 0f;
-            for (int i = 0; i < bs; i++) amax = Math.max(amax, Math.abs(x[o + i]));
+            final int l = F.length();
+            var vmax = FloatVector.zero(F);
+            for (int i = o; i < o + bs; i += l) vmax = vmax.max(FloatVector.fromArray(F, x, i).abs());
+            float amax = vmax.reduceLanes(VectorOperators.MAX);
             float scale = amax / 127f;
             float inv = amax == 0f ? 0f : 127f / amax;
             d[b] = kind == Kind.Q8_0 ? Float.float16ToFloat(Float.floatToFloat16(scale)) : scale;
-            for (int g = 0; g < bs; g += 16) {
-                int s = 0;
-                for (int i = o + g; i < o + g + 16; i++) {
-                    int v = (int) Math.rint(x[i] * inv);
-                    q[i] = (short) v;
-                    s += v;
+            var vinv = FloatVector.broadcast(F, inv);
+            for (int g = o; g < o + bs; g += 16) {
+                int sum = 0;
+                for (int i = g; i < g + 16; i += l) {
+                    // round half to even (Math.rint) exactly: adding and taking away 1.5 * 2^23 leaves the
+                    // float rounded to an integer, since |x * inv| <= 127 is far below 2^22
+                    var r = FloatVector.fromArray(F, x, i).mul(vinv).add(ROUNDER).sub(ROUNDER);
+                    var v = (IntVector) r.convert(VectorOperators.F2I, 0);
+                    ((ShortVector) v.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, i);
+                    sum += v.reduceLanes(VectorOperators.ADD);
                 }
-                bsum16[(o + g) / 16] = s;
+                bsum16[g / 16] = sum;
             }
         }
         for (int b = 0; b < n / 32; b++) bsum32[b] = bsum16[2 * b] + bsum16[2 * b + 1];

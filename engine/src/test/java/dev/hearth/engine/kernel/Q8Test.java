@@ -72,6 +72,29 @@ class Q8Test {
         assertThat(a.cols()).isEqualTo(256);
     }
 
+    /**
+     * Quants are {@code Math.rint(x * 127 / amax)} exactly, ties to even as llama.cpp's AVX rounding: a block
+     * with amax 127 has the scale 1, so x = 2.5 must give 2, -3.5 give -4, 0.5 give 0, 126.5 give 126.
+     */
+    @ParameterizedTest
+    @EnumSource(Q8Activations.Kind.class)
+    void quantsAreRoundedHalfToEven(Q8Activations.Kind kind) {
+        int cols = 256;
+        float[] x = DotTest.randomFloats(cols, 9);
+        for (int i = 0; i < cols; i++) x[i] *= 60f;   // |x| < 127 but for the ones set below
+        x[0] = 127f;
+        if (kind == Q8Activations.Kind.Q8_0) for (int b = 32; b < cols; b += 32) x[b] = -127f;   // amax 127 in every block
+        float[] ties = {2.5f, -3.5f, 0.5f, -0.5f, 126.5f, -1.5f, 7.5f, 64.5f};
+        for (int i = 0; i < ties.length; i++) x[1 + i] = ties[i];
+        var a = new Q8Activations(kind).quantize(x, 1, cols);
+        // scale 1: the quant is x rounded
+        for (int i = 0; i < cols; i++) assertThat(a.q[i]).as("x[%d] = %s", i, x[i]).isEqualTo((short) Math.rint(x[i]));
+        assertThat(a.q[1]).isEqualTo((short) 2);
+        assertThat(a.q[2]).isEqualTo((short) -4);
+        assertThat(a.q[3]).isEqualTo((short) 0);
+        assertThat(a.q[5]).isEqualTo((short) 126);
+    }
+
     /** The integer kernel against the exact dot of the weights with the dequantized activations: only float rounding differs. */
     @ParameterizedTest
     @MethodSource("integerTypes")

@@ -55,4 +55,46 @@ class VectorOpsTest {
             }
         }
     }
+
+    /** Softmax on vectors with a masked tail: close to the exact one in double, for lengths around the vector width. */
+    @Test
+    void softmaxMatchesTheExactOneAtEveryLength() {
+        var rnd = new Random(3);
+        for (int n : new int[] {1, 2, 15, 16, 17, 33, 100, 513}) {
+            float[] x = new float[n + 4];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextGaussian() * 4);
+            float[] y = x.clone();
+            VectorOps.softmax(y, 2, n);
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int i = 0; i < n; i++) max = Math.max(max, x[2 + i]);
+            for (int i = 0; i < n; i++) sum += Math.exp(x[2 + i] - max);
+            for (int i = 0; i < n; i++) {
+                double p = Math.exp(x[2 + i] - max) / sum;
+                assertThat((double) y[2 + i]).as("n %d, element %d", n, i).isCloseTo(p, within(1e-6 * p + 1e-12));
+            }
+            // outside [o, o + n) nothing is touched
+            assertThat(y[0]).isEqualTo(x[0]);
+            assertThat(y[1]).isEqualTo(x[1]);
+            assertThat(y[n + 2]).isEqualTo(x[n + 2]);
+        }
+    }
+
+    @Test
+    void swigluMatchesItsDefinition() {
+        var rnd = new Random(4);
+        for (int n : new int[] {1, 16, 37, 768}) {
+            float[] gate = new float[n + 3], up = new float[n + 3];
+            for (int i = 0; i < gate.length; i++) {
+                gate[i] = (float) (rnd.nextGaussian() * 5);
+                up[i] = (float) rnd.nextGaussian();
+            }
+            float[] g = gate.clone();
+            VectorOps.swiglu(g, up, n);
+            for (int i = 0; i < n; i++) {
+                double exact = gate[i] / (1 + Math.exp(-gate[i])) * up[i];
+                assertThat((double) g[i]).as("n %d, element %d", n, i).isCloseTo(exact, within(1e-6 * Math.abs(exact) + 1e-30));
+            }
+            assertThat(g[n]).isEqualTo(gate[n]);
+        }
+    }
 }
