@@ -50,8 +50,9 @@ public final class Q8Activations {
     /** Sum of the quants of each 16 values. */
     int[] bsum16 = new int[0];
     /**
-     * Sum of the quants of each 32 values; 8 zero ints past the last, so that a 512-bit load of a Q4_K
-     * super-block's 8 sums ({@code Q8Kernels.q4_KWide}) stays inside the array.
+     * Sum of the quants of each 32 values; 8 more ints past the last (zero, or stale after a smaller batch),
+     * so that a 16-int load at a Q4_K super-block's 8 sums ({@code Q8Kernels.q4_KWide}, which drops the
+     * upper 8 lanes) stays inside the array.
      */
     int[] bsum32 = new int[0];
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */

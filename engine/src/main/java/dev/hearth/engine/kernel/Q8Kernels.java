@@ -534,7 +534,7 @@ final class Q8Kernels {
      * offset term.
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        final int[] sc = rowScales(8 * a.cols / 16);
+        final int[] sc = rowScales(a.cols / 32 * 16);   // 16 ints per group of 32 values
         final float[] dd = rowFactors(a.cols / 256);
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             float offsetTerm = q6_KScales(w, offset, a, row, sc, dd);
