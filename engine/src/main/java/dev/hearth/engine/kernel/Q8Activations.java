@@ -58,18 +58,23 @@ public final class Q8Activations {
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
     /**
-     * Q8_0 kind on 512-bit vectors ({@link Q8Kernels#WIDE}) only: the quants in the order of the Q4_0 kernel,
-     * per 64 values (two blocks b, b+1) {@code b[0..15], b+1[0..15], b[16..31], b+1[16..31]} (a row's odd
-     * last block stays as it is). A Q4_0 block's byte {@code i} holds values {@code i} (low nibble) and
-     * {@code i + 16} (high), so two blocks' low nibbles meet the first 32 quants, the high nibbles the next 32.
+     * Q8_0 kind on 512-bit vectors ({@link Q8Kernels#WIDE}) only: the quants in the order of the Q4_0 kernel.
+     * Per 128 values (four blocks), slot {@code 32k + i} holds the value that meets nibble {@code k} of short
+     * {@code i} of the four blocks' 64 quant bytes: byte {@code 2i + k / 2} (of block {@code i / 8}), whose low
+     * nibble is value {@code byte % 16} of its block and high nibble value {@code byte % 16 + 16}. A row's last
+     * 1-3 blocks stay in their natural order.
      */
     short[] q4 = new short[0];
     /**
-     * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, per block 8 ints, lane {@code j} being
-     * {@code 8 * (q[2j] + q[2j+1] + q[2j+16] + q[2j+17])}: the quants that the kernel's 32-bit lane {@code j}
-     * sums against nibbles, so {@code sum(n * q) - q4Offset} is {@code sum((n - 8) * q)} lane by lane.
+     * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, {@code 8 *} the sum of the quants that one
+     * 32-bit lane of the kernel's pair sums multiplies with nibbles, so {@code sum(n * q) - q4Offset} is
+     * {@code sum((n - 8) * q)} lane by lane. 8 ints per block: a 4-block group {@code b..b+3} uses 16 of its 32
+     * ({@code 8b + j} for its lane j); a last block {@code b} of a row uses its 8 ({@code q[2j] + q[2j+1] +
+     * q[2j+16] + q[2j+17]} for lane j).
      */
     int[] q4Offset = new int[0];
+    /** Q8_0 kind on 512-bit vectors only: per 4-block group {@code b..b+3}, {@code d[b + j / 4]} at {@code 4b + j}, j < 16. */
+    float[] q4Scale = new float[0];
     /** Rows {@code [0, q4Rows)} have {@link #q4} and {@link #q4Offset} filled ({@link #prepareQ4_0}). */
     int q4Rows;
 
@@ -121,6 +126,7 @@ public final class Q8Activations {
             if (kind == Kind.Q8_0 && Q8Kernels.WIDE) {
                 q4 = new short[n];
                 q4Offset = new int[n / 4];
+                q4Scale = new float[n / 8];
             }
         }
         this.batch = batch;
@@ -165,15 +171,24 @@ public final class Q8Activations {
         if (kind != Kind.Q8_0 || !Q8Kernels.WIDE || rows <= q4Rows) return;
         if (rows > batch) throw new IllegalArgumentException("prepareQ4_0: " + rows + " rows, only " + batch + " quantized");
         for (int r = q4Rows; r < rows; r++) {
-            int o = r * cols, pairsEnd = o + cols / 64 * 64;
-            for (int p = o; p < pairsEnd; p += 64) {
-                System.arraycopy(q, p, q4, p, 16);
-                System.arraycopy(q, p + 32, q4, p + 16, 16);
-                System.arraycopy(q, p + 16, q4, p + 32, 16);
-                System.arraycopy(q, p + 48, q4, p + 48, 16);
+            int o = r * cols, groupsEnd = o + cols / 128 * 128;
+            for (int g = o; g < groupsEnd; g += 128) {
+                for (int k = 0; k < 4; k++) {
+                    for (int i = 0; i < 32; i++) {
+                        int byteIndex = 2 * i + k / 2;
+                        q4[g + 32 * k + i] = q[g + 32 * (byteIndex / 16) + byteIndex % 16 + 16 * (k % 2)];
+                    }
+                }
+                int b = g / 32;
+                for (int j = 0; j < 16; j++) {
+                    int sum = 0;
+                    for (int k = 0; k < 4; k++) sum += q4[g + 32 * k + 2 * j] + q4[g + 32 * k + 2 * j + 1];
+                    q4Offset[8 * b + j] = 8 * sum;
+                    q4Scale[4 * b + j] = d[b + j / 4];
+                }
             }
-            System.arraycopy(q, pairsEnd, q4, pairsEnd, o + cols - pairsEnd);
-            for (int b = o / 32; b < (o + cols) / 32; b++) {
+            System.arraycopy(q, groupsEnd, q4, groupsEnd, o + cols - groupsEnd);
+            for (int b = groupsEnd / 32; b < (o + cols) / 32; b++) {
                 int e = 32 * b;
                 for (int j = 0; j < 8; j++) {
                     q4Offset[8 * b + j] = 8 * (q[e + 2 * j] + q[e + 2 * j + 1] + q[e + 2 * j + 16] + q[e + 2 * j + 17]);

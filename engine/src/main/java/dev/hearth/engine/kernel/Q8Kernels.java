@@ -42,11 +42,10 @@ final class Q8Kernels {
     /** Whether the Q4_0, Q8_0, Q4_K and Q6_K kernels run on 512-bit vectors (the CPU has AVX-512). */
     static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_512;
     static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
-    private static final VectorMask<Byte> UPPER_16_BYTES = VectorMask.fromLong(B32, 0xFFFF_0000L);
-    private static final VectorMask<Float> UPPER_8_FLOATS = VectorMask.fromLong(F16, 0xFF00L);
     private static final VectorMask<Integer> UPPER_8_INTS = VectorMask.fromLong(I16, 0xFF00L);
 
     /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
@@ -225,49 +224,90 @@ final class Q8Kernels {
     }
 
     /**
-     * Q4_0 on 512-bit vectors, two blocks b, b+1 per step: the 16 quant bytes of each (bytes 2..17 of an
-     * 18-byte block) are put side by side in one 256-bit vector (two loads and a blend), widened to 32
-     * shorts; their low nibbles meet {@code q4[0..31]} and high nibbles {@code q4[32..63]} (the activations
-     * in {@link Q8Activations#q4} order). Each 32-bit lane of the pair sums then belongs to one block (lanes
-     * 0-7: b, 8-15: b+1) and gets the {@code -8} offset exactly, in integers ({@link Q8Activations#q4Offset}).
-     * Block b is scaled into accumulator 0, b+1 into accumulator 1, so the two FMA chains run side by side;
-     * the useful halves (lanes 0-7 of one, 8-15 of the other) are summed at the end.
+     * Short lane {@code i} of a 4-block Q4_0 group's 64 quant bytes (bytes {@code 2i, 2i+1}), as an index into
+     * two loads of the group's 72 bytes, at byte 0 (lanes 0-31) and byte 8 (lanes 32-63): block {@code m = i / 8}
+     * has its quants at byte {@code 18m + 2}; block 3's reach past the first load.
+     */
+    private static final ShortVector Q4_0_QUANTS = ShortVector.fromArray(S32, q4_0QuantIndexes(), 0);
+    /** Int lane {@code j}'s upper short is block {@code j / 4}'s f16 scale: short {@code 9m} of a group (block m at byte 18m). */
+    private static final VectorShuffle<Short> Q4_0_SCALES = VectorShuffle.fromOp(S32, i -> 9 * (i / 8));
+    /** 2^112: an f16's exponent field moved into a float's (bias 15 to 127). */
+    private static final float F16_EXPONENT_SHIFT = 0x1p112f;
+
+    private static short[] q4_0QuantIndexes() {
+        short[] idx = new short[32];
+        for (int i = 0; i < 32; i++) {
+            int m = i / 8, shortInGroup = 9 * m + 1 + i % 8;
+            idx[i] = (short) (m < 3 ? shortInGroup : 32 + shortInGroup - 4);
+        }
+        return idx;
+    }
+
+    /**
+     * Q4_0 on 512-bit vectors, four blocks (128 weights, 72 bytes) per step. The four blocks' 16 quant bytes
+     * are put side by side in one 512-bit vector by one two-source short permute ({@code vpermi2w}: every
+     * block starts at an even byte, so no byte permute, which would need AVX-512 VBMI) of two loads; seen as
+     * 32 shorts, each holds four nibbles, taken out with shifts and masks in 16-bit lanes: no widening. Short
+     * lane {@code i} holds bytes {@code 2i, 2i+1} of the group, so nibble vector {@code k} meets the activations
+     * {@code q4[32k .. 32k+31]} of the group ({@link Q8Activations#q4} order), and 32-bit lane {@code j} of the
+     * pair sums belongs to block {@code j / 4} and gets the {@code -8} offset exactly, in integers.
+     *
+     * <p>The four f16 scales are turned to floats on the vector too: one short permute puts block
+     * {@code j / 4}'s scale in the upper half of int lane {@code j}; the sign stays at bit 31, the other 15
+     * bits move 3 down into the float's exponent and mantissa, and a multiply by 2^112 corrects the exponent
+     * bias (exact for every finite f16, subnormals included; an infinite or NaN scale, which no quantizer
+     * writes, would come out finite). Then {@code (d * 2^-112) * 2^112 * dx} is the same float as
+     * {@code d * dx}. A row's last 1-3 blocks take the 256-bit step of {@link #q4_0}'s shape. The group loop
+     * and the last blocks are methods of their own, so C2 keeps the loop's vectors unboxed.
      */
     static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
-        final short[] xq = a.q4;
-        final int[] xoff = a.q4Offset;
-        final float[] dx = a.d;
-        final int cols = a.cols, xo = row * cols, bo = xo / 32, pairs = cols / 64;
+        final int cols = a.cols, groups = cols / 128;
         for (int r = 0; r < rows; r++, offset += rowBytes) {
-            var acc0 = FloatVector.zero(F16);
-            var acc1 = FloatVector.zero(F16);
-            for (int k = 0; k < pairs; k++) {
-                long p = offset + 36L * k;
-                int x = xo + 64 * k, b = bo + 2 * k;
-                var v0 = ByteVector.fromMemorySegment(B32, w, p + 2, LE);
-                var q = (ShortVector) v0.blend(ByteVector.fromMemorySegment(B32, w, p + 4, LE), UPPER_16_BYTES)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-                // |n * qx| <= 15 * 127, two per lane, pair sums <= 7620: 16 bits are enough
-                var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32)));
-                var f = (FloatVector) pairSum512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
-                acc0 = f.fma(FloatVector.broadcast(F16, Quant.f16(w, p) * dx[b]), acc0);
-                // block b+1's scale: bytes 16 and 17 of v0 (a second read from the segment costs a bounds check here)
-                acc1 = f.fma(FloatVector.broadcast(F16, Float.float16ToFloat(v0.reinterpretAsShorts().lane(8)) * dx[b + 1]), acc1);
-            }
-            float sum = Dot.sumLanes(acc0.blend(acc1, UPPER_8_FLOATS));
-            if ((cols & 63) != 0) {
-                // an odd last block: the 256-bit step, same lane meaning (its q4 order is the natural one)
-                long p = offset + 36L * pairs;
-                int x = xo + 64 * pairs, b = bo + 2 * pairs;
-                var q = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
-                var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x + 16)));
-                sum += Dot.sumLanes(toFloat(pairSum(s).sub(IntVector.fromArray(I8, xoff, 8 * b))).mul(Quant.f16(w, p) * dx[b]));
-            }
+            float sum = q4_0Groups(w, offset, groups, a, row);
+            if (4 * groups < cols / 32) sum += q4_0LastBlocks(w, offset, 4 * groups, a, row);
             out[outOff + r] = sum;
         }
+    }
+
+    private static float q4_0Groups(MemorySegment w, long offset, int groups, Q8Activations a, int row) {
+        final short[] xq = a.q4;
+        final int[] xoff = a.q4Offset;
+        final float[] xd = a.q4Scale;
+        final int xo = row * a.cols, bo = xo / 32;
+        var acc = FloatVector.zero(F16);
+        for (int g = 0; g < groups; g++) {
+            long p = offset + 72L * g;
+            int x = xo + 128 * g, b = bo + 4 * g;
+            var c = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
+            var q = (ShortVector) Q4_0_QUANTS.selectFrom(c, ByteVector.fromMemorySegment(B64, w, p + 8, LE).reinterpretAsShorts());
+            // |n * qx| <= 15 * 127, four per lane (7620), two lanes per pair sum (15240): 16 bits are enough
+            var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 32)))
+                    .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 64)))
+                    .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 96)));
+            var f = (FloatVector) pairSum512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
+            var h = c.rearrange(Q4_0_SCALES).reinterpretAsInts();
+            var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
+            acc = f.fma(d.mul(F16_EXPONENT_SHIFT).mul(FloatVector.fromArray(F16, xd, 4 * b)), acc);
+        }
+        return Dot.sumLanes(acc);
+    }
+
+    /** Blocks {@code [first, cols / 32)} of a Q4_0 row, one at a time on 256-bit vectors (their q4 order is the natural one). */
+    private static float q4_0LastBlocks(MemorySegment w, long offset, int first, Q8Activations a, int row) {
+        final short[] xq = a.q4;
+        final int xo = row * a.cols, bo = xo / 32;
+        float sum = 0f;
+        for (int k = first; k < a.cols / 32; k++) {
+            long p = offset + 18L * k;
+            int x = xo + 32 * k, b = bo + k;
+            var q = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
+            var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x + 16)));
+            sum += Dot.sumLanes(toFloat(pairSum(s).sub(IntVector.fromArray(I8, a.q4Offset, 8 * b))).mul(Quant.f16(w, p) * a.d[b]));
+        }
+        return sum;
     }
 
     /**

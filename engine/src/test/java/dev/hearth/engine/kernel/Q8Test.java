@@ -124,14 +124,14 @@ class Q8Test {
     }
 
     /**
-     * Q4_0 and Q8_0 rows of an odd number of blocks: on 512-bit vectors the kernels take blocks in pairs,
-     * and the last block of such a row (and, for a second activation row, the pairs themselves) start
-     * at odd block positions of the activations.
+     * Q4_0 and Q8_0 rows whose blocks do not fill the kernels' steps: on 512-bit vectors Q8_0 takes blocks
+     * in pairs and Q4_0 in fours, and the last 1-3 blocks of such a row (and, for a second activation row,
+     * the steps themselves) start at odd block positions of the activations.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
     void rowsOfAnOddNumberOfBlocksAreExact(GgmlType type) {
-        for (int cols : new int[] {32, 96, 160, 2080}) {
+        for (int cols : new int[] {32, 96, 160, 192, 224, 2080}) {
             int rows = 3, batch = 3;
             byte[] data = RandomBlocks.generate(type, rows, cols, cols + 7L);
             var seg = MemorySegment.ofArray(data);
@@ -152,6 +152,42 @@ class Q8Test {
                             .isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
                 }
             }
+        }
+    }
+
+    /**
+     * The 512-bit Q4_0 kernel turns the f16 scales into floats on the vector with bit operations: every kind
+     * of finite f16 (zero of both signs, subnormals, the smallest and largest normals, negatives) must give
+     * the scale that {@link Float#float16ToFloat} gives. A row of 8 blocks (two 4-block steps) per scale.
+     */
+    @Test
+    void q4_0ScalesOfEveryKindOfFiniteF16AreExact() {
+        short[] scales = {0x0000, (short) 0x8000, 0x0001, (short) 0x83FF, 0x0400, (short) 0x8400, 0x3C00, (short) 0xB555, 0x7BFF, (short) 0xFBFF};
+        int cols = 256, blocks = cols / 32;
+        var rnd = new java.util.Random(11);
+        float[] x = DotTest.randomFloats(cols, 12);
+        var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, 1, cols);
+        a.prepareQ4_0(1);
+        for (short scale : scales) {
+            byte[] data = new byte[18 * blocks];
+            for (int b = 0; b < blocks; b++) {
+                data[18 * b] = (byte) scale;
+                data[18 * b + 1] = (byte) (scale >> 8);
+                for (int i = 2; i < 18; i++) data[18 * b + i] = (byte) rnd.nextInt(256);
+            }
+            float d = Float.float16ToFloat(scale);
+            double s = 0, abs = 0;
+            for (int b = 0; b < blocks; b++) {
+                for (int i = 0; i < 32; i++) {
+                    int n = i < 16 ? data[18 * b + 2 + i] & 0x0F : (data[18 * b + 2 + i - 16] & 0xFF) >> 4;
+                    double term = (double) d * (n - 8) * a.value(0, 32 * b + i);
+                    s += term;
+                    abs += Math.abs(term);
+                }
+            }
+            float[] out = new float[1];
+            Q8Kernels.dots(GgmlType.Q4_0, MemorySegment.ofArray(data), 0, 18L * blocks, 1, a, 0, out, 0);
+            assertThat((double) out[0]).as("scale %s (0x%04x)", d, scale & 0xFFFF).isCloseTo(s, Offset.offset(1e-5 * abs));
         }
     }
 
