@@ -58,11 +58,18 @@ public final class Q8Activations {
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
     /**
-     * Q8_0 kind on 512-bit vectors ({@link Q8Kernels#WIDE}) only: the quants in the order of the Q4_0 kernel.
-     * Per 128 values (four blocks), slot {@code 32k + i} holds the value that meets nibble {@code k} of short
-     * {@code i} of the four blocks' 64 quant bytes: byte {@code 2i + k / 2} (of block {@code i / 8}), whose low
-     * nibble is value {@code byte % 16} of its block and high nibble value {@code byte % 16 + 16}. A row's last
-     * 1-3 blocks stay in their natural order.
+     * On 512-bit vectors ({@link Q8Kernels#WIDE}) only: the quants in the order of the 4-bit kernels, which take
+     * the nibbles of a 64-byte load out in 16-bit lanes (short {@code i} = bytes {@code 2i, 2i+1}), so slot
+     * {@code 32k + i} of each 128 values meets nibble {@code k} of short {@code i}.
+     * <ul>
+     *   <li>Q8_0 kind, for Q4_0 ({@link #prepareQ4_0}): per 128 values (four blocks), byte {@code 2i + k / 2}
+     *       of the group (of block {@code i / 8}); its low nibble is value {@code byte % 16} of its block, its
+     *       high nibble value {@code byte % 16 + 16}. A row's last 1-3 blocks stay in their natural order.
+     *   <li>Q8_K kind, for Q4_K ({@link #prepareQ4_K}): per 128 values (half a super-block, two 32-byte
+     *       groups of quants, each the low nibbles of sub-block {@code 2g} and high ones of {@code 2g+1}),
+     *       short {@code i} is in group {@code i / 16} at byte {@code t = 2i % 32}; nibble k is value
+     *       {@code t + k / 2} of sub-block {@code 2g + k % 2}.
+     * </ul>
      */
     short[] q4 = new short[0];
     /**
@@ -75,7 +82,7 @@ public final class Q8Activations {
     int[] q4Offset = new int[0];
     /** Q8_0 kind on 512-bit vectors only: per 4-block group {@code b..b+3}, {@code d[b + j / 4]} at {@code 4b + j}, j < 16. */
     float[] q4Scale = new float[0];
-    /** Rows {@code [0, q4Rows)} have {@link #q4} and {@link #q4Offset} filled ({@link #prepareQ4_0}). */
+    /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4}, and {@link #q4Offset}, {@link #q4Scale} for Q4_0. */
     int q4Rows;
 
     /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
@@ -123,10 +130,12 @@ public final class Q8Activations {
             bsum16 = new int[n / 16];
             bsum32 = new int[n / 32 + 8];
             dsum32 = new float[n / 32];
-            if (kind == Kind.Q8_0 && Q8Kernels.WIDE) {
+            if (Q8Kernels.WIDE) {
                 q4 = new short[n];
-                q4Offset = new int[n / 4];
-                q4Scale = new float[n / 8];
+                if (kind == Kind.Q8_0) {
+                    q4Offset = new int[n / 4];
+                    q4Scale = new float[n / 8];
+                }
             }
         }
         this.batch = batch;
@@ -192,6 +201,25 @@ public final class Q8Activations {
                 int e = 32 * b;
                 for (int j = 0; j < 8; j++) {
                     q4Offset[8 * b + j] = 8 * (q[e + 2 * j] + q[e + 2 * j + 1] + q[e + 2 * j + 16] + q[e + 2 * j + 17]);
+                }
+            }
+        }
+        q4Rows = rows;
+    }
+
+    /**
+     * Fills the Q4_K kernel's order ({@link #q4}) for rows {@code [0, rows)} where not done since the last
+     * {@link #quantize}; as {@link #prepareQ4_0}.
+     */
+    void prepareQ4_K(int rows) {
+        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q4Rows) return;
+        if (rows > batch) throw new IllegalArgumentException("prepareQ4_K: " + rows + " rows, only " + batch + " quantized");
+        for (int h = q4Rows * cols; h < rows * cols; h += 128) {
+            // h: the first of 128 values, half a super-block; sub-blocks 32 values each
+            for (int k = 0; k < 4; k++) {
+                for (int i = 0; i < 32; i++) {
+                    int group = i / 16, t = 2 * i % 32;
+                    q4[h + 32 * k + i] = q[h + 32 * (2 * group + k % 2) + t + k / 2];
                 }
             }
         }

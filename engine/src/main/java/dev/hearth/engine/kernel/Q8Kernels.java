@@ -69,11 +69,12 @@ final class Q8Kernels {
 
     /**
      * Makes activation rows {@code [0, rows)} of {@code a} ready for the kernel of {@code type}: the 512-bit
-     * Q4_0 kernel reads them in its own order ({@link Q8Activations#prepareQ4_0}); the others as quantized.
+     * Q4_0 and Q4_K kernels read them in their own order ({@link Q8Activations#q4}); the others as quantized.
      * Call it before the parallel run that reads them (not thread-safe).
      */
     static void prepare(GgmlType type, Q8Activations a, int rows) {
         if (type == GgmlType.Q4_0) a.prepareQ4_0(rows);
+        if (type == GgmlType.Q4_K) a.prepareQ4_K(rows);
     }
 
     /**
@@ -460,13 +461,13 @@ final class Q8Kernels {
     }
 
     /**
-     * Byte {@code i} of the 16 bytes read at a Q4_K super-block's scales (offset 4: 12 bytes of packed 6-bit
-     * scales and mins, then 4 quant bytes, unused) that holds the low bits of min {@code j} (lanes 0-7) and
-     * scale {@code j} (lanes 8-15); {@link #K_HIGH_BITS} the byte whose top two bits are bits 4-5 of the
-     * entries {@code j >= 4}. The layout is {@link Quant#kScales}'s and {@link Quant#kMins}'s.
+     * Byte {@code i} of a Q4_K super-block's first 16 bytes ({@code d}, {@code dmin}, then 12 bytes of packed
+     * 6-bit scales and mins from byte 4) that holds the low bits of min {@code j} (lanes 0-7) and scale
+     * {@code j} (lanes 8-15); {@link #K_HIGH_BITS} the byte whose top two bits are bits 4-5 of the entries
+     * {@code j >= 4}. The layout is {@link Quant#kScales}'s and {@link Quant#kMins}'s.
      */
-    private static final VectorShuffle<Byte> K_LOW_BITS = VectorShuffle.fromValues(B16, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
-    private static final VectorShuffle<Byte> K_HIGH_BITS = VectorShuffle.fromValues(B16, 0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0, 0, 1, 2, 3);
+    private static final VectorShuffle<Byte> K_LOW_BITS = VectorShuffle.fromValues(B16, 8, 9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
+    private static final VectorShuffle<Byte> K_HIGH_BITS = VectorShuffle.fromValues(B16, 4, 4, 4, 4, 8, 9, 10, 11, 4, 4, 4, 4, 4, 5, 6, 7);
     /** Mask of the low-bits byte: 6 bits for entries j < 4, 4 bits (a nibble) for j >= 4. */
     private static final ByteVector K_LOW_MASK = ByteVector.fromArray(B16, new byte[] {63, 63, 63, 63, -1, -1, -1, -1, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
     private static final ByteVector K_HIGH_MASK = ByteVector.fromArray(B16, new byte[] {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30}, 0);
@@ -474,81 +475,88 @@ final class Q8Kernels {
     private static final VectorMask<Byte> K_HIGH_NIBBLE = VectorMask.fromLong(B16, 0x00F0L);
 
     /**
-     * Q4_K on 512-bit vectors. Each 32-byte group of quants holds two whole sub-blocks (low nibbles: 2g,
-     * high: 2g+1), each against 32 consecutive activation quants: one widening, two multiplies, two pair
-     * sums, each times its sub-block's integer scale (exact in 32 bits, as in {@link #q4_K} and llama.cpp),
-     * then converted and scaled by the super-block's {@code d * dx}, low sub-blocks into one accumulator and
-     * high ones into another.
-     * A first pass over the row's super-blocks unpacks the 6-bit mins and scales with one byte shuffle (16
-     * ints per super-block: 8 mins, 8 scales) and sums the min term; the second is one flat loop over the
-     * groups. (Nested loops carrying vectors, as in {@link #q4_K}, made C2 box the accumulator on every
-     * super-block; the pass unpacking scales one by one in scalar code cost as much as the dot itself.)
+     * Q4_K on 512-bit vectors, a super-block (256 values) per step: its 128 quant bytes are two 64-byte loads,
+     * each seen as 32 shorts of four nibbles taken out in 16-bit lanes as in {@link #q4_0Wide} (no widening),
+     * against activations in the matching order ({@link Q8Activations#prepareQ4_K}). Short {@code i} of a
+     * load lies in 32-byte group {@code i / 16}, whose low nibbles are one sub-block and high nibbles the
+     * next, so the two low nibbles of a short (bytes {@code 2i, 2i+1}) share a sub-block, as do the two high
+     * ones: their products are added in 16 bits (at most 2 * 15 * 127 per lane, pair sums 7620), and each
+     * 32-bit lane of the pair sums belongs to one sub-block (lanes 0-7 one group, 8-15 the other), multiplied
+     * by a vector of the sub-blocks' 6-bit scales. The super-block's integer sum (exact: at most
+     * 4 * 63 * 7620 per lane) is converted once and scaled by {@code d * dx}, as llama.cpp does.
      */
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        final int[] sc = rowScales(a.cols / 16);
-        final float[] dd = rowFactors(a.cols / 256);
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            float minTerm = q4_KScales(w, offset, a, row, sc, dd);
-            out[outOff + r] = q4_KRow(w, offset, a, row, sc, dd) - minTerm;
-        }
+        if (row >= a.q4Rows) throw new IllegalStateException("Q4_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
+        for (int r = 0; r < rows; r++, offset += rowBytes) out[outOff + r] = q4_KRow(w, offset, a, row);
     }
 
     /**
-     * {@link #q4_KWide}'s first pass over one weight row: per super-block b, {@code dd[b] = d * dx} and 16 ints
-     * {@code sc[16b..]}: the 8 mins, then the 8 scales, unpacked from their 6-bit packing by one byte shuffle;
-     * returns the row's min term {@code sum_b dmin * dx * sum_j min_j * bsum32_j}. (It cost as much as the
-     * dot itself when it unpacked the scales one by one in scalar code.)
+     * Scale lanes for a Q4_K super-block's pair sums, as indexes into its 16 unpacked ints (mins 0-7, scales
+     * 8-15): per product vector of {@link #q4_KRow}, lanes 0-7 one sub-block's scale, lanes 8-15 the other's:
+     * (low nibbles of load 0) sub-blocks 0 | 2, (high, load 0) 1 | 3, (low, load 1) 4 | 6, (high, load 1) 5 | 7.
      */
-    private static float q4_KScales(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
-        final int cols = a.cols, xo = row * cols;
+    private static final IntVector K_SCALES_0 = halves(8, 10), K_SCALES_1 = halves(9, 11), K_SCALES_2 = halves(12, 14), K_SCALES_3 = halves(13, 15);
+
+    private static IntVector halves(int lo, int hi) {
+        int[] idx = new int[16];
+        for (int l = 0; l < 16; l++) idx[l] = l < 8 ? lo : hi;
+        return IntVector.fromArray(I16, idx, 0);
+    }
+
+    /**
+     * One Q4_K row, a super-block per step: its 6-bit mins and scales unpacked by one byte shuffle into 16 ints
+     * (8 mins, 8 scales) and spread over four scale vectors by int permutes; the min term {@code dmin * dx *
+     * sum_j min_j * bsum32_j} as a vector of exact int products (lanes 8-15 dropped) scaled into a second
+     * accumulator; then the dot. (Two passes per row, scales first into memory, cost as much in the
+     * scale pass as in the dot once the dot was short.)
+     */
+    private static float q4_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q4;
         final int[] bsum32 = a.bsum32;
-        float minTerm = 0f;
-        for (int b = 0; b < cols / 256; b++) {
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        var acc = FloatVector.zero(F16);
+        var minAcc = FloatVector.zero(F16);
+        for (int b = 0; b < blocks; b++) {
             long p = offset + 144L * b;
             int x = xo + 256 * b;
-            var packed = ByteVector.fromMemorySegment(B16, w, p + 4, LE);
+            // d, dmin and the packed scales in one load; the f16s taken from it (a call to Quant.f16 was not
+            // inlined here, past C2's node budget, and made every vector register spill around it)
+            var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
             var low = packed.rearrange(K_LOW_BITS);
             low = low.and(K_LOW_MASK).blend(low.lanewise(VectorOperators.LSHR, 4), K_HIGH_NIBBLE);
             var high = packed.rearrange(K_HIGH_BITS).lanewise(VectorOperators.LSHR, 2).and(K_HIGH_MASK);
-            var mins = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
-            mins.intoArray(sc, 16 * b);
-            float dx = a.d[x / 256];
-            dd[b] = Quant.f16(w, p) * dx;
-            // lanes 0-7: min j times the sum of sub-block j's activation quants (lanes 8-15, the scales, dropped)
-            int m = mins.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS).reduceLanes(VectorOperators.ADD);
-            minTerm += Quant.f16(w, p + 2) * dx * m;
-        }
-        return minTerm;
-    }
+            var sc = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
+            var dm = packed.reinterpretAsShorts();
+            float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
+            // lanes 0-7: min j times the sum of sub-block j's activation quants, at most 63 * 32 * 127: exact as a float
+            var m = sc.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS);
+            minAcc = ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, dmin), minAcc);
 
-    /**
-     * {@link #q4_KWide}'s second pass over one weight row: the scaled dot without the min term. Each 32-byte
-     * group of quants holds two whole sub-blocks (low nibbles: 2g, high: 2g+1), each against 32 consecutive
-     * activation quants: one widening, two multiplies, two pair sums, each times its sub-block's integer
-     * scale (exact in 32 bits, as in {@link #q4_K} and llama.cpp), then converted and scaled by the
-     * super-block's {@code d * dx}, low sub-blocks into one accumulator and high ones into another. (A
-     * method of its own: with the first pass in the same compiled body, C2's node budget ran out and it
-     * left vectors boxed. Summing a super-block's scaled sums first, exactly in float, and scaling once was
-     * no faster, and it moved a near-tie of ReferenceOutputsTest's tiny Q4_K_M model to the other token.)
-     */
-    private static float q4_KRow(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
-        final short[] xq = a.q;
-        final int xo = row * a.cols, groups = a.cols / 64;
-        // two accumulators (low and high sub-blocks): with one, C2 boxed it on every group
-        var acc0 = FloatVector.zero(F16);
-        var acc1 = FloatVector.zero(F16);
-        for (int g = 0; g < groups; g++) {
-            var n = (ShortVector) ByteVector.fromMemorySegment(B32, w, offset + 144L * (g >> 2) + 16 + 32 * (g & 3), LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            int x = xo + 64 * g, s = 16 * (g >> 2) + 8 + 2 * (g & 3);
-            var f = FloatVector.broadcast(F16, dd[g >> 2]);
-            // one product of at most 15 * 127 per lane, pair sums <= 3810, times a 6-bit scale: exact
-            var lo = pairSum512(n.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))).mul(sc[s]);
-            var hi = pairSum512(n.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S32, xq, x + 32))).mul(sc[s + 1]);
-            acc0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(f, acc0);
-            acc1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(f, acc1);
+            var q0 = ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts();
+            var q1 = ByteVector.fromMemorySegment(B64, w, p + 80, LE).reinterpretAsShorts();
+            // two products of at most 15 * 127 per lane, pair sums <= 7620
+            var lo0 = q0.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
+                    .add(q0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 64)))
+                    .reinterpretAsInts();
+            var hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 32))
+                    .add(q0.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 96)))
+                    .reinterpretAsInts();
+            var lo1 = q1.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 128))
+                    .add(q1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 192)))
+                    .reinterpretAsInts();
+            var hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 160))
+                    .add(q1.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 224)))
+                    .reinterpretAsInts();
+            // pair sums written out (as pairSum512): four calls of it ran past C2's inlining node budget;
+            // times 6-bit scales, four of them: at most 4 * 63 * 7620 per lane, exact
+            var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.selectFrom(sc))
+                    .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.selectFrom(sc)))
+                    .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_2.selectFrom(sc)))
+                    .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_3.selectFrom(sc)));
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
-        return Dot.sumLanes(acc0.add(acc1));
+        return Dot.sumLanes(acc) - Dot.sumLanes(minAcc);
     }
 
     /**

@@ -191,23 +191,24 @@ class Q8Test {
         }
     }
 
-    /** The 512-bit Q4_0 kernel reads activations in its own order; without it, a clear error instead of wrong sums. */
-    @Test
-    void q4_0KernelRefusesActivationsNotInItsOrder() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q4_0 order exists on 512-bit vectors only");
-        int cols = 128;
-        var seg = MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 1, cols, 1));
-        var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(DotTest.randomFloats(2 * cols, 2), 2, cols);
-        a.prepareQ4_0(1);
+    /** The 512-bit Q4_0 and Q4_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void fourBitKernelsRefuseActivationsNotInTheirOrder(GgmlType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the 4-bit order exists on 512-bit vectors only");
+        int cols = 256;
+        var seg = MemorySegment.ofArray(RandomBlocks.generate(type, 1, cols, 1));
+        var a = new Q8Activations(Q8Activations.kindFor(type)).quantize(DotTest.randomFloats(2 * cols, 2), 2, cols);
+        Q8Kernels.prepare(type, a, 1);
         float[] out = new float[1];
-        Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 0, out, 0);
-        assertThatThrownBy(() -> Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 1, out, 0))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepareQ4_0");
+        Q8Kernels.dots(type, seg, 0, 0, 1, a, 0, out, 0);
+        assertThatThrownBy(() -> Q8Kernels.dots(type, seg, 0, 0, 1, a, 1, out, 0))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepare" + type);
         // more rows than were quantized: refused, with what was asked and what there is
-        assertThatThrownBy(() -> a.prepareQ4_0(3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 rows, only 2 quantized");
+        assertThatThrownBy(() -> Q8Kernels.prepare(type, a, 3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 rows, only 2 quantized");
         // a new quantize forgets the order of the previous rows
         a.quantize(DotTest.randomFloats(cols, 3), 1, cols);
-        assertThatThrownBy(() -> Q8Kernels.dots(GgmlType.Q4_0, seg, 0, 0, 1, a, 0, out, 0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> Q8Kernels.dots(type, seg, 0, 0, 1, a, 0, out, 0)).isInstanceOf(IllegalStateException.class);
     }
 
     /** Quants are x * 127 / max|x| rounded half to even, as Math.rint (llama.cpp's AVX2 rounding). */
