@@ -73,6 +73,13 @@ public final class Q8Activations {
      */
     short[] q4 = new short[0];
     /**
+     * Q8_K kind on 512-bit vectors only: the quants in the order of the Q6_K kernel ({@link #prepareQ6_K}), which
+     * takes a short {@code i} of 64 bytes of {@code ql} as four nibbles {@code k}: per 128 values (half a
+     * super-block), slot {@code 32k + i} holds value {@code 2i + k / 2 + 64 (k % 2)}. (A model's Q4_K and
+     * Q6_K matrices share one activation buffer, hence an array of its own.)
+     */
+    short[] q6 = new short[0];
+    /**
      * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, {@code 8 *} the sum of the quants that one
      * 32-bit lane of the kernel's pair sums multiplies with nibbles, so {@code sum(n * q) - q4Offset} is
      * {@code sum((n - 8) * q)} lane by lane. 8 ints per block: a 4-block group {@code b..b+3} uses 16 of its 32
@@ -84,6 +91,8 @@ public final class Q8Activations {
     float[] q4Scale = new float[0];
     /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4}, and {@link #q4Offset}, {@link #q4Scale} for Q4_0. */
     int q4Rows;
+    /** Rows {@code [0, q6Rows)} are in the Q6_K kernel's order ({@link #q6}). */
+    int q6Rows;
 
     /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
@@ -132,6 +141,7 @@ public final class Q8Activations {
             dsum32 = new float[n / 32];
             if (Q8Kernels.WIDE) {
                 q4 = new short[n];
+                if (kind == Kind.Q8_K) q6 = new short[n];
                 if (kind == Kind.Q8_0) {
                     q4Offset = new int[n / 4];
                     q4Scale = new float[n / 8];
@@ -141,6 +151,7 @@ public final class Q8Activations {
         this.batch = batch;
         this.cols = cols;
         this.q4Rows = 0;
+        this.q6Rows = 0;
         for (int b = 0; b < n / bs; b++) {
             int o = b * bs;
             final int l = F.length();
@@ -224,6 +235,21 @@ public final class Q8Activations {
             }
         }
         q4Rows = rows;
+    }
+
+    /**
+     * Fills the Q6_K kernel's order ({@link #q6}) for rows {@code [0, rows)} where not done since the last
+     * {@link #quantize}; as {@link #prepareQ4_0}.
+     */
+    void prepareQ6_K(int rows) {
+        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q6Rows) return;
+        if (rows > batch) throw new IllegalArgumentException("prepareQ6_K: " + rows + " rows, only " + batch + " quantized");
+        for (int h = q6Rows * cols; h < rows * cols; h += 128) {
+            for (int k = 0; k < 4; k++) {
+                for (int i = 0; i < 32; i++) q6[h + 32 * k + i] = q[h + 64 * (k % 2) + 2 * i + k / 2];
+            }
+        }
+        q6Rows = rows;
     }
 
     /**

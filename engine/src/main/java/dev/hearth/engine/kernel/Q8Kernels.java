@@ -69,12 +69,14 @@ final class Q8Kernels {
 
     /**
      * Makes activation rows {@code [0, rows)} of {@code a} ready for the kernel of {@code type}: the 512-bit
-     * Q4_0 and Q4_K kernels read them in their own order ({@link Q8Activations#q4}); the others as quantized.
+     * Q4_0, Q4_K and Q6_K kernels read them in their own order ({@link Q8Activations#q4}, {@link Q8Activations#q6});
+     * the others as quantized.
      * Call it before the parallel run that reads them (not thread-safe).
      */
     static void prepare(GgmlType type, Q8Activations a, int rows) {
         if (type == GgmlType.Q4_0) a.prepareQ4_0(rows);
         if (type == GgmlType.Q4_K) a.prepareQ4_K(rows);
+        if (type == GgmlType.Q6_K) a.prepareQ6_K(rows);
     }
 
     /**
@@ -444,22 +446,6 @@ final class Q8Kernels {
         }
     }
 
-    /** Per-thread scratch for one weight row of the 512-bit K-quant kernels: sub-block scales and per-super-block factors. */
-    private static final ThreadLocal<int[]> ROW_SCALES = ThreadLocal.withInitial(() -> new int[0]);
-    private static final ThreadLocal<float[]> ROW_FACTORS = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static int[] rowScales(int n) {
-        int[] s = ROW_SCALES.get();
-        if (s.length < n) ROW_SCALES.set(s = new int[n]);
-        return s;
-    }
-
-    private static float[] rowFactors(int n) {
-        float[] s = ROW_FACTORS.get();
-        if (s.length < n) ROW_FACTORS.set(s = new float[n]);
-        return s;
-    }
-
     /**
      * Byte {@code i} of a Q4_K super-block's first 16 bytes ({@code d}, {@code dmin}, then 12 bytes of packed
      * 6-bit scales and mins from byte 4) that holds the low bits of min {@code j} (lanes 0-7) and scale
@@ -559,95 +545,90 @@ final class Q8Kernels {
         return Dot.sumLanes(acc) - Dot.sumLanes(minAcc);
     }
 
-    /**
-     * {@code PAIR_k}: lanes 0-7 take lane 2k, lanes 8-15 lane 2k+1 (a Q6_K group's two sub-block scales). Eight
-     * constants rather than an array: C2 compiles a shuffle that it can see as a constant to one instruction.
-     */
-    private static final VectorShuffle<Integer> PAIR_0 = pair(0), PAIR_1 = pair(1), PAIR_2 = pair(2), PAIR_3 = pair(3),
-            PAIR_4 = pair(4), PAIR_5 = pair(5), PAIR_6 = pair(6), PAIR_7 = pair(7);
+    /** Lane {@code i} of a Q6_K half super-block's {@code qh} as shorts: short {@code i % 16} of the half's 32 bytes (both rows of its {@code ql} share them). */
+    private static final ShortVector Q6_QH_0 = ShortVector.fromArray(S32, q6QhIndexes(0), 0), Q6_QH_1 = ShortVector.fromArray(S32, q6QhIndexes(1), 0);
+    /** {@code qh} bits 0-1 and 4-5 belong to the first 32 bytes of a half's {@code ql} (lanes 0-15), bits 2-3 and 6-7 to the next 32. */
+    private static final ShortVector Q6_QH_SHIFT = ShortVector.fromArray(S32, q6QhShifts(), 0);
+    /** Scale lanes of a Q6_K pair-sum vector {@code m}: lanes 4j..4j+3 take scale {@code 4m + j} of the super-block's 16. */
+    private static final IntVector Q6_SCALES_0 = quarters(0), Q6_SCALES_1 = quarters(1), Q6_SCALES_2 = quarters(2), Q6_SCALES_3 = quarters(3);
 
-    private static VectorShuffle<Integer> pair(int k) {
+    private static short[] q6QhIndexes(int half) {
+        short[] idx = new short[32];
+        for (int i = 0; i < 32; i++) idx[i] = (short) (16 * half + i % 16);
+        return idx;
+    }
+
+    private static short[] q6QhShifts() {
+        short[] s = new short[32];
+        for (int i = 16; i < 32; i++) s[i] = 2;
+        return s;
+    }
+
+    private static IntVector quarters(int m) {
         int[] idx = new int[16];
-        for (int l = 0; l < 16; l++) idx[l] = 2 * k + l / 8;
-        return VectorShuffle.fromArray(I16, idx, 0);
+        for (int l = 0; l < 16; l++) idx[l] = 4 * m + l / 4;
+        return IntVector.fromArray(I16, idx, 0);
     }
 
     /**
-     * Q6_K on 512-bit vectors: 32 values per group (group g: half {@code (g % 8) / 4}, quarter {@code g % 4} of
-     * super-block {@code g / 8}), their low 4 bits from 32 bytes of {@code ql} and high 2 bits from 32 bytes
-     * of {@code qh}, widened to shorts; two groups per step share {@code qh}. Lanes 0-7 of a group's pair
-     * sums belong to sub-block 2g and lanes 8-15 to 2g+1; each is multiplied by its int8 scale (exact in 32
-     * bits, as {@link #q6_K}) and the group scaled by the super-block's {@code d * dx}. A first pass
-     * ({@link #q6_KScales}) lays out the scales as one 16-int vector per group and sums the {@code -32}
-     * offset term.
+     * Q6_K on 512-bit vectors, a super-block per step, as {@link #q4_KWide}: each half's 64 bytes of {@code ql}
+     * are 32 shorts of four nibbles, taken out in 16-bit lanes, and the two high bits of each value come from
+     * {@code qh} (the half's 32 bytes, one short permute to line them up with both 32-byte rows of {@code ql},
+     * one per-lane shift for the row). Value {@code 2i + k / 2 + 64 (k % 2)} of the half meets nibble k of
+     * short i (activations in that order, {@link Q8Activations#prepareQ6_K}); the products of a short's two
+     * low nibbles (and of its two high ones) add in 16 bits, each under one 16-value sub-block: at most
+     * 2 * 63 * 127 per lane, pair sums 32004, which the pair-sum trick still takes (below 32768). Times int8
+     * scales the super-block's sum is at most 4 * 128 * 32004 < 2^24 per lane: exact in int and in float.
+     * The {@code -32} offset is the scalar term {@code 32 * d * dx * sum_j scale_j * bsum16_j}.
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        final int[] sc = rowScales(a.cols / 32 * 16);   // 16 ints per group of 32 values
-        final float[] dd = rowFactors(a.cols / 256);
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            float offsetTerm = q6_KScales(w, offset, a, row, sc, dd);
-            out[outOff + r] = q6_KRow(w, offset, a, row, sc, dd) - offsetTerm;
-        }
+        if (row >= a.q6Rows) throw new IllegalStateException("Q6_K kernel: activation row " + row + " is not in the Q6_K order; call prepareQ6_K first");
+        for (int r = 0; r < rows; r++, offset += rowBytes) out[outOff + r] = q6_KRow(w, offset, a, row);
     }
 
-    /**
-     * {@link #q6_KWide}'s second pass over one weight row: the scaled dot without the offset term. (Its own
-     * method: with the first pass in the same compiled body, C2's node budget ran out and vectors were boxed.)
-     */
-    private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
-        final short[] xq = a.q;
-        final int cols = a.cols, xo = row * cols, groups = cols / 32;
-        // two groups per step, g = 2i and 2i+1: the same 32 bytes of qh and the same shift of ql, the
-        // next 32 bytes of ql; each into its own accumulator (one accumulator was boxed by C2)
-        var acc0 = FloatVector.zero(F16);
-        var acc1 = FloatVector.zero(F16);
-        for (int i = 0; i < groups / 2; i++) {
-            long p = offset + 210L * (i >> 2);
-            int h = (i >> 1) & 1, k = 2 * (i & 1), x = xo + 64 * i;
-            var f = FloatVector.broadcast(F16, dd[i >> 2]);
-            var qh = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 128 + 32L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            var ql0 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            var ql1 = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64L * h + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S32, 0);
-            var q0 = ql0.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
-                    .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-            var q1 = ql1.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x0F)
-                    .or(qh.lanewise(VectorOperators.LSHR, 2 * k + 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-            // one product of at most 63 * 127 per lane; pair sums <= 16002, times an int8 scale: exact
-            var s0 = pairSum512(q0.mul(ShortVector.fromArray(S32, xq, x))).mul(IntVector.fromArray(I16, sc, 32 * i));
-            var s1 = pairSum512(q1.mul(ShortVector.fromArray(S32, xq, x + 32))).mul(IntVector.fromArray(I16, sc, 32 * i + 16));
-            acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(f, acc0);
-            acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(f, acc1);
-        }
-        return Dot.sumLanes(acc0.add(acc1));
-    }
-
-    /**
-     * {@link #q6_KWide}'s first pass over one weight row: per super-block b, {@code dd[b] = d * dx} and
-     * per group g of 32 values the 16 ints {@code sc[16g..]} (sub-block 2g's scale 8 times, then 2g+1's);
-     * returns the row's {@code -32} offset term, {@code sum_b 32 * dd[b] * sum_j scale_j * bsum16_j}. (A
-     * method of its own: inside the kernel, C2's node budget ran out and it left vector values boxed.)
-     */
-    private static float q6_KScales(MemorySegment w, long offset, Q8Activations a, int row, int[] sc, float[] dd) {
-        final int cols = a.cols, xo = row * cols;
+    private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
+        final short[] xq = a.q6;
         final int[] bsum = a.bsum16;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        var acc = FloatVector.zero(F16);
         float offsetTerm = 0f;
-        for (int b = 0; b < cols / 256; b++) {
+        for (int b = 0; b < blocks; b++) {
             long p = offset + 210L * b;
             int x = xo + 256 * b;
-            float d = Quant.f16(w, p + 208) * a.d[x / 256];
-            dd[b] = d;
             var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
+            // d read here, not by Quant.f16: a call left out of inlining would make every vector register spill
+            float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
             offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum, x / 16)).reduceLanes(VectorOperators.ADD);
-            int o = 128 * b;
-            scales.rearrange(PAIR_0).intoArray(sc, o);
-            scales.rearrange(PAIR_1).intoArray(sc, o + 16);
-            scales.rearrange(PAIR_2).intoArray(sc, o + 32);
-            scales.rearrange(PAIR_3).intoArray(sc, o + 48);
-            scales.rearrange(PAIR_4).intoArray(sc, o + 64);
-            scales.rearrange(PAIR_5).intoArray(sc, o + 80);
-            scales.rearrange(PAIR_6).intoArray(sc, o + 96);
-            scales.rearrange(PAIR_7).intoArray(sc, o + 112);
+            var qh = ByteVector.fromMemorySegment(B64, w, p + 128, LE).reinterpretAsShorts();
+            var qh0 = Q6_QH_0.selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
+            var qh1 = Q6_QH_1.selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
+            var l0 = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
+            var l1 = ByteVector.fromMemorySegment(B64, w, p + 64, LE).reinterpretAsShorts();
+            // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
+            var lo0 = l0.and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x))
+                    .add(l0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
+                            .mul(ShortVector.fromArray(S32, xq, x + 64)))
+                    .reinterpretAsInts();
+            var hi0 = l0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh0.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x + 32))
+                    .add(l0.lanewise(VectorOperators.LSHR, 12).or(qh0.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                            .mul(ShortVector.fromArray(S32, xq, x + 96)))
+                    .reinterpretAsInts();
+            var lo1 = l1.and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x + 128))
+                    .add(l1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
+                            .mul(ShortVector.fromArray(S32, xq, x + 192)))
+                    .reinterpretAsInts();
+            var hi1 = l1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh1.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x + 160))
+                    .add(l1.lanewise(VectorOperators.LSHR, 12).or(qh1.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                            .mul(ShortVector.fromArray(S32, xq, x + 224)))
+                    .reinterpretAsInts();
+            // pair sums written out (see q4_KRow); sub-blocks: lo0 0-3, hi0 4-7, lo1 8-11, hi1 12-15
+            var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.selectFrom(scales))
+                    .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.selectFrom(scales)))
+                    .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_2.selectFrom(scales)))
+                    .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_3.selectFrom(scales)));
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
-        return offsetTerm;
+        return Dot.sumLanes(acc) - offsetTerm;
     }
 }

@@ -191,9 +191,9 @@ class Q8Test {
         }
     }
 
-    /** The 512-bit Q4_0 and Q4_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
+    /** The 512-bit Q4_0, Q4_K and Q6_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void fourBitKernelsRefuseActivationsNotInTheirOrder(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the 4-bit order exists on 512-bit vectors only");
         int cols = 256;
