@@ -455,7 +455,7 @@ final class Q8Kernels {
     private static final VectorShuffle<Byte> K_LOW_BITS = VectorShuffle.fromValues(B16, 8, 9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
     private static final VectorShuffle<Byte> K_HIGH_BITS = VectorShuffle.fromValues(B16, 4, 4, 4, 4, 8, 9, 10, 11, 4, 4, 4, 4, 4, 5, 6, 7);
     /** Mask of the low-bits byte: 6 bits for entries j < 4, 4 bits (a nibble) for j >= 4. */
-    private static final ByteVector K_LOW_MASK = ByteVector.fromArray(B16, new byte[] {63, 63, 63, 63, -1, -1, -1, -1, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
+    private static final ByteVector K_LOW_MASK = ByteVector.fromArray(B16, new byte[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
     private static final ByteVector K_HIGH_MASK = ByteVector.fromArray(B16, new byte[] {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30}, 0);
     /** Lanes 4-7: the mins j >= 4 are the high nibbles of their low-bits byte. */
     private static final VectorMask<Byte> K_HIGH_NIBBLE = VectorMask.fromLong(B16, 0x00F0L);
@@ -509,9 +509,11 @@ final class Q8Kernels {
             // d, dmin and the packed scales in one load; the f16s taken from it (a call to Quant.f16 was not
             // inlined here, past C2's node budget, and made every vector register spill around it)
             var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
+            // shifts on 32-bit lanes (x86 has no byte shift: a byte shift is a widen, a shift and a pack); the
+            // bits that a byte gets from its neighbour are masked off
             var low = packed.rearrange(K_LOW_BITS);
-            low = low.and(K_LOW_MASK).blend(low.lanewise(VectorOperators.LSHR, 4), K_HIGH_NIBBLE);
-            var high = packed.rearrange(K_HIGH_BITS).lanewise(VectorOperators.LSHR, 2).and(K_HIGH_MASK);
+            low = low.blend(low.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes(), K_HIGH_NIBBLE).and(K_LOW_MASK);
+            var high = packed.rearrange(K_HIGH_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(K_HIGH_MASK);
             var sc = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
             var dm = packed.reinterpretAsShorts();
             float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
@@ -535,7 +537,8 @@ final class Q8Kernels {
                     .add(q1.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 224)))
                     .reinterpretAsInts();
             // pair sums written out (as pairSum512): four calls of it ran past C2's inlining node budget;
-            // times 6-bit scales, four of them: at most 4 * 63 * 7620 per lane, exact
+            // times 6-bit scales, four of them: at most 4 * 63 * 7620 per lane, exact (the same in float,
+            // four converts and FMAs instead of vpmulld, was slower)
             var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.selectFrom(sc))
                     .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.selectFrom(sc)))
                     .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_2.selectFrom(sc)))
