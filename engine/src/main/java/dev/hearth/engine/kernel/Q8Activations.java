@@ -1,6 +1,9 @@
 package dev.hearth.engine.kernel;
 
 import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -80,6 +83,12 @@ public final class Q8Activations {
      */
     short[] q6 = new short[0];
     /**
+     * {@link #q4} and {@link #q6} again, copied by the prepare methods into off-heap memory aligned to 64 bytes,
+     * where the 512-bit kernels read them: a Java array's elements start 16 bytes into the object, so
+     * every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster aligned).
+     */
+    MemorySegment q4Aligned = MemorySegment.NULL, q6Aligned = MemorySegment.NULL;
+    /**
      * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, {@code 8 *} the sum of the quants that one
      * 32-bit lane of the kernel's pair sums multiplies with nibbles, so {@code sum(n * q) - q4Offset} is
      * {@code sum((n - 8) * q)} lane by lane. 8 ints per block: a 4-block group {@code b..b+3} uses 16 of its 32
@@ -87,7 +96,7 @@ public final class Q8Activations {
      * q[2j+16] + q[2j+17]} for lane j).
      */
     int[] q4Offset = new int[0];
-    /** Q8_0 kind on 512-bit vectors only: per 4-block group {@code b..b+3}, {@code d[b + j / 4]} at {@code 4b + j}, j < 16. */
+    /** Q8_0 kind on 512-bit vectors only: per 4-block group {@code b..b+3}, {@code d[b + j / 4] * 2^112} at {@code 4b + j}, j < 16. */
     float[] q4Scale = new float[0];
     /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4}, and {@link #q4Offset}, {@link #q4Scale} for Q4_0. */
     int q4Rows;
@@ -141,7 +150,11 @@ public final class Q8Activations {
             dsum32 = new float[n / 32];
             if (Q8Kernels.WIDE) {
                 q4 = new short[n];
-                if (kind == Kind.Q8_K) q6 = new short[n];
+                q4Aligned = Arena.ofAuto().allocate(2L * n, 64);
+                if (kind == Kind.Q8_K) {
+                    q6 = new short[n];
+                    q6Aligned = Arena.ofAuto().allocate(2L * n, 64);
+                }
                 if (kind == Kind.Q8_0) {
                     q4Offset = new int[n / 4];
                     q4Scale = new float[n / 8];
@@ -204,7 +217,8 @@ public final class Q8Activations {
                     int sum = 0;
                     for (int k = 0; k < 4; k++) sum += q4[g + 32 * k + 2 * j] + q4[g + 32 * k + 2 * j + 1];
                     q4Offset[8 * b + j] = 8 * sum;
-                    q4Scale[4 * b + j] = d[b + j / 4];
+                    // times 2^112, the exponent shift of the kernel's f16 conversion (exact, and finite: d is an f16)
+                    q4Scale[4 * b + j] = d[b + j / 4] * 0x1p112f;
                 }
             }
             System.arraycopy(q, groupsEnd, q4, groupsEnd, o + cols - groupsEnd);
@@ -215,6 +229,7 @@ public final class Q8Activations {
                 }
             }
         }
+        MemorySegment.copy(q4, q4Rows * cols, q4Aligned, ValueLayout.JAVA_SHORT, 2L * q4Rows * cols, (rows - q4Rows) * cols);
         q4Rows = rows;
     }
 
@@ -234,6 +249,7 @@ public final class Q8Activations {
                 }
             }
         }
+        MemorySegment.copy(q4, q4Rows * cols, q4Aligned, ValueLayout.JAVA_SHORT, 2L * q4Rows * cols, (rows - q4Rows) * cols);
         q4Rows = rows;
     }
 
@@ -249,6 +265,7 @@ public final class Q8Activations {
                 for (int i = 0; i < 32; i++) q6[h + 32 * k + i] = q[h + 64 * (k % 2) + 2 * i + k / 2];
             }
         }
+        MemorySegment.copy(q6, q6Rows * cols, q6Aligned, ValueLayout.JAVA_SHORT, 2L * q6Rows * cols, (rows - q6Rows) * cols);
         q6Rows = rows;
     }
 

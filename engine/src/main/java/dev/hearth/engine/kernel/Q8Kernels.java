@@ -234,8 +234,6 @@ final class Q8Kernels {
     private static final ShortVector Q4_0_QUANTS = ShortVector.fromArray(S32, q4_0QuantIndexes(), 0);
     /** Int lane {@code j}'s upper short is block {@code j / 4}'s f16 scale: short {@code 9m} of a group (block m at byte 18m). */
     private static final VectorShuffle<Short> Q4_0_SCALES = VectorShuffle.fromOp(S32, i -> 9 * (i / 8));
-    /** 2^112: an f16's exponent field moved into a float's (bias 15 to 127). */
-    private static final float F16_EXPONENT_SHIFT = 0x1p112f;
 
     private static short[] q4_0QuantIndexes() {
         short[] idx = new short[32];
@@ -257,10 +255,10 @@ final class Q8Kernels {
      *
      * <p>The four f16 scales are turned to floats on the vector too: one short permute puts block
      * {@code j / 4}'s scale in the upper half of int lane {@code j}; the sign stays at bit 31, the other 15
-     * bits move 3 down into the float's exponent and mantissa, and a multiply by 2^112 corrects the exponent
-     * bias (exact for every finite f16, subnormals included; an infinite or NaN scale, which no quantizer
-     * writes, would come out finite). Then {@code (d * 2^-112) * 2^112 * dx} is the same float as
-     * {@code d * dx}. A row's last 1-3 blocks take the 256-bit step of {@link #q4_0}'s shape. The group loop
+     * bits move 3 down into the float's exponent and mantissa, which is {@code d * 2^-112} (exact for every
+     * finite f16, subnormals included; an infinite or NaN scale, which no quantizer writes, would come out
+     * finite), and the activation scales carry the 2^112 ({@link Q8Activations#q4Scale}): the product is
+     * the same float as {@code d * dx}. A row's last 1-3 blocks take the 256-bit step of {@link #q4_0}'s shape. The group loop
      * and the last blocks are methods of their own, so C2 keeps the loop's vectors unboxed.
      */
     static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
@@ -274,7 +272,7 @@ final class Q8Kernels {
     }
 
     private static float q4_0Groups(MemorySegment w, long offset, int groups, Q8Activations a, int row) {
-        final short[] xq = a.q4;
+        final MemorySegment xq = a.q4Aligned;
         final int[] xoff = a.q4Offset;
         final float[] xd = a.q4Scale;
         final int xo = row * a.cols, bo = xo / 32;
@@ -285,14 +283,14 @@ final class Q8Kernels {
             var c = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
             var q = (ShortVector) Q4_0_QUANTS.selectFrom(c, ByteVector.fromMemorySegment(B64, w, p + 8, LE).reinterpretAsShorts());
             // |n * qx| <= 15 * 127, four per lane (7620), two lanes per pair sum (15240): 16 bits are enough
-            var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
-                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 32)))
-                    .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 64)))
-                    .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 96)));
+            var s = q.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE)))
+                    .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
+                    .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)));
             var f = (FloatVector) pairSum512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
             var h = c.rearrange(Q4_0_SCALES).reinterpretAsInts();
             var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
-            acc = f.fma(d.mul(F16_EXPONENT_SHIFT).mul(FloatVector.fromArray(F16, xd, 4 * b)), acc);
+            acc = f.fma(d.mul(FloatVector.fromArray(F16, xd, 4 * b)), acc);
         }
         return Dot.sumLanes(acc);
     }
@@ -497,7 +495,7 @@ final class Q8Kernels {
      * scale pass as in the dot once the dot was short.)
      */
     private static float q4_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
-        final short[] xq = a.q4;
+        final MemorySegment xq = a.q4Aligned;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -524,17 +522,17 @@ final class Q8Kernels {
             var q0 = ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts();
             var q1 = ByteVector.fromMemorySegment(B64, w, p + 80, LE).reinterpretAsShorts();
             // two products of at most 15 * 127 per lane, pair sums <= 7620
-            var lo0 = q0.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x))
-                    .add(q0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 64)))
+            var lo0 = q0.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
+                    .add(q0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
                     .reinterpretAsInts();
-            var hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 32))
-                    .add(q0.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 96)))
+            var hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE))
+                    .add(q0.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)))
                     .reinterpretAsInts();
-            var lo1 = q1.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 128))
-                    .add(q1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 192)))
+            var lo1 = q1.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 256, LE))
+                    .add(q1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 384, LE)))
                     .reinterpretAsInts();
-            var hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, x + 160))
-                    .add(q1.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, x + 224)))
+            var hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 320, LE))
+                    .add(q1.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 448, LE)))
                     .reinterpretAsInts();
             // pair sums written out (as pairSum512): four calls of it ran past C2's inlining node budget;
             // times 6-bit scales, four of them: at most 4 * 63 * 7620 per lane, exact (the same in float,
@@ -590,7 +588,7 @@ final class Q8Kernels {
     }
 
     private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
-        final short[] xq = a.q6;
+        final MemorySegment xq = a.q6Aligned;
         final int[] bsum = a.bsum16;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -609,21 +607,21 @@ final class Q8Kernels {
             var l0 = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
             var l1 = ByteVector.fromMemorySegment(B64, w, p + 64, LE).reinterpretAsShorts();
             // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
-            var lo0 = l0.and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x))
+            var lo0 = l0.and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
                     .add(l0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                            .mul(ShortVector.fromArray(S32, xq, x + 64)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
                     .reinterpretAsInts();
-            var hi0 = l0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh0.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x + 32))
+            var hi0 = l0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh0.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE))
                     .add(l0.lanewise(VectorOperators.LSHR, 12).or(qh0.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                            .mul(ShortVector.fromArray(S32, xq, x + 96)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)))
                     .reinterpretAsInts();
-            var lo1 = l1.and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x + 128))
+            var lo1 = l1.and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 256, LE))
                     .add(l1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                            .mul(ShortVector.fromArray(S32, xq, x + 192)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 384, LE)))
                     .reinterpretAsInts();
-            var hi1 = l1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh1.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, x + 160))
+            var hi1 = l1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh1.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 320, LE))
                     .add(l1.lanewise(VectorOperators.LSHR, 12).or(qh1.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                            .mul(ShortVector.fromArray(S32, xq, x + 224)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 448, LE)))
                     .reinterpretAsInts();
             // pair sums written out (see q4_KRow); sub-blocks: lo0 0-3, hi0 4-7, lo1 8-11, hi1 12-15
             var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.selectFrom(scales))
