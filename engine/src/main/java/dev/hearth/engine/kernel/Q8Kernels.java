@@ -69,13 +69,13 @@ final class Q8Kernels {
 
     /**
      * Makes activation rows {@code [0, rows)} of {@code a} ready for the kernel of {@code type}: the 512-bit
-     * Q4_0, Q4_K and Q6_K kernels read them in their own order ({@link Q8Activations#q4}, {@link Q8Activations#q6});
+     * Q4_0, Q4_K, Q5_K and Q6_K kernels read them in their own order ({@link Q8Activations#q4}, {@link Q8Activations#q6});
      * the others as quantized.
      * Call it before the parallel run that reads them (not thread-safe).
      */
     static void prepare(GgmlType type, Q8Activations a, int rows) {
         if (type == GgmlType.Q4_0) a.prepareQ4_0(rows);
-        if (type == GgmlType.Q4_K) a.prepareQ4_K(rows);
+        if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) a.prepareQ4_K(rows);
         if (type == GgmlType.Q6_K) a.prepareQ6_K(rows);
     }
 
@@ -100,7 +100,10 @@ final class Q8Kernels {
                 if (WIDE) q4_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
                 else q4_K(w, offset, rowBytes, rows, a, row, out, outOff);
             }
-            case Q5_K -> q5_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            case Q5_K -> {
+                if (WIDE) q5_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
+                else q5_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
             case Q6_K -> {
                 if (WIDE) q6_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
                 else q6_K(w, offset, rowBytes, rows, a, row, out, outOff);
@@ -537,6 +540,83 @@ final class Q8Kernels {
             // pair sums written out (as pairSum512): four calls of it ran past C2's inlining node budget;
             // times 6-bit scales, four of them: at most 4 * 63 * 7620 per lane, exact (the same in float,
             // four converts and FMAs instead of vpmulld, was slower)
+            var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.selectFrom(sc))
+                    .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.selectFrom(sc)))
+                    .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_2.selectFrom(sc)))
+                    .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_3.selectFrom(sc)));
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+        }
+        return Dot.sumLanes(acc) - Dot.sumLanes(minAcc);
+    }
+
+    /** {@code qh} bit {@code 2g} (low nibbles) and {@code 2g+1} (high) of a Q5_K group g: per load k, groups 2k (lanes 0-15) and 2k+1 (16-31). */
+    private static final ShortVector Q5_QH_SHIFT_0 = ShortVector.fromArray(S32, q5QhShifts(0), 0), Q5_QH_SHIFT_1 = ShortVector.fromArray(S32, q5QhShifts(1), 0);
+
+    private static short[] q5QhShifts(int load) {
+        short[] s = new short[32];
+        for (int i = 0; i < 32; i++) s[i] = (short) (2 * (2 * load + i / 16));
+        return s;
+    }
+
+    /**
+     * Q5_K on 512-bit vectors: {@link #q4_KWide} with a fifth bit per value, bit {@code j} of {@code qh[l]} for
+     * value l of sub-block j. A short of quants holds values t and t+1 of its group ({@code t = 2i % 32}), so
+     * one permute lines up qh bytes t, t+1 with every short (as for Q6_K), a per-lane shift by {@code 2g}
+     * brings the group's two bits down, and each nibble takes its bit at position 4. Values 0..31: two
+     * products of at most 31 * 127 per lane, pair sums 15748; the super-block's sum is exact as in Q4_K.
+     * Activations in the Q4_K order (the quant bytes are laid out alike).
+     */
+    static void q5_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        if (row >= a.q4Rows) throw new IllegalStateException("Q5_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
+        for (int r = 0; r < rows; r++, offset += rowBytes) out[outOff + r] = q5_KRow(w, offset, a, row);
+    }
+
+    private static float q5_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
+        final MemorySegment xq = a.q4Aligned;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        var acc = FloatVector.zero(F16);
+        var minAcc = FloatVector.zero(F16);
+        for (int b = 0; b < blocks; b++) {
+            long p = offset + 176L * b;
+            int x = xo + 256 * b;
+            // scales, mins and the min term exactly as in q4_KRow (same 16 leading bytes)
+            var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
+            var low = packed.rearrange(K_LOW_BITS);
+            low = low.blend(low.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes(), K_HIGH_NIBBLE).and(K_LOW_MASK);
+            var high = packed.rearrange(K_HIGH_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(K_HIGH_MASK);
+            var sc = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
+            var dm = packed.reinterpretAsShorts();
+            float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
+            var m = sc.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS);
+            minAcc = ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, dmin), minAcc);
+
+            // qh: 32 bytes at 16, read as the first half of a 64-byte load
+            var qh = Q6_QH_0.selectFrom(ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts());
+            var h0 = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT_0);
+            var h1 = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT_1);
+            var q0 = ByteVector.fromMemorySegment(B64, w, p + 48, LE).reinterpretAsShorts();
+            var q1 = ByteVector.fromMemorySegment(B64, w, p + 112, LE).reinterpretAsShorts();
+            // two products of at most 31 * 127 per lane, pair sums <= 15748
+            var lo0 = q0.and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
+                    .add(q0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
+                    .reinterpretAsInts();
+            var hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                    .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE))
+                    .add(q0.lanewise(VectorOperators.LSHR, 12).or(h0.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)))
+                    .reinterpretAsInts();
+            var lo1 = q1.and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 256, LE))
+                    .add(q1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 384, LE)))
+                    .reinterpretAsInts();
+            var hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                    .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 320, LE))
+                    .add(q1.lanewise(VectorOperators.LSHR, 12).or(h1.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 448, LE)))
+                    .reinterpretAsInts();
             var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.selectFrom(sc))
                     .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.selectFrom(sc)))
                     .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_2.selectFrom(sc)))

@@ -191,9 +191,9 @@ class Q8Test {
         }
     }
 
-    /** The 512-bit Q4_0, Q4_K and Q6_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
+    /** The 512-bit Q4_0, Q4_K, Q5_K and Q6_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void fourBitKernelsRefuseActivationsNotInTheirOrder(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the 4-bit order exists on 512-bit vectors only");
         int cols = 256;
@@ -203,7 +203,7 @@ class Q8Test {
         float[] out = new float[1];
         Q8Kernels.dots(type, seg, 0, 0, 1, a, 0, out, 0);
         assertThatThrownBy(() -> Q8Kernels.dots(type, seg, 0, 0, 1, a, 1, out, 0))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepare" + type);
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("call prepareQ");
         // more rows than were quantized: refused, with what was asked and what there is
         assertThatThrownBy(() -> Q8Kernels.prepare(type, a, 3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 rows, only 2 quantized");
         // a new quantize forgets the order of the previous rows
