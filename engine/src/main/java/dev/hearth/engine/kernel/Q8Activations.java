@@ -61,14 +61,15 @@ public final class Q8Activations {
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
     /**
-     * On 512-bit vectors ({@link Q8Kernels#WIDE}) only: the quants in the order of the 4-bit kernels, which take
+     * On 512-bit vectors ({@link Q8Kernels#WIDE}) only, for the rows made ready by a prepare method (decode rows;
+     * sized on first use): the quants in the order of the 4-bit kernels, which take
      * the nibbles of a 64-byte load out in 16-bit lanes (short {@code i} = bytes {@code 2i, 2i+1}), so slot
      * {@code 32k + i} of each 128 values meets nibble {@code k} of short {@code i}.
      * <ul>
      *   <li>Q8_0 kind, for Q4_0 ({@link #prepareQ4_0}): per 128 values (four blocks), byte {@code 2i + k / 2}
      *       of the group (of block {@code i / 8}); its low nibble is value {@code byte % 16} of its block, its
      *       high nibble value {@code byte % 16 + 16}. A row's last 1-3 blocks stay in their natural order.
-     *   <li>Q8_K kind, for Q4_K ({@link #prepareQ4_K}): per 128 values (half a super-block, two 32-byte
+     *   <li>Q8_K kind, for Q4_K and Q5_K ({@link #prepareQ4_K}): per 128 values (half a super-block, two 32-byte
      *       groups of quants, each the low nibbles of sub-block {@code 2g} and high ones of {@code 2g+1}),
      *       short {@code i} is in group {@code i / 16} at byte {@code t = 2i % 32}; nibble k is value
      *       {@code t + k / 2} of sub-block {@code 2g + k % 2}.
@@ -148,18 +149,6 @@ public final class Q8Activations {
             bsum16 = new int[n / 16];
             bsum32 = new int[n / 32 + 8];
             dsum32 = new float[n / 32];
-            if (Q8Kernels.WIDE) {
-                q4 = new short[n];
-                q4Aligned = Arena.ofAuto().allocate(2L * n, 64);
-                if (kind == Kind.Q8_K) {
-                    q6 = new short[n];
-                    q6Aligned = Arena.ofAuto().allocate(2L * n, 64);
-                }
-                if (kind == Kind.Q8_0) {
-                    q4Offset = new int[n / 4];
-                    q4Scale = new float[n / 8];
-                }
-            }
         }
         this.batch = batch;
         this.cols = cols;
@@ -203,6 +192,11 @@ public final class Q8Activations {
     void prepareQ4_0(int rows) {
         if (kind != Kind.Q8_0 || !Q8Kernels.WIDE || rows <= q4Rows) return;
         if (rows > batch) throw new IllegalArgumentException("prepareQ4_0: " + rows + " rows, only " + batch + " quantized");
+        if (q4.length < rows * cols) {
+            growQ4(rows * cols);
+            q4Offset = new int[rows * cols / 4];
+            q4Scale = new float[rows * cols / 8];
+        }
         for (int r = q4Rows; r < rows; r++) {
             int o = r * cols, groupsEnd = o + cols / 128 * 128;
             for (int g = o; g < groupsEnd; g += 128) {
@@ -234,12 +228,23 @@ public final class Q8Activations {
     }
 
     /**
+     * Room for {@code n} values in the 4-bit order, sized by the rows prepared (decode rows: a prompt's rows
+     * never need it); the rows already prepared are made again.
+     */
+    private void growQ4(int n) {
+        q4 = new short[n];
+        q4Aligned = Arena.ofAuto().allocate(2L * n, 64);
+        q4Rows = 0;
+    }
+
+    /**
      * Fills the Q4_K kernel's order ({@link #q4}) for rows {@code [0, rows)} where not done since the last
      * {@link #quantize}; as {@link #prepareQ4_0}.
      */
     void prepareQ4_K(int rows) {
         if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q4Rows) return;
         if (rows > batch) throw new IllegalArgumentException("prepareQ4_K: " + rows + " rows, only " + batch + " quantized");
+        if (q4.length < rows * cols) growQ4(rows * cols);
         for (int h = q4Rows * cols; h < rows * cols; h += 128) {
             // h: the first of 128 values, half a super-block; sub-blocks 32 values each
             for (int k = 0; k < 4; k++) {
@@ -260,6 +265,12 @@ public final class Q8Activations {
     void prepareQ6_K(int rows) {
         if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q6Rows) return;
         if (rows > batch) throw new IllegalArgumentException("prepareQ6_K: " + rows + " rows, only " + batch + " quantized");
+        if (q6.length < rows * cols) {
+            // all rows again: the new arrays start empty
+            q6 = new short[rows * cols];
+            q6Aligned = Arena.ofAuto().allocate(2L * rows * cols, 64);
+            q6Rows = 0;
+        }
         for (int h = q6Rows * cols; h < rows * cols; h += 128) {
             for (int k = 0; k < 4; k++) {
                 for (int i = 0; i < 32; i++) q6[h + 32 * k + i] = q[h + 64 * (k % 2) + 2 * i + k / 2];

@@ -22,9 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * (one {@code vpmovsxbw} to 16 shorts) and add adjacent 16-bit lanes into 32 bits with shifts on the
  * same register seen as ints ({@link #pairSum}). They use fixed 256-bit shapes, fine on AVX2 and
  * AVX-512 alike ({@link #AVAILABLE} is false below 256-bit vectors, where the float path is used). Where
- * the CPU has 512-bit vectors ({@link #WIDE}) the Q4_0, Q8_0, Q4_K and Q6_K kernels have 512-bit twins
- * that take 32 weights per widening ({@code q4_0Wide} and so on); each row kind still has one kernel per
- * type on a given machine, so results stay independent of the batch.
+ * the CPU has 512-bit vectors ({@link #WIDE}) the Q4_0, Q8_0, Q4_K, Q5_K and Q6_K kernels have 512-bit
+ * twins ({@code q4_0Wide} and so on): Q8_0 takes 32 weights per widening; the 4- to 6-bit ones do not
+ * widen at all, they take the nibbles of a 64-byte load out in its 16-bit lanes, against activations
+ * stored in the matching order ({@link Q8Activations#q4}). Each row kind still has one kernel per type on
+ * a given machine, so results stay independent of the batch.
  *
  * <p>Ranges (why 16 bits suffice): activation quants are in [-127, 127]; Q8_0 weights in
  * [-128, 127], so a sum of two products is at most 32512 in magnitude; 4- and 6-bit weights are
@@ -39,7 +41,7 @@ final class Q8Kernels {
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Whether the Q4_0, Q8_0, Q4_K and Q6_K kernels run on 512-bit vectors (the CPU has AVX-512). */
+    /** Whether the Q4_0, Q8_0, Q4_K, Q5_K and Q6_K kernels run on 512-bit vectors (the CPU has AVX-512). */
     static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_512;
@@ -261,8 +263,9 @@ final class Q8Kernels {
      * bits move 3 down into the float's exponent and mantissa, which is {@code d * 2^-112} (exact for every
      * finite f16, subnormals included; an infinite or NaN scale, which no quantizer writes, would come out
      * finite), and the activation scales carry the 2^112 ({@link Q8Activations#q4Scale}): the product is
-     * the same float as {@code d * dx}. A row's last 1-3 blocks take the 256-bit step of {@link #q4_0}'s shape. The group loop
-     * and the last blocks are methods of their own, so C2 keeps the loop's vectors unboxed.
+     * the same float as {@code d * dx}. A row's last 1-3 blocks take the 256-bit step of {@link #q4_0}'s
+     * shape. The group loop and the last blocks are methods of their own, so C2 keeps the loop's vectors
+     * unboxed.
      */
     static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
@@ -462,6 +465,18 @@ final class Q8Kernels {
     private static final VectorMask<Byte> K_HIGH_NIBBLE = VectorMask.fromLong(B16, 0x00F0L);
 
     /**
+     * The 8 mins (lanes 0-7) and 8 scales (lanes 8-15) of a Q4_K or Q5_K super-block whose first 16 bytes are
+     * {@code packed}: two byte shuffles and masks. The shifts run on 32-bit lanes (x86 has no byte shift: the
+     * Vector API's byte shift is a widen, a shift and a pack), the bits a byte takes from its neighbour masked off.
+     */
+    private static IntVector kMinsAndScales(ByteVector packed) {
+        var low = packed.rearrange(K_LOW_BITS);
+        low = low.blend(low.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes(), K_HIGH_NIBBLE).and(K_LOW_MASK);
+        var high = packed.rearrange(K_HIGH_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(K_HIGH_MASK);
+        return (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
+    }
+
+    /**
      * Q4_K on 512-bit vectors, a super-block (256 values) per step: its 128 quant bytes are two 64-byte loads,
      * each seen as 32 shorts of four nibbles taken out in 16-bit lanes as in {@link #q4_0Wide} (no widening),
      * against activations in the matching order ({@link Q8Activations#prepareQ4_K}). Short {@code i} of a
@@ -510,12 +525,7 @@ final class Q8Kernels {
             // d, dmin and the packed scales in one load; the f16s taken from it (a call to Quant.f16 was not
             // inlined here, past C2's node budget, and made every vector register spill around it)
             var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
-            // shifts on 32-bit lanes (x86 has no byte shift: a byte shift is a widen, a shift and a pack); the
-            // bits that a byte gets from its neighbour are masked off
-            var low = packed.rearrange(K_LOW_BITS);
-            low = low.blend(low.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes(), K_HIGH_NIBBLE).and(K_LOW_MASK);
-            var high = packed.rearrange(K_HIGH_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(K_HIGH_MASK);
-            var sc = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
+            var sc = kMinsAndScales(packed);
             var dm = packed.reinterpretAsShorts();
             float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
             // lanes 0-7: min j times the sum of sub-block j's activation quants, at most 63 * 32 * 127: exact as a float
@@ -583,10 +593,7 @@ final class Q8Kernels {
             int x = xo + 256 * b;
             // scales, mins and the min term exactly as in q4_KRow (same 16 leading bytes)
             var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
-            var low = packed.rearrange(K_LOW_BITS);
-            low = low.blend(low.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes(), K_HIGH_NIBBLE).and(K_LOW_MASK);
-            var high = packed.rearrange(K_HIGH_BITS).reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and(K_HIGH_MASK);
-            var sc = (IntVector) low.or(high).convertShape(VectorOperators.B2I, I16, 0);
+            var sc = kMinsAndScales(packed);
             var dm = packed.reinterpretAsShorts();
             float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
             var m = sc.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS);

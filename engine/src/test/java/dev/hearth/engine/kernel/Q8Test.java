@@ -191,6 +191,36 @@ class Q8Test {
         }
     }
 
+    /**
+     * The reordered activations are sized by the rows prepared: preparing more rows later (a bigger decode
+     * batch, or more rows of the same one) grows them and makes every row again, so all rows stay right.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void preparingMoreRowsLaterKeepsEveryRowRight(GgmlType type) {
+        int cols = 512, rows = 2;
+        byte[] data = RandomBlocks.generate(type, rows, cols, 21);
+        var seg = MemorySegment.ofArray(data);
+        var a = new Q8Activations(Q8Activations.kindFor(type)).quantize(DotTest.randomFloats(cols, 22), 1, cols);
+        Q8Kernels.prepare(type, a, 1);
+        a.quantize(DotTest.randomFloats(3 * cols, 23), 3, cols);
+        Q8Kernels.prepare(type, a, 1);
+        Q8Kernels.prepare(type, a, 3);
+        float[] out = new float[rows];
+        for (int b = 0; b < 3; b++) {
+            Q8Kernels.dots(type, seg, 0, type.byteSize(cols), rows, a, b, out, 0);
+            for (int r = 0; r < rows; r++) {
+                double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
+                double s = 0, abs = 0;
+                for (int i = 0; i < cols; i++) {
+                    s += wr[i] * a.value(b, i);
+                    abs += Math.abs(wr[i] * a.value(b, i));
+                }
+                assertThat((double) out[r]).as("%s row %d batch row %d", type, r, b).isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
+            }
+        }
+    }
+
     /** The 512-bit Q4_0, Q4_K, Q5_K and Q6_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
