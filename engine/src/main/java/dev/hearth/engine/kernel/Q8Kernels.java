@@ -477,6 +477,16 @@ final class Q8Kernels {
     }
 
     /**
+     * {@code acc + dmin * (min_j * bsum32_j)} lane by lane for {@code j < 8} (the mins in lanes 0-7 of
+     * {@code minsAndScales}; lanes 8-15, the scales, dropped): a Q4_K/Q5_K super-block's min term. Each
+     * product is at most 63 * 32 * 127, exact as a float.
+     */
+    private static FloatVector kMinTerm(IntVector minsAndScales, int[] bsum32, int at, float dmin, FloatVector acc) {
+        var m = minsAndScales.mul(IntVector.fromArray(I16, bsum32, at)).blend(0, UPPER_8_INTS);
+        return ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, dmin), acc);
+    }
+
+    /**
      * Q4_K on 512-bit vectors, a super-block (256 values) per step: its 128 quant bytes are two 64-byte loads,
      * each seen as 32 shorts of four nibbles taken out in 16-bit lanes as in {@link #q4_0Wide} (no widening),
      * against activations in the matching order ({@link Q8Activations#prepareQ4_K}). Short {@code i} of a
@@ -528,9 +538,7 @@ final class Q8Kernels {
             var sc = kMinsAndScales(packed);
             var dm = packed.reinterpretAsShorts();
             float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
-            // lanes 0-7: min j times the sum of sub-block j's activation quants, at most 63 * 32 * 127: exact as a float
-            var m = sc.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS);
-            minAcc = ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, dmin), minAcc);
+            minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
 
             var q0 = ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts();
             var q1 = ByteVector.fromMemorySegment(B64, w, p + 80, LE).reinterpretAsShorts();
@@ -596,8 +604,7 @@ final class Q8Kernels {
             var sc = kMinsAndScales(packed);
             var dm = packed.reinterpretAsShorts();
             float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
-            var m = sc.mul(IntVector.fromArray(I16, bsum32, x / 32)).blend(0, UPPER_8_INTS);
-            minAcc = ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, dmin), minAcc);
+            minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
 
             // qh: 32 bytes at 16, read as the first half of a 64-byte load
             var qh = Q6_QH_0.selectFrom(ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts());
