@@ -95,6 +95,21 @@ class Q8Test {
         assertThat(a.q[5]).isEqualTo((short) 126);
     }
 
+    /**
+     * {@code got} against the exact dot of weight row {@code r} of {@code data} (decoded by the independent
+     * {@link RefDequant}) with the dequantized activation row {@code b}: only float rounding may differ.
+     */
+    private static void assertMatchesReference(float got, GgmlType type, byte[] data, int r, int cols, Q8Activations a, int b) {
+        double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
+        double s = 0, abs = 0;
+        for (int i = 0; i < cols; i++) {
+            double t = wr[i] * a.value(b, i);
+            s += t;
+            abs += Math.abs(t);
+        }
+        assertThat((double) got).as("%s cols %d row %d batch row %d", type, cols, r, b).isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
+    }
+
     /** The integer kernel against the exact dot of the weights with the dequantized activations: only float rounding differs. */
     @ParameterizedTest
     @MethodSource("integerTypes")
@@ -107,17 +122,9 @@ class Q8Test {
             float[] x = DotTest.randomFloats(batch * cols, cols * 3L);
             var a = new Q8Activations(kind).quantize(x, batch, cols);
             for (int r = 0; r < rows; r++) {
-                double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
                 for (int b = 0; b < batch; b++) {
-                    double s = 0, abs = 0;
-                    for (int i = 0; i < cols; i++) {
-                        double t = wr[i] * a.value(b, i);
-                        s += t;
-                        abs += Math.abs(t);
-                    }
                     float got = Q8Kernels.dot(type, seg, type.byteSize((long) r * cols), a, b);
-                    assertThat((double) got).as("%s cols %d row %d batch row %d", type, cols, r, b)
-                            .isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
+                    assertMatchesReference(got, type, data, r, cols, a, b);
                 }
             }
         }
@@ -141,16 +148,7 @@ class Q8Test {
             float[] out = new float[rows];
             for (int b = 0; b < batch; b++) {
                 Q8Kernels.dots(type, seg, 0, type.byteSize(cols), rows, a, b, out, 0);
-                for (int r = 0; r < rows; r++) {
-                    double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
-                    double s = 0, abs = 0;
-                    for (int i = 0; i < cols; i++) {
-                        s += wr[i] * a.value(b, i);
-                        abs += Math.abs(wr[i] * a.value(b, i));
-                    }
-                    assertThat((double) out[r]).as("%s cols %d row %d batch row %d", type, cols, r, b)
-                            .isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
-                }
+                for (int r = 0; r < rows; r++) assertMatchesReference(out[r], type, data, r, cols, a, b);
             }
         }
     }
@@ -209,15 +207,7 @@ class Q8Test {
         float[] out = new float[rows];
         for (int b = 0; b < 3; b++) {
             Q8Kernels.dots(type, seg, 0, type.byteSize(cols), rows, a, b, out, 0);
-            for (int r = 0; r < rows; r++) {
-                double[] wr = RefDequant.decode(type, data, (long) r * cols, cols);
-                double s = 0, abs = 0;
-                for (int i = 0; i < cols; i++) {
-                    s += wr[i] * a.value(b, i);
-                    abs += Math.abs(wr[i] * a.value(b, i));
-                }
-                assertThat((double) out[r]).as("%s row %d batch row %d", type, r, b).isCloseTo(s, Offset.offset(1e-5 * abs + 1e-6));
-            }
+            for (int r = 0; r < rows; r++) assertMatchesReference(out[r], type, data, r, cols, a, b);
         }
     }
 
