@@ -50,6 +50,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> prompts = new ArrayList<>();
     @Option(names = {"-n", "--n-gen"}, paramLabel = "N", split = ",", description = "Generated tokens of the tg tests; 0 = none (default: 128)")
     List<Integer> gens = new ArrayList<>();
+    @Option(names = {"-d", "--n-depth"}, paramLabel = "N", split = ",", description = "Tokens already in the context when each test starts, untimed (default: 0)")
+    List<Integer> depths = new ArrayList<>();
     @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",", description = "Worker threads (default: all available processors)")
     List<Integer> threads = new ArrayList<>();
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Timed repetitions of each test (default: ${DEFAULT-VALUE})", defaultValue = "5")
@@ -75,7 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         double rooflineFraction() {
-            return result.test().isGeneration() ? result.avgTs() / rooflineTs() : Double.NaN;
+            // the bound counts weight bytes only: at a depth, reading the KV cache adds to them
+            return result.test().isGeneration() && result.test().nDepth() == 0 ? result.avgTs() / rooflineTs() : Double.NaN;
         }
     }
 
@@ -97,7 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
             o.model = p;
             files.add(o.resolve());
         }
-        List<BenchTest> tests = tests(prompts.isEmpty() ? List.of(512) : prompts, gens.isEmpty() ? List.of(128) : gens);
+        List<BenchTest> tests = tests(prompts.isEmpty() ? List.of(512) : prompts, gens.isEmpty() ? List.of(128) : gens,
+                depths.isEmpty() ? List.of(0) : depths);
         List<Integer> threadCounts = threads.isEmpty() ? List.of(Parallel.defaultThreads()) : threads;
         for (int t : threadCounts) if (t < 1) throw new IllegalArgumentException("-t must be at least 1, got " + t);
 
@@ -136,16 +140,17 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** llama-bench's test list: every pp size, then every tg size; zeros are left out. */
-    static List<BenchTest> tests(List<Integer> prompts, List<Integer> gens) {
+    /** llama-bench's test list: every pp size, then every tg size, each at every depth; zeros are left out. */
+    static List<BenchTest> tests(List<Integer> prompts, List<Integer> gens, List<Integer> depths) {
+        for (int d : depths) if (d < 0) throw new IllegalArgumentException("-d must not be negative, got " + d);
         List<BenchTest> tests = new ArrayList<>();
         for (int p : prompts) {
             if (p < 0) throw new IllegalArgumentException("-p must not be negative, got " + p);
-            if (p > 0) tests.add(BenchTest.prompt(p));
+            if (p > 0) for (int d : depths) tests.add(BenchTest.prompt(p).atDepth(d));
         }
         for (int n : gens) {
             if (n < 0) throw new IllegalArgumentException("-n must not be negative, got " + n);
-            if (n > 0) tests.add(BenchTest.gen(n));
+            if (n > 0) for (int d : depths) tests.add(BenchTest.gen(n).atDepth(d));
         }
         if (tests.isEmpty()) throw new IllegalArgumentException("nothing to run: -p and -n are all 0");
         return tests;
@@ -154,7 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Writes rows as they come in the chosen format. */
     static final class Printer {
         private static final String[] HEAD = {"model", "size", "params", "backend", "threads", "test", "t/s"};
-        private static final int[] WIDTH = {30, 10, 10, 10, 7, 13, 20};
+        private static final int[] WIDTH = {30, 10, 10, 10, 7, 15, 20};
         private static final boolean[] RIGHT = {false, true, true, false, true, true, true};
         private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         private static final ObjectMapper JSONL = new ObjectMapper();
@@ -250,6 +255,7 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("n_threads", k ? null : res.threads());
             m.put("n_prompt", k ? null : res.test().nPrompt());
             m.put("n_gen", k ? null : res.test().nGen());
+            m.put("n_depth", k ? null : res.test().nDepth());
             m.put("test", k ? null : res.test().name());
             m.put("test_time", k ? null : Instant.now().toString());
             m.put("avg_ns", k ? null : Math.round(res.avgNs()));

@@ -29,16 +29,16 @@ class BenchCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         var lines = r.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("| model                          |       size |     params | backend    | threads |"
-                + "          test |                  t/s |");
+                + "            test |                  t/s |");
         assertThat(lines.get(1)).isEqualTo("| ------------------------------ | ---------: | ---------: | ---------- | ------: |"
-                + " ------------: | -------------------: |");
+                + " --------------: | -------------------: |");
         // threads x (pp16, pp32, tg8), in llama-bench's order.
         List<String> rows = new ArrayList<>();
         for (String l : lines.subList(2, lines.size())) if (l.startsWith("| ")) rows.add(l);
         assertThat(rows).hasSize(6);
-        assertThat(rows.get(0)).startsWith("| llama ").contains(" all F32 ").contains("|       1 |").contains("|          pp16 |");
-        assertThat(rows.get(2)).contains("|       1 |").contains("|           tg8 |").containsPattern("\\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|$");
-        assertThat(rows.get(3)).contains("|       2 |").contains("|          pp16 |");
+        assertThat(rows.get(0)).startsWith("| llama ").contains(" all F32 ").contains("|       1 |").contains("|            pp16 |");
+        assertThat(rows.get(2)).contains("|       1 |").contains("|             tg8 |").containsPattern("\\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|$");
+        assertThat(rows.get(3)).contains("|       2 |").contains("|            pp16 |");
         assertThat(r.out()).contains("memory bandwidth: ").contains("(1 threads, best of 5 passes over 16.0 MiB)")
                 .contains("(2 threads, best of 5 passes over 16.0 MiB)");
         assertThat(r.out().lines().filter(l -> l.startsWith("roofline: tiny.gguf reads ")).count()).isEqualTo(2);
@@ -87,6 +87,33 @@ class BenchCommandTest {
         assertThat(ThroughputResults.read(file).description()).contains("tg8").contains("pp16");
     }
 
+    /** {@code -d}: tests after that many tokens of context, named as llama-bench names them; the planner keeps to depth 0. */
+    @Test
+    void depthRunsEachTestAfterAFilledContext() throws Exception {
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "0", "-n", "4", "-d", "24,0", "-r", "2", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        assertThat(rows).hasSize(2);
+        JsonNode deep = rows.get(0), empty = rows.get(1);
+        assertThat(deep.get("test").asText()).isEqualTo("tg4 @ d24");
+        assertThat(deep.get("n_depth").asInt()).isEqualTo(24);
+        assertThat(deep.get("n_gen").asInt()).isEqualTo(4);
+        assertThat(deep.get("avg_ts").asDouble()).isPositive();
+        // the roofline counts weight bytes only, so it is not given where the KV cache is read too
+        assertThat(deep.get("roofline_fraction").isNull()).isTrue();
+        assertThat(empty.get("test").asText()).isEqualTo("tg4");
+        assertThat(empty.get("n_depth").asInt()).isZero();
+        assertThat(empty.get("roofline_fraction").asDouble()).isPositive();
+
+        Path file = Files.writeString(dir.resolve("bench-depth.json"), r.out());
+        assertThat(BenchCalibration.read(file, null).calibration().measuredDecodeTokS()).isEqualTo(empty.get("avg_ts").asDouble());
+        assertThat(ThroughputResults.read(file).description()).contains("tg4").doesNotContain("@ d24");
+
+        var md = CliRun.run("bench", "-m", model.toString(), "-p", "8", "-n", "0", "-d", "16", "-r", "1", "--no-bandwidth", "--no-warmup");
+        assertThat(md.code()).as(md.err()).isZero();
+        assertThat(md.out()).contains("|       pp8 @ d16 |");
+    }
+
     @Test
     void csvAndJsonLines() throws Exception {
         var csv = CliRun.run("bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-o", "csv", "--no-bandwidth", "--no-warmup");
@@ -114,6 +141,7 @@ class BenchCommandTest {
         CostCommandTest.expectBad("-r must be at least 1", "bench", "-m", model.toString(), "-r", "0");
         CostCommandTest.expectBad("--warmup-seconds must not be negative", "bench", "-m", model.toString(), "--warmup-seconds", "-1");
         CostCommandTest.expectBad("-t must be at least 1", "bench", "-m", model.toString(), "-t", "0");
+        CostCommandTest.expectBad("-d must not be negative", "bench", "-m", model.toString(), "-d", "-1");
         CostCommandTest.expectBad("model file not found", "bench", "-m", dir.resolve("missing.gguf").toString());
     }
 

@@ -8,7 +8,10 @@ import java.util.SplittableRandom;
  * Runs llama-bench's tests on a model. As llama-bench does: random token ids (BOS first when the
  * model adds one), a fresh KV cache for each repetition, {@code pp<N>} as one {@link Session#feed} of
  * N tokens (one forward pass for N up to {@link Session#CHUNK}), {@code tg<N>} as N calls of
- * {@link Session#next}. Unlike llama-bench, whose warm-up for tg is a single token, the warm-up here
+ * {@link Session#next}. A test at a depth D ({@link BenchTest#nDepth}) first fills the cache with D random
+ * tokens, untimed and once per test (as prompt rows, in chunks): every run then rewinds to D, so it
+ * attends over the same D positions as llama-bench's {@code -d} run, which refills them each time.
+ * Unlike llama-bench, whose warm-up for tg is a single token, the warm-up here
  * is whole untimed runs of the test, repeated for a given time ({@link #DEFAULT_WARMUP_NANOS}): the
  * Vector API kernels run interpreted (several times slower) until the JIT has compiled them, and on a
  * small model one run is over long before C2 has finished.
@@ -35,32 +38,34 @@ public final class Bench {
     public static BenchResult run(Transformer transformer, int bos, BenchTest test, int repetitions, long warmupNanos,
                                   long seed, Progress progress) {
         if (repetitions < 1) throw new IllegalArgumentException("repetitions must be >= 1, got " + repetitions);
-        int vocab = transformer.config().vocabSize();
+        int vocab = transformer.config().vocabSize(), depth = test.nDepth();
         var rnd = new SplittableRandom(seed);
-        int[] tokens = new int[test.tokens()];
-        for (int i = 0; i < tokens.length; i++) tokens[i] = rnd.nextInt(vocab);
-        if (bos >= 0) tokens[0] = bos;
+        int[] all = new int[depth + test.tokens()];
+        for (int i = 0; i < all.length; i++) all[i] = rnd.nextInt(vocab);
+        if (bos >= 0) all[0] = bos;
+        int[] tokens = java.util.Arrays.copyOfRange(all, depth, all.length);
         int[] prompt = java.util.Arrays.copyOf(tokens, test.nPrompt());
-        var session = new Session(transformer, tokens.length);
+        var session = new Session(transformer, all.length);
+        if (depth > 0) session.feed(java.util.Arrays.copyOf(all, depth));
 
         long firstWarmNs = 0;
         if (warmupNanos >= 0) {
             if (progress != null) progress.starting(test, -1, repetitions);
             long start = System.nanoTime();
-            firstWarmNs = once(session, prompt, tokens);
-            while (System.nanoTime() - start < warmupNanos) once(session, prompt, tokens);
+            firstWarmNs = once(session, depth, prompt, tokens);
+            while (System.nanoTime() - start < warmupNanos) once(session, depth, prompt, tokens);
         }
         long[] samples = new long[repetitions];
         for (int r = 0; r < repetitions; r++) {
             if (progress != null) progress.starting(test, r, repetitions);
-            samples[r] = once(session, prompt, tokens);
+            samples[r] = once(session, depth, prompt, tokens);
         }
         return new BenchResult(test, transformer.pool().threads(), samples, firstWarmNs);
     }
 
-    /** One run from an empty cache; returns its wall time in nanoseconds. */
-    private static long once(Session session, int[] prompt, int[] tokens) {
-        session.rewind(0);
+    /** One run from a cache holding the first {@code depth} tokens only; returns its wall time in nanoseconds. */
+    private static long once(Session session, int depth, int[] prompt, int[] tokens) {
+        session.rewind(depth);
         long t0 = System.nanoTime();
         if (prompt.length > 0) session.feed(prompt);
         for (int i = prompt.length; i < tokens.length; i++) session.next(tokens[i]);

@@ -33,6 +33,11 @@ class BenchRunTest {
         assertThat(BenchTest.gen(128).isGeneration()).isTrue();
         assertThat(BenchTest.prompt(8).isGeneration()).isFalse();
         assertThatThrownBy(() -> new BenchTest(0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(BenchTest.gen(128).atDepth(2048).name()).isEqualTo("tg128 @ d2048");
+        assertThat(BenchTest.prompt(512).atDepth(4096).name()).isEqualTo("pp512 @ d4096");
+        assertThat(BenchTest.gen(128).atDepth(0)).isEqualTo(BenchTest.gen(128));
+        assertThat(BenchTest.gen(8).atDepth(100).tokens()).isEqualTo(8);
+        assertThatThrownBy(() -> BenchTest.gen(8).atDepth(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("depth");
     }
 
     @Test
@@ -66,6 +71,11 @@ class BenchRunTest {
         var tg = Bench.run(model, 1, BenchTest.gen(40), 2, -1, 7, null);
         assertThat(tg.samplesNs()).hasSize(2);
         assertThat(tg.warmupNs()).isZero();
+        // At a depth the session holds depth + test tokens: each run rewinds to the depth, never past it.
+        var deep = Bench.run(model, 1, BenchTest.gen(8).atDepth(600), 3, 0, 7, null);
+        assertThat(deep.samplesNs()).hasSize(3);
+        for (long ns : deep.samplesNs()) assertThat(ns).isPositive();
+        assertThat(deep.test().name()).isEqualTo("tg8 @ d600");
     }
 
     @Test

@@ -43,6 +43,8 @@ public final class ThroughputResults {
         double pp = Double.NaN, tg = Double.NaN, bw = Double.NaN, size = Double.NaN;
         String ppTest = null, tgTest = null, model = null;
         for (JsonNode t : array) {
+            // a test after a filled context (llama-bench -d) also reads the KV cache: not the empty-context rate wanted here
+            if (t.path("n_depth").asInt(0) > 0) continue;
             var test = t.path("test").asText("");
             double ts = t.path("avg_ts").asDouble(Double.NaN);
             if (t.has("memory_bandwidth_gbs") && Double.isNaN(bw)) bw = t.path("memory_bandwidth_gbs").asDouble(Double.NaN);
