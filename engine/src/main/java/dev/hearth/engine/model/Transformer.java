@@ -111,8 +111,13 @@ public final class Transformer {
                 // Keys and values are kept at float16 precision, as in llama.cpp's default cache: with
                 // 8-bit activations downstream, even this rounding must match (see roundToHalf).
                 KvCache cache = b.cache(i);
-                toHalf(k, i * kvDim, cache.keys[l], b.position(i) * kvDim, kvDim);
-                toHalf(v, i * kvDim, cache.values[l], b.position(i) * kvDim, kvDim);
+                short[] keys = cache.keys[l], values = cache.values[l];
+                int pos = b.position(i);
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    int ko = i * kvDim + h * hd;
+                    for (int e = 0; e < hd; e++) keys[cache.key(h, e, pos)] = Float.floatToFloat16(k[ko + e]);
+                    toHalf(v, ko, values, cache.value(h, pos), hd);
+                }
             }
             final int layer = l;
             final long call = ATTENTION_CALLS.incrementAndGet();
@@ -187,7 +192,7 @@ public final class Transformer {
 
     /** Scaled dot-product attention for the (row, head) pairs {@code [from, to)}, causal by position. */
     private void attention(Batch b, int layer, long call, int from, int to) {
-        final int hd = c.headDim(), qDim = c.qDim(), kvDim = c.kvDim();
+        final int hd = c.headDim(), qDim = c.qDim();
         final int group = c.heads() / c.kvHeads();
         final float scale = (float) (1.0 / Math.sqrt(hd));
         // per-thread buffers, grown to the longest position seen: scores, the query, and per KV head its
@@ -221,10 +226,13 @@ public final class Transformer {
                 state.row = i;
                 java.util.Arrays.fill(converted, 0);
             }
-            int kvOff = kvh * hd, qo = i * qDim + h * hd, base = kvh * perHead;
+            int qo = i * qDim + h * hd, base = kvh * perHead;
             if (converted[kvh] <= pos) {
-                keysTransposed(cache.keys[layer], kvOff, kvDim, keys, base, hd, converted[kvh], pos + 1, n);
-                fromHalf(cache.values[layer], kvOff, kvDim, values, base, hd, converted[kvh], pos + 1);
+                // positions [from, pos] of this KV head: per key dimension one contiguous run, the values one block
+                int t0 = converted[kvh], len = pos + 1 - t0;
+                short[] kc = cache.keys[layer];
+                for (int e = 0; e < hd; e++) fromHalf(kc, cache.key(kvh, e, t0), keys, base + e * n + t0, len);
+                fromHalf(cache.values[layer], cache.value(kvh, t0), values, base + t0 * hd, len * hd);
                 converted[kvh] = pos + 1;
             }
             // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
@@ -239,28 +247,9 @@ public final class Transformer {
         }
     }
 
-    /**
-     * Keys of positions {@code [from, to)} of one KV head ({@code hd} float16 values at {@code off + t * stride})
-     * into {@code dst} transposed, as floats: dimension {@code e} of position {@code t} at {@code base + e * n + t}.
-     */
-    private static void keysTransposed(short[] src, int off, int stride, float[] dst, int base, int hd, int from, int to, int n) {
-        // 16 positions at a time: their keys (16 runs of hd values) stay in L1 while each dimension's
-        // 16 floats are written as one contiguous run (one position at a time, every write was a new line)
-        for (int t0 = from; t0 < to; t0 += 16) {
-            int t1 = Math.min(to, t0 + 16);
-            for (int e = 0; e < hd; e++) {
-                int d = base + e * n;
-                for (int t = t0; t < t1; t++) dst[d + t] = Float.float16ToFloat(src[off + t * stride + e]);
-            }
-        }
-    }
-
-    /** Values of positions {@code [from, to)} of one KV head into {@code dst} as floats: position {@code t} at {@code base + t * hd}. */
-    private static void fromHalf(short[] src, int off, int stride, float[] dst, int base, int hd, int from, int to) {
-        for (int t = from; t < to; t++) {
-            int s = off + t * stride, d = base + t * hd;
-            for (int e = 0; e < hd; e++) dst[d + e] = Float.float16ToFloat(src[s + e]);
-        }
+    /** {@code dst[do..do+n) = src[so..so+n)} as floats (a plain loop: C2 turns it into vector conversions). */
+    private static void fromHalf(short[] src, int so, float[] dst, int dOff, int n) {
+        for (int e = 0; e < n; e++) dst[dOff + e] = Float.float16ToFloat(src[so + e]);
     }
 
     /** {@code dst[do..] = src[so..]} as float16 bits (round to nearest even, as llama.cpp's cache). */
