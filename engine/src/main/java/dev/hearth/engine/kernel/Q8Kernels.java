@@ -262,7 +262,7 @@ final class Q8Kernels {
      * {@code j / 4}'s scale in the upper half of int lane {@code j}; the sign stays at bit 31, the other 15
      * bits move 3 down into the float's exponent and mantissa, which is {@code d * 2^-112} (exact for every
      * finite f16, subnormals included; an infinite or NaN scale, which no quantizer writes, would come out
-     * finite), and the activation scales carry the 2^112 ({@link Q8Activations#q4Scale}): the product is
+     * finite), and the activation scales carry the 2^112 ({@link Q8Activations#q4Aligned}): the product is
      * the same float as {@code d * dx}. A row's last 1-3 blocks take the 256-bit step of {@link #q4_0}'s
      * shape. The group loop and the last blocks are methods of their own, so C2 keeps the loop's vectors
      * unboxed.
@@ -279,24 +279,23 @@ final class Q8Kernels {
 
     private static float q4_0Groups(MemorySegment w, long offset, int groups, Q8Activations a, int row) {
         final MemorySegment xq = a.q4Aligned;
-        final int[] xoff = a.q4Offset;
-        final float[] xd = a.q4Scale;
-        final int xo = row * a.cols, bo = xo / 32;
+        final int xo = row * a.cols;
         var acc = FloatVector.zero(F16);
         for (int g = 0; g < groups; g++) {
             long p = offset + 72L * g;
-            int x = xo + 128 * g, b = bo + 4 * g;
+            // the group's activations: quants, offset term and scales in 384 bytes at 3x (Q8Activations#q4Aligned)
+            long x = 3L * (xo + 128 * g);
             var c = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
             var q = (ShortVector) Q4_0_QUANTS.selectFrom(c, ByteVector.fromMemorySegment(B64, w, p + 8, LE).reinterpretAsShorts());
             // |n * qx| <= 15 * 127, four per lane (7620), two lanes per pair sum (15240): 16 bits are enough
-            var s = q.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
-                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE)))
-                    .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
-                    .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)));
-            var f = (FloatVector) pairSum512(s).sub(IntVector.fromArray(I16, xoff, 8 * b)).convert(VectorOperators.I2F, 0);
+            var s = q.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x, LE))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 64, LE)))
+                    .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 128, LE)))
+                    .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, x + 192, LE)));
+            var f = (FloatVector) pairSum512(s).sub(IntVector.fromMemorySegment(I16, xq, x + 256, LE)).convert(VectorOperators.I2F, 0);
             var h = c.rearrange(Q4_0_SCALES).reinterpretAsInts();
             var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
-            acc = f.fma(d.mul(FloatVector.fromArray(F16, xd, 4 * b)), acc);
+            acc = f.fma(d.mul(FloatVector.fromMemorySegment(F16, xq, x + 320, LE)), acc);
         }
         return Dot.sumLanes(acc);
     }
