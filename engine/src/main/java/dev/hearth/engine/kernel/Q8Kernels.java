@@ -682,7 +682,6 @@ final class Q8Kernels {
 
     private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
         final MemorySegment xq = a.q6Aligned;
-        final int[] bsum = a.bsum16;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
         var acc = FloatVector.zero(F16);
@@ -693,28 +692,29 @@ final class Q8Kernels {
             var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
             // d read here, not by Quant.f16: a call left out of inlining would make every vector register spill
             float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
-            offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum, x / 16)).reduceLanes(VectorOperators.ADD);
+            long xa = 9L * x / 4;
+            offsetTerm += d * 32f * scales.mul(IntVector.fromMemorySegment(I16, xq, xa + 512, LE)).reduceLanes(VectorOperators.ADD);
             var qh = ByteVector.fromMemorySegment(B64, w, p + 128, LE).reinterpretAsShorts();
             var qh0 = Q6_QH_0.selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
             var qh1 = Q6_QH_1.selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
             var l0 = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
             var l1 = ByteVector.fromMemorySegment(B64, w, p + 64, LE).reinterpretAsShorts();
             // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
-            var lo0 = l0.and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
+            var lo0 = l0.and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa, LE))
                     .add(l0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 128, LE)))
                     .reinterpretAsInts();
-            var hi0 = l0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh0.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE))
+            var hi0 = l0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh0.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa + 64, LE))
                     .add(l0.lanewise(VectorOperators.LSHR, 12).or(qh0.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 192, LE)))
                     .reinterpretAsInts();
-            var lo1 = l1.and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 256, LE))
+            var lo1 = l1.and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa + 256, LE))
                     .add(l1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 384, LE)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 384, LE)))
                     .reinterpretAsInts();
-            var hi1 = l1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh1.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 320, LE))
+            var hi1 = l1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh1.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa + 320, LE))
                     .add(l1.lanewise(VectorOperators.LSHR, 12).or(qh1.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 448, LE)))
+                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 448, LE)))
                     .reinterpretAsInts();
             // pair sums written out (see q4_KRow); sub-blocks: lo0 0-3, hi0 4-7, lo1 8-11, hi1 12-15
             var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.selectFrom(scales))
