@@ -50,6 +50,16 @@ final class Q8Kernels {
     static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     private static final VectorMask<Integer> UPPER_8_INTS = VectorMask.fromLong(I16, 0xFF00L);
 
+    /**
+     * Per-thread accumulators of the 512-bit row methods ({@code q4_0Groups}, {@code q4_KRow} and their
+     * like): they store their vectors here and the caller takes the lane sums. A row method's body is at
+     * C2's inlining node budget ({@code NodeCountInliningCutoff}) by its end, so a lane-sum call there was
+     * left out of line and its vector argument boxed: an allocation per weight row, GBs per second in
+     * decode, a young collection every 50 ms, and decode 25-30 % slower, in some JVM runs and not in
+     * others (after a prefill, most of them).
+     */
+    private static final ThreadLocal<float[]> ROW_ACC = ThreadLocal.withInitial(() -> new float[32]);
+
     /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
     static final boolean AVAILABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
 
@@ -150,7 +160,7 @@ final class Q8Kernels {
                 var w1 = widen(ByteVector.fromMemorySegment(B16, w, p + 18, LE));
                 acc = q8_0Block(w0, w1, xq, xo + 32 * b, Quant.f16(w, p) * a.d[bo + b], acc);
             }
-            out[outOff + r] = Dot.sumLanes(acc);
+            out[outOff + r] = Dot.sumLanes8(acc);
         }
     }
 
@@ -194,8 +204,8 @@ final class Q8Kernels {
             acc0 = q8_0Block(w0, w1, xq, x0 + o, dw * dx[(x0 + o) / 32], acc0);
             acc1 = q8_0Block(w0, w1, xq, x1 + o, dw * dx[(x1 + o) / 32], acc1);
         }
-        out[outOff] = Dot.sumLanes(acc0);
-        out[outOff + outStride] = Dot.sumLanes(acc1);
+        out[outOff] = Dot.sumLanes8(acc0);
+        out[outOff + outStride] = Dot.sumLanes8(acc1);
     }
 
     /** Q4_0: w = dw * (n - 8) with n in 0..15, so the sum is dw * (dx * sum(n * qx) - 8 * dx * sum(qx)). */
@@ -218,7 +228,7 @@ final class Q8Kernels {
                 acc = toFloat(pairSum(s)).fma(FloatVector.broadcast(F8, dw * a.d[bo + b]), acc);
                 offsetTerm += dw * a.dsum32[bo + b];
             }
-            out[outOff + r] = Dot.sumLanes(acc) - 8f * offsetTerm;
+            out[outOff + r] = Dot.sumLanes8(acc) - 8f * offsetTerm;
         }
     }
 
@@ -270,14 +280,17 @@ final class Q8Kernels {
     static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
         final int cols = a.cols, groups = cols / 128;
+        final float[] acc = ROW_ACC.get();
         for (int r = 0; r < rows; r++, offset += rowBytes) {
-            float sum = q4_0Groups(w, offset, groups, a, row);
+            q4_0Groups(w, offset, groups, a, row, acc);
+            float sum = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0));
             if (4 * groups < cols / 32) sum += q4_0LastBlocks(w, offset, 4 * groups, a, row);
             out[outOff + r] = sum;
         }
     }
 
-    private static float q4_0Groups(MemorySegment w, long offset, int groups, Q8Activations a, int row) {
+    /** The groups of one Q4_0 row; the accumulator goes to {@code out[0, 16)} ({@link #ROW_ACC}). */
+    private static void q4_0Groups(MemorySegment w, long offset, int groups, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q4Aligned;
         final int xo = row * a.cols;
         var acc = FloatVector.zero(F16);
@@ -297,7 +310,7 @@ final class Q8Kernels {
             var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
             acc = f.fma(d.mul(FloatVector.fromMemorySegment(F16, xq, x + 320, LE)), acc);
         }
-        return Dot.sumLanes(acc);
+        acc.intoArray(out, 0);
     }
 
     /** Blocks {@code [first, cols / 32)} of a Q4_0 row, one at a time on 256-bit vectors (their q4 order is the natural one). */
@@ -311,7 +324,7 @@ final class Q8Kernels {
             var q = widen(ByteVector.fromMemorySegment(B16, w, p + 2, LE));
             var s = q.and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x))
                     .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S16, xq, x + 16)));
-            sum += Dot.sumLanes(toFloat(pairSum(s).sub(IntVector.fromArray(I8, a.q4Offset, 8 * b))).mul(Quant.f16(w, p) * a.d[b]));
+            sum += Dot.sumLanes8(toFloat(pairSum(s).sub(IntVector.fromArray(I8, a.q4Offset, 8 * b))).mul(Quant.f16(w, p) * a.d[b]));
         }
         return sum;
     }
@@ -334,7 +347,7 @@ final class Q8Kernels {
                 acc1 = q8_0Wide(w, p + 34, xq, x + 32, dx[b + 1], acc1);
             }
             if ((cols & 63) != 0) acc0 = q8_0Wide(w, offset + 68L * pairs, xq, xo + 64 * pairs, dx[bo + 2 * pairs], acc0);
-            out[outOff + r] = Dot.sumLanes(acc0.add(acc1));
+            out[outOff + r] = Dot.sumLanes16(acc0.add(acc1));
         }
     }
 
@@ -379,7 +392,7 @@ final class Q8Kernels {
                 acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
                 minTerm += Quant.f16(w, p + 2) * dx * mins;
             }
-            out[outOff + r] = Dot.sumLanes(acc) - minTerm;
+            out[outOff + r] = Dot.sumLanes8(acc) - minTerm;
         }
     }
 
@@ -414,7 +427,7 @@ final class Q8Kernels {
                 acc = toFloat(isum).fma(FloatVector.broadcast(F8, Quant.f16(w, p) * dx), acc);
                 minTerm += Quant.f16(w, p + 2) * dx * mins;
             }
-            out[outOff + r] = Dot.sumLanes(acc) - minTerm;
+            out[outOff + r] = Dot.sumLanes8(acc) - minTerm;
         }
     }
 
@@ -445,7 +458,7 @@ final class Q8Kernels {
                 acc = toFloat(isum).fma(FloatVector.broadcast(F8, scale), acc);
                 offsetTerm += scale * 32f * offsetSum;
             }
-            out[outOff + r] = Dot.sumLanes(acc) - offsetTerm;
+            out[outOff + r] = Dot.sumLanes8(acc) - offsetTerm;
         }
     }
 
@@ -498,7 +511,11 @@ final class Q8Kernels {
      */
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
-        for (int r = 0; r < rows; r++, offset += rowBytes) out[outOff + r] = q4_KRow(w, offset, a, row);
+        final float[] acc = ROW_ACC.get();
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            q4_KRow(w, offset, a, row, acc);
+            out[outOff + r] = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - Dot.sumLanes16(FloatVector.fromArray(F16, acc, 16));
+        }
     }
 
     /**
@@ -519,9 +536,10 @@ final class Q8Kernels {
      * (8 mins, 8 scales) and spread over four scale vectors by int permutes; the min term {@code dmin * dx *
      * sum_j min_j * bsum32_j} as a vector of exact int products (lanes 8-15 dropped) scaled into a second
      * accumulator; then the dot. (Two passes per row, scales first into memory, cost as much in the
-     * scale pass as in the dot once the dot was short.)
+     * scale pass as in the dot once the dot was short.) The two accumulators go to {@code out[0, 16)} and
+     * {@code out[16, 32)} ({@link #ROW_ACC}).
      */
-    private static float q4_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
+    private static void q4_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q4Aligned;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
@@ -563,7 +581,8 @@ final class Q8Kernels {
                     .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_3.selectFrom(sc)));
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
-        return Dot.sumLanes(acc) - Dot.sumLanes(minAcc);
+        acc.intoArray(out, 0);
+        minAcc.intoArray(out, 16);
     }
 
     /** {@code qh} bit {@code 2g} (low nibbles) and {@code 2g+1} (high) of a Q5_K group g: per load k, groups 2k (lanes 0-15) and 2k+1 (16-31). */
@@ -585,10 +604,14 @@ final class Q8Kernels {
      */
     static void q5_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q5_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
-        for (int r = 0; r < rows; r++, offset += rowBytes) out[outOff + r] = q5_KRow(w, offset, a, row);
+        final float[] acc = ROW_ACC.get();
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            q5_KRow(w, offset, a, row, acc);
+            out[outOff + r] = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - Dot.sumLanes16(FloatVector.fromArray(F16, acc, 16));
+        }
     }
 
-    private static float q5_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
+    private static void q5_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q4Aligned;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
@@ -636,7 +659,8 @@ final class Q8Kernels {
                     .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_3.selectFrom(sc)));
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
-        return Dot.sumLanes(acc) - Dot.sumLanes(minAcc);
+        acc.intoArray(out, 0);
+        minAcc.intoArray(out, 16);
     }
 
     /** Lane {@code i} of a Q6_K half super-block's {@code qh} as shorts: short {@code i % 16} of the half's 32 bytes (both rows of its {@code ql} share them). */
@@ -677,10 +701,15 @@ final class Q8Kernels {
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q6Rows) throw new IllegalStateException("Q6_K kernel: activation row " + row + " is not in the Q6_K order; call prepareQ6_K first");
-        for (int r = 0; r < rows; r++, offset += rowBytes) out[outOff + r] = q6_KRow(w, offset, a, row);
+        final float[] acc = ROW_ACC.get();
+        for (int r = 0; r < rows; r++, offset += rowBytes) {
+            float offsetTerm = q6_KRow(w, offset, a, row, acc);
+            out[outOff + r] = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - offsetTerm;
+        }
     }
 
-    private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row) {
+    /** One Q6_K row: its accumulator into {@code out[0, 16)}; returns the offset term. */
+    private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q6Aligned;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -723,6 +752,7 @@ final class Q8Kernels {
                     .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_3.selectFrom(scales)));
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
-        return Dot.sumLanes(acc) - offsetTerm;
+        acc.intoArray(out, 0);
+        return offsetTerm;
     }
 }
