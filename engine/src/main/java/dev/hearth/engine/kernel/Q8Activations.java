@@ -109,7 +109,7 @@ public final class Q8Activations {
      * 8 ({@code q[2j] + q[2j+1] + q[2j+16] + q[2j+17]} for lane j).
      */
     int[] q4Offset = new int[0];
-    /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4}, and {@link #q4Offset}, {@link #q4Scale} for Q4_0. */
+    /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4} and {@link #q4Aligned}, and {@link #q4Offset} for Q4_0. */
     int q4Rows;
     /** Rows {@code [0, q6Rows)} are in the Q6_K kernel's order ({@link #q6}). */
     int q6Rows;

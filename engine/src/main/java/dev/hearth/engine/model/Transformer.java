@@ -228,7 +228,7 @@ public final class Transformer {
             }
             int qo = i * qDim + h * hd, base = kvh * perHead;
             if (converted[kvh] <= pos) {
-                // positions [from, pos] of this KV head: per key dimension one contiguous run, the values one block
+                // positions [t0, pos] of this KV head: per key dimension one contiguous run, the values one block
                 int t0 = converted[kvh], len = pos + 1 - t0;
                 short[] kc = cache.keys[layer];
                 for (int e = 0; e < hd; e++) fromHalf(kc, cache.key(kvh, e, t0), keys, base + e * n + t0, len);
