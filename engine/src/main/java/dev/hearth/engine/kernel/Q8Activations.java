@@ -90,7 +90,7 @@ public final class Q8Activations {
      *
      * <p>For Q4_0 (Q8_0 kind), everything the kernel reads per 4-block group of values {@code v..v+127} of
      * the activations sits together at byte {@code 3v}: the 128 quants as shorts in {@link #q4}'s order
-     * (256 bytes), then the 16 ints of the offset term ({@link #q4Offset}, 64 bytes), then 16 floats of
+     * (256 bytes), then the 16 ints of the offset term (as {@link #q4Offset} defines it, 64 bytes), then 16 floats of
      * scales, {@code d[v / 32 + j / 4] * 2^112} for lane j (64 bytes; the 2^112 is the exponent shift of the
      * kernel's float16 conversion, exact and finite as d is a float16). One stream of activations, not three: on
      * rows of 8192 values, whose activations no longer stay in L1 while the weights stream past, the kernel
@@ -104,9 +104,9 @@ public final class Q8Activations {
     /**
      * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, {@code 8 *} the sum of the quants that one
      * 32-bit lane of the kernel's pair sums multiplies with nibbles, so {@code sum(n * q) - q4Offset} is
-     * {@code sum((n - 8) * q)} lane by lane. 8 ints per block: a 4-block group {@code b..b+3} uses 16 of its 32
-     * ({@code 8b + j} for its lane j; copied into {@link #q4Aligned}); a last block {@code b} of a row uses its
-     * 8 ({@code q[2j] + q[2j+1] + q[2j+16] + q[2j+17]} for lane j).
+     * {@code sum((n - 8) * q)} lane by lane. A 4-block group's 16 (one per lane) are written straight into
+     * {@link #q4Aligned}; this array holds those of a row's last 1-3 blocks, 8 ints at {@code 8b} for block
+     * {@code b} ({@code q[2j] + q[2j+1] + q[2j+16] + q[2j+17]} for lane j).
      */
     int[] q4Offset = new int[0];
     /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4} and {@link #q4Aligned}, and {@link #q4Offset} for Q4_0. */
@@ -221,7 +221,6 @@ public final class Q8Activations {
                 for (int j = 0; j < 16; j++) {
                     int sum = 0;
                     for (int k = 0; k < 4; k++) sum += q4[g + 32 * k + 2 * j] + q4[g + 32 * k + 2 * j + 1];
-                    q4Offset[8 * b + j] = 8 * sum;
                     q4Aligned.set(ValueLayout.JAVA_INT, at + 256 + 4 * j, 8 * sum);
                     q4Aligned.set(ValueLayout.JAVA_FLOAT, at + 320 + 4 * j, d[b + j / 4] * 0x1p112f);
                 }
