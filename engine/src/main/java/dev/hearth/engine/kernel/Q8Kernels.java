@@ -514,8 +514,13 @@ final class Q8Kernels {
         final float[] acc = ROW_ACC.get();
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             q4_KRow(w, offset, a, row, acc);
-            out[outOff + r] = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - Dot.sumLanes16(FloatVector.fromArray(F16, acc, 16));
+            out[outOff + r] = kRowSum(acc);
         }
+    }
+
+    /** A Q4_K/Q5_K row's dot from the accumulators its row method left in {@code acc} ({@link #ROW_ACC}): dot part minus min term. */
+    private static float kRowSum(float[] acc) {
+        return Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - Dot.sumLanes16(FloatVector.fromArray(F16, acc, 16));
     }
 
     /**
@@ -607,7 +612,7 @@ final class Q8Kernels {
         final float[] acc = ROW_ACC.get();
         for (int r = 0; r < rows; r++, offset += rowBytes) {
             q5_KRow(w, offset, a, row, acc);
-            out[outOff + r] = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - Dot.sumLanes16(FloatVector.fromArray(F16, acc, 16));
+            out[outOff + r] = kRowSum(acc);
         }
     }
 
