@@ -69,6 +69,17 @@ public final class MatMul {
     private static final int ACT_CHUNK_INT_BYTES = 192 * 1024;
     /** Integer path with several activation rows: weight rows per kernel call, at most this many bytes (L1/L2). */
     private static final int INT_ROW_RUN_BYTES = 32 * 1024;
+    /**
+     * Parallel runs: a chunk of rows reads at least this many weight bytes times activation rows (a few
+     * microseconds of work), so that small matrices (a 20M-parameter model's 256 x 256) are not cut into
+     * chunks whose claims cost as much as their rows.
+     */
+    private static final long MIN_CHUNK_WORK_BYTES = 64 * 1024;
+
+    /** The shortest chunk of rows of {@code w} for a parallel run over {@code batch} activation rows. */
+    private static int minChunkRows(Matrix w, int batch) {
+        return (int) Math.max(1, MIN_CHUNK_WORK_BYTES / Math.max(1, w.rowBytes() * batch));
+    }
 
     /** Every row a decode row: {@link #matmul(Parallel, Matrix, float[], float[], int, int)} with {@code decodeRows = batch}. */
     public static void matmul(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
@@ -106,7 +117,7 @@ public final class MatMul {
             throw new IllegalArgumentException("matmul " + w.name() + ": out has " + out.length + " floats, needs " + (long) batch * rows);
         }
         Q8Kernels.prepare(w.type(), a, batch);
-        pool.run(rows, (from, to) -> integerRows(w, a, out, batch, from, to));
+        pool.run(rows, minChunkRows(w, batch), (from, to) -> integerRows(w, a, out, batch, from, to));
     }
 
     /** Every row a decode row: {@link #matmul(Parallel, Matrix[], float[], float[][], int, int)} with {@code decodeRows = batch}. */
@@ -180,7 +191,7 @@ public final class MatMul {
                 packed[i] = xp;
             }
         }
-        pool.run(start[m], (from, to) -> {
+        pool.run(start[m], minChunkRows(ws[0], batch), (from, to) -> {
             for (int i = 0; i < m; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
                 if (lo >= hi) continue;
@@ -200,7 +211,7 @@ public final class MatMul {
      */
     public static void matmulFloat(Parallel pool, Matrix w, float[] x, float[] out, int batch) {
         checkSizes(w, x, out, batch);
-        pool.run(w.rows(), (from, to) -> floatRows(w, x, out, 0, batch, from, to));
+        pool.run(w.rows(), minChunkRows(w, batch), (from, to) -> floatRows(w, x, out, 0, batch, from, to));
     }
 
     private static void checkSizes(Matrix w, float[] x, float[] out, int batch) {

@@ -25,6 +25,58 @@ class ParallelTest {
     }
 
     @Test
+    void chunksShrinkTowardsTheEnd() {
+        // each claim takes 1 / (2 * threads) of what is left, at least n / 64: the same ranges whichever thread claims them
+        try (var pool = new Parallel(3)) {
+            int n = 6_400;
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(n, (from, to) -> ranges.put(from, to));
+            int expectFrom = 0;
+            for (var r : ranges.entrySet()) {
+                assertThat(r.getKey()).isEqualTo(expectFrom);
+                assertThat(r.getValue() - r.getKey()).as("chunk at %d", r.getKey()).isEqualTo(Math.min(n - expectFrom, Math.max(n / 64, (n - expectFrom) / 6)));
+                expectFrom = r.getValue();
+            }
+            assertThat(expectFrom).isEqualTo(n);
+            assertThat(ranges.firstEntry().getValue()).isEqualTo(n / 6);
+            assertThat(ranges.lastEntry().getValue() - ranges.lastEntry().getKey()).isLessThanOrEqualTo(n / 64);
+        }
+    }
+
+    @Test
+    void aMinimumChunkIsHonouredButForTheLast() {
+        try (var pool = new Parallel(2)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(1_000, 300, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 300), java.util.Map.entry(300, 600),
+                    java.util.Map.entry(600, 900), java.util.Map.entry(900, 1_000));
+        }
+    }
+
+    @Test
+    void workersParkedWhileIdleAreWokenForTheNextCall() throws Exception {
+        try (var pool = new Parallel(2)) {
+            pool.run(2, (from, to) -> {});
+            Thread.sleep(50);   // long past the spinning phase: the worker has parked
+            var threadsSeen = java.util.concurrent.ConcurrentHashMap.<Thread>newKeySet();
+            var both = new java.util.concurrent.CountDownLatch(2);
+            long t0 = System.nanoTime();
+            pool.run(2, (from, to) -> {
+                threadsSeen.add(Thread.currentThread());
+                both.countDown();
+                try {
+                    // the caller takes one item and waits here for the worker to take the other
+                    assertThat(both.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(threadsSeen).hasSize(2);
+            assertThat(System.nanoTime() - t0).isLessThan(5_000_000_000L);
+        }
+    }
+
+    @Test
     void sumsOverRangesAreExact() {
         try (var pool = new Parallel(4)) {
             var sum = new AtomicLong();
