@@ -84,9 +84,11 @@ public final class Q8Activations {
      */
     short[] q6 = new short[0];
     /**
-     * {@link #q4} and {@link #q6} again, copied by the prepare methods into off-heap memory aligned to 64 bytes,
-     * where the 512-bit kernels read them: a Java array's elements start 16 bytes into the object, so
-     * every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster aligned).
+     * {@link #q4} (Q4_0 only) and {@link #q6} again, copied by the prepare methods into off-heap memory aligned
+     * to 64 bytes, where the 512-bit Q4_0 and Q6_K kernels read them: a Java array's elements start 16 bytes
+     * into the object, so every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster
+     * aligned). The Q4_K and Q5_K kernels read {@link #q4} itself: with segment loads their bodies were too
+     * large for C2 to compile reliably (see {@code Q8Kernels.q4_KRow}).
      *
      * <p>For Q4_0 (Q8_0 kind), everything the kernel reads per 4-block group of values {@code v..v+127} of
      * the activations sits together at byte {@code 3v}: the 128 quants as shorts in {@link #q4}'s order
@@ -239,7 +241,7 @@ public final class Q8Activations {
     /**
      * Room for {@code n} values in the 4-bit order, sized by the rows prepared (decode rows: a prompt's rows
      * never need it); the rows already prepared are made again. Three bytes per value: Q4_0's layout of
-     * {@link #q4Aligned} (the K-quants' takes two).
+     * {@link #q4Aligned} (the K-quants read {@link #q4} only).
      */
     private void growQ4(int n) {
         q4 = new short[n];
@@ -264,7 +266,6 @@ public final class Q8Activations {
                 }
             }
         }
-        MemorySegment.copy(q4, q4Rows * cols, q4Aligned, ValueLayout.JAVA_SHORT, 2L * q4Rows * cols, (rows - q4Rows) * cols);
         q4Rows = rows;
     }
 

@@ -526,9 +526,10 @@ final class Q8Kernels {
     /**
      * Scale lanes for a Q4_K super-block's pair sums, as indexes into its 16 unpacked ints (mins 0-7, scales
      * 8-15): per product vector of {@link #q4_KRow}, lanes 0-7 one sub-block's scale, lanes 8-15 the other's:
-     * (low nibbles of load 0) sub-blocks 0 | 2, (high, load 0) 1 | 3, (low, load 1) 4 | 6, (high, load 1) 5 | 7.
+     * (low nibbles of load 0) sub-blocks 0 | 2, (high, load 0) 1 | 3; load 1 takes the sub-blocks 4 further on
+     * ({@code K_SCALES_0 + 4}: 4 | 6, and 5 | 7).
      */
-    private static final IntVector K_SCALES_0 = halves(8, 10), K_SCALES_1 = halves(9, 11), K_SCALES_2 = halves(12, 14), K_SCALES_3 = halves(13, 15);
+    private static final IntVector K_SCALES_0 = halves(8, 10), K_SCALES_1 = halves(9, 11);
 
     private static IntVector halves(int lo, int hi) {
         int[] idx = new int[16];
@@ -545,7 +546,7 @@ final class Q8Kernels {
      * {@code out[16, 32)} ({@link #ROW_ACC}).
      */
     private static void q4_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
-        final MemorySegment xq = a.q4Aligned;
+        final short[] xq = a.q4;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -562,40 +563,43 @@ final class Q8Kernels {
             float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
             minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
 
-            var q0 = ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts();
-            var q1 = ByteVector.fromMemorySegment(B64, w, p + 80, LE).reinterpretAsShorts();
-            // two products of at most 15 * 127 per lane, pair sums <= 7620
-            var lo0 = q0.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
-                    .add(q0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
-                    .reinterpretAsInts();
-            var hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE))
-                    .add(q0.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)))
-                    .reinterpretAsInts();
-            var lo1 = q1.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 256, LE))
-                    .add(q1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 384, LE)))
-                    .reinterpretAsInts();
-            var hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 320, LE))
-                    .add(q1.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 448, LE)))
-                    .reinterpretAsInts();
-            // pair sums written out (as pairSum512): four calls of it ran past C2's inlining node budget;
-            // times 6-bit scales, four of them: at most 4 * 63 * 7620 per lane, exact (the same in float,
-            // four converts and FMAs instead of vpmulld, was slower)
-            var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.selectFrom(sc))
-                    .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.selectFrom(sc)))
-                    .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_2.selectFrom(sc)))
-                    .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_3.selectFrom(sc)));
+            // the two halves (128 values, one 64-byte load) in a loop, and the activations from a Java array:
+            // with the body written out and the activations in an aligned memory segment, C2 ran past its
+            // node budget for parsing in most JVM runs after a prefill (the budget depends on the type and
+            // branch profiles that the prefill left), inlined the rest of the body late, without exact vector
+            // types, and made 5x the code: decode of a Q4_K_M file 17 instead of 28 t/s (docs/kernels.md)
+            var isum = IntVector.zero(I16);
+            for (int h = 0; h < 2; h++) {
+                var q = ByteVector.fromMemorySegment(B64, w, p + 16 + 64 * h, LE).reinterpretAsShorts();
+                int xh = x + 128 * h;
+                // two products of at most 15 * 127 per lane, pair sums <= 7620
+                var lo = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                        .reinterpretAsInts();
+                var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 32))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                        .reinterpretAsInts();
+                // pair sums written out (as pairSum512), times the 6-bit scales: at most 4 * 63 * 7620 per
+                // lane over the super-block, exact (the same in float, converts and FMAs instead of vpmulld,
+                // was slower)
+                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
+                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+            }
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
         acc.intoArray(out, 0);
         minAcc.intoArray(out, 16);
     }
 
-    /** {@code qh} bit {@code 2g} (low nibbles) and {@code 2g+1} (high) of a Q5_K group g: per load k, groups 2k (lanes 0-15) and 2k+1 (16-31). */
-    private static final ShortVector Q5_QH_SHIFT_0 = ShortVector.fromArray(S32, q5QhShifts(0), 0), Q5_QH_SHIFT_1 = ShortVector.fromArray(S32, q5QhShifts(1), 0);
+    /**
+     * {@code qh} bit {@code 2g} (low nibbles) and {@code 2g+1} (high) of a Q5_K group g, for the first load:
+     * groups 0 (lanes 0-15) and 1 (16-31); the second load's groups 2 and 3 shift by 4 more.
+     */
+    private static final ShortVector Q5_QH_SHIFT = ShortVector.fromArray(S32, q5QhShifts(), 0);
 
-    private static short[] q5QhShifts(int load) {
+    private static short[] q5QhShifts() {
         short[] s = new short[32];
-        for (int i = 0; i < 32; i++) s[i] = (short) (2 * (2 * load + i / 16));
+        for (int i = 0; i < 32; i++) s[i] = (short) (2 * (i / 16));
         return s;
     }
 
@@ -617,7 +621,7 @@ final class Q8Kernels {
     }
 
     private static void q5_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
-        final MemorySegment xq = a.q4Aligned;
+        final short[] xq = a.q4;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -635,33 +639,25 @@ final class Q8Kernels {
 
             // qh: 32 bytes at 16, read as the first half of a 64-byte load
             var qh = Q6_QH_0.selectFrom(ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts());
-            var h0 = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT_0);
-            var h1 = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT_1);
-            var q0 = ByteVector.fromMemorySegment(B64, w, p + 48, LE).reinterpretAsShorts();
-            var q1 = ByteVector.fromMemorySegment(B64, w, p + 112, LE).reinterpretAsShorts();
-            // two products of at most 31 * 127 per lane, pair sums <= 15748
-            var lo0 = q0.and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x, LE))
-                    .add(q0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 128, LE)))
-                    .reinterpretAsInts();
-            var hi0 = q0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
-                    .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 64, LE))
-                    .add(q0.lanewise(VectorOperators.LSHR, 12).or(h0.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 192, LE)))
-                    .reinterpretAsInts();
-            var lo1 = q1.and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 256, LE))
-                    .add(q1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 384, LE)))
-                    .reinterpretAsInts();
-            var hi1 = q1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
-                    .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 320, LE))
-                    .add(q1.lanewise(VectorOperators.LSHR, 12).or(h1.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, 2L * x + 448, LE)))
-                    .reinterpretAsInts();
-            var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.selectFrom(sc))
-                    .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.selectFrom(sc)))
-                    .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_2.selectFrom(sc)))
-                    .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_3.selectFrom(sc)));
+            // the two halves in a loop, as in q4_KRow (written out, the body ran past C2's parsing budget)
+            var isum = IntVector.zero(I16);
+            for (int h = 0; h < 2; h++) {
+                var hb = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT.add((short) (4 * h)));   // groups 2h, 2h + 1
+                var q = ByteVector.fromMemorySegment(B64, w, p + 48 + 64 * h, LE).reinterpretAsShorts();
+                int xh = x + 128 * h;
+                // two products of at most 31 * 127 per lane, pair sums <= 15748
+                var lo = q.and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromArray(S32, xq, xh))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                                .mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                        .reinterpretAsInts();
+                var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                        .mul(ShortVector.fromArray(S32, xq, xh + 32))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).or(hb.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
+                                .mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                        .reinterpretAsInts();
+                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
+                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+            }
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
         acc.intoArray(out, 0);
