@@ -84,11 +84,11 @@ public final class Q8Activations {
      */
     short[] q6 = new short[0];
     /**
-     * {@link #q4} (Q4_0 only) and {@link #q6} again, copied by the prepare methods into off-heap memory aligned
-     * to 64 bytes, where the 512-bit Q4_0 and Q6_K kernels read them: a Java array's elements start 16 bytes
-     * into the object, so every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster
-     * aligned). The Q4_K and Q5_K kernels read {@link #q4} itself: with segment loads their bodies were too
-     * large for C2 to compile reliably (see {@code Q8Kernels.q4_KRow}).
+     * {@link #q4} again, for Q4_0 only, copied by {@link #prepareQ4_0} into off-heap memory aligned to 64
+     * bytes, where the 512-bit Q4_0 kernel reads it: a Java array's elements start 16 bytes into the object,
+     * so every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster aligned). The
+     * Q4_K, Q5_K and Q6_K kernels read {@link #q4} and {@link #q6} themselves: with segment loads their bodies
+     * were too large for C2 to compile the same way in every run (see {@code Q8Kernels.q4_KRow}).
      *
      * <p>For Q4_0 (Q8_0 kind), everything the kernel reads per 4-block group of values {@code v..v+127} of
      * the activations sits together at byte {@code 3v}: the 128 quants as shorts in {@link #q4}'s order
@@ -97,12 +97,8 @@ public final class Q8Activations {
      * kernel's float16 conversion, exact and finite as d is a float16). One stream of activations, not three: on
      * rows of 8192 values, whose activations no longer stay in L1 while the weights stream past, the kernel
      * read 27 % more bytes per second from memory than with three arrays (docs/kernels.md).
-     *
-     * <p>For Q6_K ({@link #q6Aligned}), likewise per super-block of values {@code v..v+255} at byte {@code 9v / 4}:
-     * the 256 quants as shorts in {@link #q6}'s order (512 bytes), then the super-block's 16 {@link #bsum16}
-     * (64 bytes): 15-18 % more bytes per second on rows of 8192 from memory, the same elsewhere.
      */
-    MemorySegment q4Aligned = MemorySegment.NULL, q6Aligned = MemorySegment.NULL;
+    MemorySegment q4Aligned = MemorySegment.NULL;
     /**
      * Q8_0 kind on 512-bit vectors only: Q4_0's {@code -8} offset, {@code 8 *} the sum of the quants that one
      * 32-bit lane of the kernel's pair sums multiplies with nibbles, so {@code sum(n * q) - q4Offset} is
@@ -277,20 +273,14 @@ public final class Q8Activations {
         if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q6Rows) return;
         if (rows > batch) throw new IllegalArgumentException("prepareQ6_K: " + rows + " rows, only " + batch + " quantized");
         if (q6.length < rows * cols) {
-            // all rows again: the new arrays start empty
+            // all rows again: the new array starts empty
             q6 = new short[rows * cols];
-            q6Aligned = Arena.ofAuto().allocate(9L * rows * cols / 4, 64);
             q6Rows = 0;
         }
         for (int h = q6Rows * cols; h < rows * cols; h += 128) {
             for (int k = 0; k < 4; k++) {
                 for (int i = 0; i < 32; i++) q6[h + 32 * k + i] = q[h + 64 * (k % 2) + 2 * i + k / 2];
             }
-        }
-        for (int v = q6Rows * cols; v < rows * cols; v += 256) {
-            long at = 9L * v / 4;
-            MemorySegment.copy(q6, v, q6Aligned, ValueLayout.JAVA_SHORT, at, 256);
-            MemorySegment.copy(bsum16, v / 16, q6Aligned, ValueLayout.JAVA_INT, at + 512, 16);
         }
         q6Rows = rows;
     }

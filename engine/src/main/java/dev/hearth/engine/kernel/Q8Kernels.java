@@ -664,16 +664,22 @@ final class Q8Kernels {
         minAcc.intoArray(out, 16);
     }
 
-    /** Lane {@code i} of a Q6_K half super-block's {@code qh} as shorts: short {@code i % 16} of the half's 32 bytes (both rows of its {@code ql} share them). */
-    private static final ShortVector Q6_QH_0 = ShortVector.fromArray(S32, q6QhIndexes(0), 0), Q6_QH_1 = ShortVector.fromArray(S32, q6QhIndexes(1), 0);
+    /**
+     * Lane {@code i} of the first Q6_K half super-block's {@code qh} as shorts: short {@code i % 16} of the half's
+     * 32 bytes (both rows of its {@code ql} share them); the second half's are 16 further on.
+     */
+    private static final ShortVector Q6_QH_0 = ShortVector.fromArray(S32, q6QhIndexes(), 0);
     /** {@code qh} bits 0-1 and 4-5 belong to the first 32 bytes of a half's {@code ql} (lanes 0-15), bits 2-3 and 6-7 to the next 32. */
     private static final ShortVector Q6_QH_SHIFT = ShortVector.fromArray(S32, q6QhShifts(), 0);
-    /** Scale lanes of a Q6_K pair-sum vector {@code m}: lanes 4j..4j+3 take scale {@code 4m + j} of the super-block's 16. */
-    private static final IntVector Q6_SCALES_0 = quarters(0), Q6_SCALES_1 = quarters(1), Q6_SCALES_2 = quarters(2), Q6_SCALES_3 = quarters(3);
+    /**
+     * Scale lanes of a Q6_K pair-sum vector {@code m}: lanes 4j..4j+3 take scale {@code 4m + j} of the
+     * super-block's 16 (m = 0, 1 here; the second half's m = 2, 3 are 8 further on).
+     */
+    private static final IntVector Q6_SCALES_0 = quarters(0), Q6_SCALES_1 = quarters(1);
 
-    private static short[] q6QhIndexes(int half) {
+    private static short[] q6QhIndexes() {
         short[] idx = new short[32];
-        for (int i = 0; i < 32; i++) idx[i] = (short) (16 * half + i % 16);
+        for (int i = 0; i < 32; i++) idx[i] = (short) (i % 16);
         return idx;
     }
 
@@ -709,9 +715,16 @@ final class Q8Kernels {
         }
     }
 
-    /** One Q6_K row: its accumulator into {@code out[0, 16)}; returns the offset term. */
+    /**
+     * One Q6_K row: its accumulator into {@code out[0, 16)}; returns the offset term. The two halves of a
+     * super-block (128 values: one 64-byte load of {@code ql}, 32 bytes of {@code qh}) go through an inner
+     * loop and the activations come from Java arrays, as in {@link #q4_KRow}: written out, with the
+     * activations in an aligned memory segment, C2 compiled this method to ~6.5 KB in some JVM runs and
+     * to ~9 KB in others, and decode in those ran 10-60 % slower; this form compiled the same in every run.
+     */
     private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
-        final MemorySegment xq = a.q6Aligned;
+        final short[] xq = a.q6;
+        final int[] bsum16 = a.bsum16;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
         var acc = FloatVector.zero(F16);
@@ -722,35 +735,28 @@ final class Q8Kernels {
             var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
             // d read here, not by Quant.f16: a call left out of inlining would make every vector register spill
             float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
-            long xa = 9L * x / 4;
-            offsetTerm += d * 32f * scales.mul(IntVector.fromMemorySegment(I16, xq, xa + 512, LE)).reduceLanes(VectorOperators.ADD);
+            offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum16, x / 16)).reduceLanes(VectorOperators.ADD);
             var qh = ByteVector.fromMemorySegment(B64, w, p + 128, LE).reinterpretAsShorts();
-            var qh0 = Q6_QH_0.selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
-            var qh1 = Q6_QH_1.selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
-            var l0 = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
-            var l1 = ByteVector.fromMemorySegment(B64, w, p + 64, LE).reinterpretAsShorts();
-            // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
-            var lo0 = l0.and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa, LE))
-                    .add(l0.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh0.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 128, LE)))
-                    .reinterpretAsInts();
-            var hi0 = l0.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh0.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa + 64, LE))
-                    .add(l0.lanewise(VectorOperators.LSHR, 12).or(qh0.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 192, LE)))
-                    .reinterpretAsInts();
-            var lo1 = l1.and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa + 256, LE))
-                    .add(l1.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qh1.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 384, LE)))
-                    .reinterpretAsInts();
-            var hi1 = l1.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qh1.and((short) 0x30)).mul(ShortVector.fromMemorySegment(S32, xq, xa + 320, LE))
-                    .add(l1.lanewise(VectorOperators.LSHR, 12).or(qh1.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                            .mul(ShortVector.fromMemorySegment(S32, xq, xa + 448, LE)))
-                    .reinterpretAsInts();
-            // pair sums written out (see q4_KRow); sub-blocks: lo0 0-3, hi0 4-7, lo1 8-11, hi1 12-15
-            var isum = lo0.add(lo0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.selectFrom(scales))
-                    .add(hi0.add(hi0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.selectFrom(scales)))
-                    .add(lo1.add(lo1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_2.selectFrom(scales)))
-                    .add(hi1.add(hi1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_3.selectFrom(scales)));
+            var isum = IntVector.zero(I16);
+            for (int h = 0; h < 2; h++) {
+                // the half's qh bytes lined up with its ql shorts (the second half's indexes are 16 further on)
+                var qhh = Q6_QH_0.add((short) (16 * h)).selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
+                var l = ByteVector.fromMemorySegment(B64, w, p + 64 * h, LE).reinterpretAsShorts();
+                int xh = x + 128 * h;
+                // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
+                var lo = l.and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh))
+                        .add(l.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
+                                .mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                        .reinterpretAsInts();
+                var hi = l.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qhh.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh + 32))
+                        .add(l.lanewise(VectorOperators.LSHR, 12).or(qhh.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                                .mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                        .reinterpretAsInts();
+                // pair sums written out (see q4_KRow); sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11
+                // and 12-15 in the second (its scale indexes 8 further on)
+                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.add(8 * h).selectFrom(scales)))
+                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.add(8 * h).selectFrom(scales)));
+            }
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
         }
         acc.intoArray(out, 0);
