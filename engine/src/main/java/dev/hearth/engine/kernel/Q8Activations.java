@@ -202,6 +202,7 @@ public final class Q8Activations {
         if (rows > batch) throw new IllegalArgumentException("prepareQ4_0: " + rows + " rows, only " + batch + " quantized");
         if (q4.length < rows * cols) {
             growQ4(rows * cols);
+            q4Aligned = Arena.ofAuto().allocate(3L * rows * cols, 64);   // three bytes per value (see q4Aligned)
             q4Offset = new int[rows * cols / 4];
         }
         for (int r = q4Rows; r < rows; r++) {
@@ -236,12 +237,11 @@ public final class Q8Activations {
 
     /**
      * Room for {@code n} values in the 4-bit order, sized by the rows prepared (decode rows: a prompt's rows
-     * never need it); the rows already prepared are made again. Three bytes per value: Q4_0's layout of
-     * {@link #q4Aligned} (the K-quants read {@link #q4} only).
+     * never need it); the rows already prepared are made again. Q4_0 also needs {@link #q4Aligned}, which
+     * {@link #prepareQ4_0} grows with it; the K-quants read {@link #q4} only.
      */
     private void growQ4(int n) {
         q4 = new short[n];
-        q4Aligned = Arena.ofAuto().allocate(3L * n, 64);
         q4Rows = 0;
     }
 
