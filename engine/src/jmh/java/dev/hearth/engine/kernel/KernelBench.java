@@ -18,11 +18,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Single-thread kernels over a 512 x 4096 matrix (at most 8 MB; mostly measures compute): dequantize
+ * Single-thread kernels over a matrix of 2M weights, 512 x 4096 or, with {@code cols = 256} (the rows of a
+ * 20M-parameter model, where per-row costs show), 8192 x 256 (at most 8 MB; mostly measures compute): dequantize
  * every row with the scalar reference ({@code dequantize}) and the vector decoder of the batched path
  * ({@code decodeRow}), the float dot per row, the integer dot per row (types with an integer kernel;
- * others return at once, ignore them), and activation quantization of one 4096 row.
- * Time per whole matrix (2 * 512 * 4096 flops for the dots).
+ * others return at once, ignore them), and activation quantization of one row.
+ * Time per whole matrix (2 * 2M flops for the dots).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,10 +32,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 public class KernelBench {
-    static final int ROWS = 512, COLS = 4096;
+    static final int WEIGHTS = 512 * 4096;
 
     @Param({"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
+
+    @Param({"4096"})
+    public int cols;
+
+    private int rows;
 
     private Arena arena;
     private Matrix w;
@@ -45,12 +51,13 @@ public class KernelBench {
     public void setup() {
         arena = Arena.ofShared();
         var t = GgmlType.valueOf(type);
-        w = BenchData.matrix(arena, t, ROWS, COLS, 42);
-        x = BenchData.activations(COLS, 7);
-        row = new float[COLS];
-        out = new float[ROWS];
+        rows = WEIGHTS / cols;
+        w = BenchData.matrix(arena, t, rows, cols, 42);
+        x = BenchData.activations(cols, 7);
+        row = new float[cols];
+        out = new float[rows];
         var kind = Q8Activations.kindFor(t);
-        q8 = kind == null ? null : new Q8Activations(kind).quantize(x, 1, COLS);
+        q8 = kind == null ? null : new Q8Activations(kind).quantize(x, 1, cols);
         if (q8 != null) Q8Kernels.prepare(t, q8, 1);
     }
 
@@ -61,21 +68,21 @@ public class KernelBench {
 
     @Benchmark
     public float[] dequantize() {
-        for (int r = 0; r < ROWS; r++) w.row(r, row, 0);
+        for (int r = 0; r < rows; r++) w.row(r, row, 0);
         return row;
     }
 
     @Benchmark
     public float[] decodeRow() {
         long rb = w.rowBytes();
-        for (int r = 0; r < ROWS; r++) RowDecoder.decode(w.type(), w.data(), r * rb, row, COLS);
+        for (int r = 0; r < rows; r++) RowDecoder.decode(w.type(), w.data(), r * rb, row, cols);
         return row;
     }
 
     @Benchmark
     public float[] floatDot() {
         long rb = w.rowBytes();
-        for (int r = 0; r < ROWS; r++) out[r] = Dot.dot(w.type(), w.data(), r * rb, x, 0, COLS);
+        for (int r = 0; r < rows; r++) out[r] = Dot.dot(w.type(), w.data(), r * rb, x, 0, cols);
         return out;
     }
 
@@ -83,12 +90,12 @@ public class KernelBench {
     public float[] intDot() {
         if (!Q8Kernels.supports(w.type())) return out; // no integer kernel: reported near zero, ignore
         long rb = w.rowBytes();
-        Q8Kernels.dots(w.type(), w.data(), 0, rb, ROWS, q8, 0, out, 0);
+        Q8Kernels.dots(w.type(), w.data(), 0, rb, rows, q8, 0, out, 0);
         return out;
     }
 
     @Benchmark
     public Object quantizeActivations() {
-        return q8 == null ? null : q8.quantize(x, 1, COLS);
+        return q8 == null ? null : q8.quantize(x, 1, cols);
     }
 }
