@@ -88,7 +88,7 @@ public final class Q8Activations {
      * bytes, where the 512-bit Q4_0 kernel reads it: a Java array's elements start 16 bytes into the object,
      * so every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster aligned). The
      * Q4_K, Q5_K and Q6_K kernels read {@link #q4} and {@link #q6} themselves: with segment loads their bodies
-     * were too large for C2 to compile the same way in every run (see {@code Q8Kernels.q4_KRow}).
+     * were too large for C2 to compile the same way in every run (see {@code Q8Kernels.q4_KRows}).
      *
      * <p>For Q4_0 (Q8_0 kind), everything the kernel reads per 4-block group of values {@code v..v+127} of
      * the activations sits together at byte {@code 3v}: the 128 quants as shorts in {@link #q4}'s order

@@ -51,14 +51,23 @@ final class Q8Kernels {
     private static final VectorMask<Integer> UPPER_8_INTS = VectorMask.fromLong(I16, 0xFF00L);
 
     /**
-     * Per-thread accumulators of the 512-bit row methods ({@code q4_0Groups}, {@code q4_KRow} and their
-     * like): they store their vectors here and the caller takes the lane sums. A row method's body is at
-     * C2's inlining node budget ({@code NodeCountInliningCutoff}) by its end, so a lane-sum call there was
-     * left out of line and its vector argument boxed: an allocation per weight row, GBs per second in
-     * decode, a young collection every 50 ms, and decode 25-30 % slower, in some JVM runs and not in
-     * others (after a prefill, most of them).
+     * Rows per call of a row method ({@code q4_0Groups}, {@code q8_0Rows}, {@code q4_KRows} and their like). A call
+     * costs ~60 instructions of set-up (the segment's checks, the constants), and a lane sum taken alone ~25: on
+     * 256-column rows (a 20M-parameter model) that was as much as the row's dot. With 16 rows per call and their
+     * lane sums taken together ({@link Dot#sumRows16}), JMH over 8192 x 256 rows: Q4_0 223 -> 114 us, Q4_K 297 ->
+     * 146, Q5_K 385 -> 184, Q6_K 278 -> 160, Q8_0 198 -> 175 (docs/kernels.md).
      */
-    private static final ThreadLocal<float[]> ROW_ACC = ThreadLocal.withInitial(() -> new float[32]);
+    static final int ROWS_PER_CALL = 16;
+    /** {@link #ROW_ACC}: 16 floats per row and accumulator (two per row at most), then 32 floats of row sums at {@link #SUMS}. */
+    private static final int SUMS = 2 * 16 * ROWS_PER_CALL, ROW_ACC_FLOATS = SUMS + 32;
+    /**
+     * Per-thread accumulators of the 512-bit row methods: they store their vectors here and the caller takes
+     * the lane sums. A row method's body is at C2's inlining node budget ({@code NodeCountInliningCutoff}) by
+     * its end, so a lane-sum call there was left out of line and its vector argument boxed: an allocation per
+     * weight row, GBs per second in decode, a young collection every 50 ms, and decode 25-30 % slower, in some
+     * JVM runs and not in others (after a prefill, most of them).
+     */
+    private static final ThreadLocal<float[]> ROW_ACC = ThreadLocal.withInitial(() -> new float[ROW_ACC_FLOATS]);
 
     /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
     static final boolean AVAILABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
@@ -281,36 +290,42 @@ final class Q8Kernels {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
         final int cols = a.cols, groups = cols / 128;
         final float[] acc = ROW_ACC.get();
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            q4_0Groups(w, offset, groups, a, row, acc);
-            float sum = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0));
-            if (4 * groups < cols / 32) sum += q4_0LastBlocks(w, offset, 4 * groups, a, row);
-            out[outOff + r] = sum;
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q4_0Groups(w, offset, rowBytes, n, groups, a, row, acc);
+            Dot.sumRows16(acc, 0, acc, SUMS);
+            for (int r = 0; r < n; r++) {
+                float sum = acc[SUMS + r];
+                if (4 * groups < cols / 32) sum += q4_0LastBlocks(w, offset + r * rowBytes, 4 * groups, a, row);
+                out[outOff + r0 + r] = sum;
+            }
         }
     }
 
-    /** The groups of one Q4_0 row; the accumulator goes to {@code out[0, 16)} ({@link #ROW_ACC}). */
-    private static void q4_0Groups(MemorySegment w, long offset, int groups, Q8Activations a, int row, float[] out) {
+    /** The groups of {@code n} Q4_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
+    private static void q4_0Groups(MemorySegment w, long offset, long rowBytes, int n, int groups, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q4Aligned;
         final int xo = row * a.cols;
-        var acc = FloatVector.zero(F16);
-        for (int g = 0; g < groups; g++) {
-            long p = offset + 72L * g;
-            // the group's activations: quants, offset term and scales in 384 bytes at 3x (Q8Activations#q4Aligned)
-            long x = 3L * (xo + 128 * g);
-            var c = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
-            var q = (ShortVector) Q4_0_QUANTS.selectFrom(c, ByteVector.fromMemorySegment(B64, w, p + 8, LE).reinterpretAsShorts());
-            // |n * qx| <= 15 * 127, four per lane (7620), two lanes per pair sum (15240): 16 bits are enough
-            var s = q.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x, LE))
-                    .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 64, LE)))
-                    .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 128, LE)))
-                    .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, x + 192, LE)));
-            var f = (FloatVector) pairSum512(s).sub(IntVector.fromMemorySegment(I16, xq, x + 256, LE)).convert(VectorOperators.I2F, 0);
-            var h = c.rearrange(Q4_0_SCALES).reinterpretAsInts();
-            var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
-            acc = f.fma(d.mul(FloatVector.fromMemorySegment(F16, xq, x + 320, LE)), acc);
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            for (int g = 0; g < groups; g++) {
+                long p = offset + 72L * g;
+                // the group's activations: quants, offset term and scales in 384 bytes at 3x (Q8Activations#q4Aligned)
+                long x = 3L * (xo + 128 * g);
+                var c = ByteVector.fromMemorySegment(B64, w, p, LE).reinterpretAsShorts();
+                var q = (ShortVector) Q4_0_QUANTS.selectFrom(c, ByteVector.fromMemorySegment(B64, w, p + 8, LE).reinterpretAsShorts());
+                // |n * qx| <= 15 * 127, four per lane (7620), two lanes per pair sum (15240): 16 bits are enough
+                var s = q.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x, LE))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 64, LE)))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 128, LE)))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, x + 192, LE)));
+                var f = (FloatVector) pairSum512(s).sub(IntVector.fromMemorySegment(I16, xq, x + 256, LE)).convert(VectorOperators.I2F, 0);
+                var h = c.rearrange(Q4_0_SCALES).reinterpretAsInts();
+                var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
+                acc = f.fma(d.mul(FloatVector.fromMemorySegment(F16, xq, x + 320, LE)), acc);
+            }
+            acc.intoArray(out, 16 * r);
         }
-        acc.intoArray(out, 0);
     }
 
     /** Blocks {@code [first, cols / 32)} of a Q4_0 row, one at a time on 256-bit vectors (their q4 order is the natural one). */
@@ -334,10 +349,21 @@ final class Q8Kernels {
      * (at most 128 * 127, pair sums <= 32512); even blocks into accumulator 0, odd into 1.
      */
     static void q8_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q8_0Rows(w, offset, rowBytes, n, a, row, acc);
+            Dot.sumRows16(acc, 0, acc, SUMS);
+            System.arraycopy(acc, SUMS, out, outOff + r0, n);
+        }
+    }
+
+    /** {@code n} Q8_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
+    private static void q8_0Rows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q;
         final float[] dx = a.d;
         final int cols = a.cols, xo = row * cols, bo = xo / 32, pairs = cols / 64;
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
+        for (int r = 0; r < n; r++, offset += rowBytes) {
             var acc0 = FloatVector.zero(F16);
             var acc1 = FloatVector.zero(F16);
             for (int k = 0; k < pairs; k++) {
@@ -347,7 +373,7 @@ final class Q8Kernels {
                 acc1 = q8_0Wide(w, p + 34, xq, x + 32, dx[b + 1], acc1);
             }
             if ((cols & 63) != 0) acc0 = q8_0Wide(w, offset + 68L * pairs, xq, xo + 64 * pairs, dx[bo + 2 * pairs], acc0);
-            out[outOff + r] = Dot.sumLanes16(acc0.add(acc1));
+            acc0.add(acc1).intoArray(out, 16 * r);
         }
     }
 
@@ -512,20 +538,26 @@ final class Q8Kernels {
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
         final float[] acc = ROW_ACC.get();
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            q4_KRow(w, offset, a, row, acc);
-            out[outOff + r] = kRowSum(acc);
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q4_KRows(w, offset, rowBytes, n, a, row, acc);
+            kRowSums(acc, n, out, outOff + r0);
         }
     }
 
-    /** A Q4_K/Q5_K row's dot from the accumulators its row method left in {@code acc} ({@link #ROW_ACC}): dot part minus min term. */
-    private static float kRowSum(float[] acc) {
-        return Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - Dot.sumLanes16(FloatVector.fromArray(F16, acc, 16));
+    /**
+     * Q4_K/Q5_K rows' dots from the accumulators their row method left in {@code acc} ({@link #ROW_ACC}): dot part
+     * (row r at {@code 16r}) minus min term (at {@code 256 + 16r}).
+     */
+    private static void kRowSums(float[] acc, int n, float[] out, int outOff) {
+        Dot.sumRows16(acc, 0, acc, SUMS);
+        Dot.sumRows16(acc, 16 * ROWS_PER_CALL, acc, SUMS + 16);
+        for (int r = 0; r < n; r++) out[outOff + r] = acc[SUMS + r] - acc[SUMS + 16 + r];
     }
 
     /**
      * Scale lanes for a Q4_K super-block's pair sums, as indexes into its 16 unpacked ints (mins 0-7, scales
-     * 8-15): per product vector of {@link #q4_KRow}, lanes 0-7 one sub-block's scale, lanes 8-15 the other's:
+     * 8-15): per product vector of {@link #q4_KRows}, lanes 0-7 one sub-block's scale, lanes 8-15 the other's:
      * (low nibbles of load 0) sub-blocks 0 | 2, (high, load 0) 1 | 3; load 1 takes the sub-blocks 4 further on
      * ({@code K_SCALES_0 + 4}: 4 | 6, and 5 | 7).
      */
@@ -538,57 +570,59 @@ final class Q8Kernels {
     }
 
     /**
-     * One Q4_K row, a super-block per step: its 6-bit mins and scales unpacked by one byte shuffle into 16 ints
-     * (8 mins, 8 scales) and spread over four scale vectors by int permutes; the min term {@code dmin * dx *
+     * {@code n} Q4_K rows, a super-block per step: its 6-bit mins and scales unpacked by one byte shuffle into 16
+     * ints (8 mins, 8 scales) and spread over four scale vectors by int permutes; the min term {@code dmin * dx *
      * sum_j min_j * bsum32_j} as a vector of exact int products (lanes 8-15 dropped) scaled into a second
      * accumulator; then the dot. (Two passes per row, scales first into memory, cost as much in the
-     * scale pass as in the dot once the dot was short.) The two accumulators go to {@code out[0, 16)} and
-     * {@code out[16, 32)} ({@link #ROW_ACC}).
+     * scale pass as in the dot once the dot was short.) Row r's two accumulators go to {@code out[16r, 16r + 16)}
+     * and {@code out[256 + 16r, ...)} ({@link #ROW_ACC}).
      */
-    private static void q4_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
+    private static void q4_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q4;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
-        var acc = FloatVector.zero(F16);
-        var minAcc = FloatVector.zero(F16);
-        for (int b = 0; b < blocks; b++) {
-            long p = offset + 144L * b;
-            int x = xo + 256 * b;
-            // d, dmin and the packed scales in one load; the f16s taken from it (a call to Quant.f16 was not
-            // inlined here, past C2's node budget, and made every vector register spill around it)
-            var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
-            var sc = kMinsAndScales(packed);
-            var dm = packed.reinterpretAsShorts();
-            float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
-            minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            var minAcc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + 144L * b;
+                int x = xo + 256 * b;
+                // d, dmin and the packed scales in one load; the f16s taken from it (a call to Quant.f16 was not
+                // inlined here, past C2's node budget, and made every vector register spill around it)
+                var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
+                var sc = kMinsAndScales(packed);
+                var dm = packed.reinterpretAsShorts();
+                float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
+                minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
 
-            // the two halves (128 values, one 64-byte load) in a loop, and the activations from a Java array:
-            // with the body written out and the activations in an aligned memory segment, C2 ran past its
-            // node budget for parsing in most JVM runs after a prefill (the budget depends on the type and
-            // branch profiles that the prefill left), inlined the rest of the body late, without exact vector
-            // types, and made 5x the code: decode of a Q4_K_M file 17 instead of 28 t/s (docs/kernels.md)
-            var isum = IntVector.zero(I16);
-            for (int h = 0; h < 2; h++) {
-                var q = ByteVector.fromMemorySegment(B64, w, p + 16 + 64 * h, LE).reinterpretAsShorts();
-                int xh = x + 128 * h;
-                // two products of at most 15 * 127 per lane, pair sums <= 7620
-                var lo = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 64)))
-                        .reinterpretAsInts();
-                var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 32))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, xh + 96)))
-                        .reinterpretAsInts();
-                // pair sums written out (as pairSum512), times the 6-bit scales: at most 4 * 63 * 7620 per
-                // lane over the super-block, exact (the same in float, converts and FMAs instead of vpmulld,
-                // was slower)
-                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
-                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+                // the two halves (128 values, one 64-byte load) in a loop, and the activations from a Java array:
+                // with the body written out and the activations in an aligned memory segment, C2 ran past its
+                // node budget for parsing in most JVM runs after a prefill (the budget depends on the type and
+                // branch profiles that the prefill left), inlined the rest of the body late, without exact vector
+                // types, and made 5x the code: decode of a Q4_K_M file 17 instead of 28 t/s (docs/kernels.md)
+                var isum = IntVector.zero(I16);
+                for (int h = 0; h < 2; h++) {
+                    var q = ByteVector.fromMemorySegment(B64, w, p + 16 + 64 * h, LE).reinterpretAsShorts();
+                    int xh = x + 128 * h;
+                    // two products of at most 15 * 127 per lane, pair sums <= 7620
+                    var lo = q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .reinterpretAsInts();
+                    var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 32))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                            .reinterpretAsInts();
+                    // pair sums written out (as pairSum512), times the 6-bit scales: at most 4 * 63 * 7620 per
+                    // lane over the super-block, exact (the same in float, converts and FMAs instead of vpmulld,
+                    // was slower)
+                    isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
+                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+                }
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+            acc.intoArray(out, 16 * r);
+            minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
         }
-        acc.intoArray(out, 0);
-        minAcc.intoArray(out, 16);
     }
 
     /**
@@ -614,54 +648,57 @@ final class Q8Kernels {
     static void q5_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q5_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
         final float[] acc = ROW_ACC.get();
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            q5_KRow(w, offset, a, row, acc);
-            out[outOff + r] = kRowSum(acc);
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q5_KRows(w, offset, rowBytes, n, a, row, acc);
+            kRowSums(acc, n, out, outOff + r0);
         }
     }
 
-    private static void q5_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
+    private static void q5_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q4;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
-        var acc = FloatVector.zero(F16);
-        var minAcc = FloatVector.zero(F16);
-        for (int b = 0; b < blocks; b++) {
-            long p = offset + 176L * b;
-            int x = xo + 256 * b;
-            // scales, mins and the min term exactly as in q4_KRow (same 16 leading bytes)
-            var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
-            var sc = kMinsAndScales(packed);
-            var dm = packed.reinterpretAsShorts();
-            float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
-            minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            var minAcc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + 176L * b;
+                int x = xo + 256 * b;
+                // scales, mins and the min term exactly as in q4_KRows (same 16 leading bytes)
+                var packed = ByteVector.fromMemorySegment(B16, w, p, LE);
+                var sc = kMinsAndScales(packed);
+                var dm = packed.reinterpretAsShorts();
+                float dX = dx[b + xo / 256], d = Float.float16ToFloat(dm.lane(0)) * dX, dmin = Float.float16ToFloat(dm.lane(1)) * dX;
+                minAcc = kMinTerm(sc, bsum32, x / 32, dmin, minAcc);
 
-            // qh: 32 bytes at 16, read as the first half of a 64-byte load
-            var qh = Q6_QH_0.selectFrom(ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts());
-            // the two halves in a loop, as in q4_KRow (written out, the body ran past C2's parsing budget)
-            var isum = IntVector.zero(I16);
-            for (int h = 0; h < 2; h++) {
-                var hb = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT.add((short) (4 * h)));   // groups 2h, 2h + 1
-                var q = ByteVector.fromMemorySegment(B64, w, p + 48 + 64 * h, LE).reinterpretAsShorts();
-                int xh = x + 128 * h;
-                // two products of at most 31 * 127 per lane, pair sums <= 15748
-                var lo = q.and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromArray(S32, xq, xh))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
-                                .mul(ShortVector.fromArray(S32, xq, xh + 64)))
-                        .reinterpretAsInts();
-                var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
-                        .mul(ShortVector.fromArray(S32, xq, xh + 32))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).or(hb.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
-                                .mul(ShortVector.fromArray(S32, xq, xh + 96)))
-                        .reinterpretAsInts();
-                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
-                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+                // qh: 32 bytes at 16, read as the first half of a 64-byte load
+                var qh = Q6_QH_0.selectFrom(ByteVector.fromMemorySegment(B64, w, p + 16, LE).reinterpretAsShorts());
+                // the two halves in a loop, as in q4_KRows (written out, the body ran past C2's parsing budget)
+                var isum = IntVector.zero(I16);
+                for (int h = 0; h < 2; h++) {
+                    var hb = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT.add((short) (4 * h)));   // groups 2h, 2h + 1
+                    var q = ByteVector.fromMemorySegment(B64, w, p + 48 + 64 * h, LE).reinterpretAsShorts();
+                    int xh = x + 128 * h;
+                    // two products of at most 31 * 127 per lane, pair sums <= 15748
+                    var lo = q.and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromArray(S32, xq, xh))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .reinterpretAsInts();
+                    var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                            .mul(ShortVector.fromArray(S32, xq, xh + 32))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).or(hb.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                            .reinterpretAsInts();
+                    isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
+                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+                }
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+            acc.intoArray(out, 16 * r);
+            minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
         }
-        acc.intoArray(out, 0);
-        minAcc.intoArray(out, 16);
     }
 
     /**
@@ -709,57 +746,62 @@ final class Q8Kernels {
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q6Rows) throw new IllegalStateException("Q6_K kernel: activation row " + row + " is not in the Q6_K order; call prepareQ6_K first");
         final float[] acc = ROW_ACC.get();
-        for (int r = 0; r < rows; r++, offset += rowBytes) {
-            float offsetTerm = q6_KRow(w, offset, a, row, acc);
-            out[outOff + r] = Dot.sumLanes16(FloatVector.fromArray(F16, acc, 0)) - offsetTerm;
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q6_KRows(w, offset, rowBytes, n, a, row, acc);
+            Dot.sumRows16(acc, 0, acc, SUMS);
+            for (int r = 0; r < n; r++) out[outOff + r0 + r] = acc[SUMS + r] - acc[16 * ROWS_PER_CALL + r];
         }
     }
 
     /**
-     * One Q6_K row: its accumulator into {@code out[0, 16)}; returns the offset term. The two halves of a
+     * {@code n} Q6_K rows: row r's accumulator into {@code out[16r, 16r + 16)}, its offset term into
+     * {@code out[256 + r]} ({@link #ROW_ACC}). The two halves of a
      * super-block (128 values: one 64-byte load of {@code ql}, 32 bytes of {@code qh}) go through an inner
-     * loop and the activations come from Java arrays, as in {@link #q4_KRow}: written out, with the
+     * loop and the activations come from Java arrays, as in {@link #q4_KRows}: written out, with the
      * activations in an aligned memory segment, C2 compiled this method to ~6.5 KB in some JVM runs and
      * to ~9 KB in others, and decode in those ran 10-60 % slower; this form compiled the same in every run.
      */
-    private static float q6_KRow(MemorySegment w, long offset, Q8Activations a, int row, float[] out) {
+    private static void q6_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q6;
         final int[] bsum16 = a.bsum16;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
-        var acc = FloatVector.zero(F16);
-        float offsetTerm = 0f;
-        for (int b = 0; b < blocks; b++) {
-            long p = offset + 210L * b;
-            int x = xo + 256 * b;
-            var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
-            // d read here, not by Quant.f16: a call left out of inlining would make every vector register spill
-            float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
-            offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum16, x / 16)).reduceLanes(VectorOperators.ADD);
-            var qh = ByteVector.fromMemorySegment(B64, w, p + 128, LE).reinterpretAsShorts();
-            var isum = IntVector.zero(I16);
-            for (int h = 0; h < 2; h++) {
-                // the half's qh bytes lined up with its ql shorts (the second half's indexes are 16 further on)
-                var qhh = Q6_QH_0.add((short) (16 * h)).selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
-                var l = ByteVector.fromMemorySegment(B64, w, p + 64 * h, LE).reinterpretAsShorts();
-                int xh = x + 128 * h;
-                // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
-                var lo = l.and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh))
-                        .add(l.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
-                                .mul(ShortVector.fromArray(S32, xq, xh + 64)))
-                        .reinterpretAsInts();
-                var hi = l.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qhh.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh + 32))
-                        .add(l.lanewise(VectorOperators.LSHR, 12).or(qhh.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
-                                .mul(ShortVector.fromArray(S32, xq, xh + 96)))
-                        .reinterpretAsInts();
-                // pair sums written out (see q4_KRow); sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11
-                // and 12-15 in the second (its scale indexes 8 further on)
-                isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.add(8 * h).selectFrom(scales)))
-                        .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.add(8 * h).selectFrom(scales)));
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            float offsetTerm = 0f;
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + 210L * b;
+                int x = xo + 256 * b;
+                var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
+                // d read here, not by Quant.f16: a call left out of inlining would make every vector register spill
+                float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
+                offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum16, x / 16)).reduceLanes(VectorOperators.ADD);
+                var qh = ByteVector.fromMemorySegment(B64, w, p + 128, LE).reinterpretAsShorts();
+                var isum = IntVector.zero(I16);
+                for (int h = 0; h < 2; h++) {
+                    // the half's qh bytes lined up with its ql shorts (the second half's indexes are 16 further on)
+                    var qhh = Q6_QH_0.add((short) (16 * h)).selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
+                    var l = ByteVector.fromMemorySegment(B64, w, p + 64 * h, LE).reinterpretAsShorts();
+                    int xh = x + 128 * h;
+                    // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
+                    var lo = l.and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh))
+                            .add(l.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .reinterpretAsInts();
+                    var hi = l.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qhh.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh + 32))
+                            .add(l.lanewise(VectorOperators.LSHR, 12).or(qhh.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                            .reinterpretAsInts();
+                    // pair sums written out (see q4_KRows); sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11
+                    // and 12-15 in the second (its scale indexes 8 further on)
+                    isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.add(8 * h).selectFrom(scales)))
+                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.add(8 * h).selectFrom(scales)));
+                }
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+            acc.intoArray(out, 16 * r);
+            out[16 * ROWS_PER_CALL + r] = offsetTerm;
         }
-        acc.intoArray(out, 0);
-        return offsetTerm;
     }
 }

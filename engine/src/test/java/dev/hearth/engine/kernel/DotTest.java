@@ -27,6 +27,20 @@ class DotTest {
         return x;
     }
 
+    @org.junit.jupiter.api.Test
+    void sumRows16IsSixteenLaneSumsBitForBit() {
+        // magnitudes spread over many binades, so that a different order of the additions shows in the bits
+        var rnd = new SplittableRandom(11);
+        float[] acc = new float[8 + 256];
+        for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(2, rnd.nextInt(-20, 20)));
+        float[] out = new float[3 + 16];
+        Dot.sumRows16(acc, 8, out, 3);
+        for (int r = 0; r < 16; r++) {
+            float expected = Dot.sumLanes16(jdk.incubator.vector.FloatVector.fromArray(jdk.incubator.vector.FloatVector.SPECIES_512, acc, 8 + 16 * r));
+            assertThat(Float.floatToRawIntBits(out[3 + r])).as("row %d", r).isEqualTo(Float.floatToRawIntBits(expected));
+        }
+    }
+
     /** Reference dot of row {@code r} (cols values) with x[xOff..], returning {sum, sum of |terms|}. */
     static double[] reference(GgmlType type, byte[] data, int r, int cols, float[] x, int xOff) {
         double[] w = RefDequant.decode(type, data, (long) r * cols, cols);

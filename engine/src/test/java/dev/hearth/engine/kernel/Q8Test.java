@@ -131,6 +131,34 @@ class Q8Test {
     }
 
     /**
+     * The kernels take rows 16 to a call and sum their lanes together ({@link Dot#sumRows16}): a run of rows that
+     * is not a multiple of 16, written at an offset, gives each row bit for bit what a call for that row alone
+     * gives, and matches the reference; the floats around the run are left alone.
+     */
+    @ParameterizedTest
+    @MethodSource("integerTypes")
+    void runsOfRowsGiveWhatSingleRowsGive(GgmlType type) {
+        for (int cols : type == GgmlType.Q4_0 || type == GgmlType.Q8_0 ? new int[] {256, 160} : new int[] {256, 512}) {
+            int rows = 37, batch = 2;
+            byte[] data = RandomBlocks.generate(type, rows, cols, cols + 31L);
+            var seg = MemorySegment.ofArray(data);
+            var a = new Q8Activations(Q8Activations.kindFor(type)).quantize(DotTest.randomFloats(batch * cols, cols * 7L), batch, cols);
+            Q8Kernels.prepare(type, a, batch);
+            for (int b = 0; b < batch; b++) {
+                float[] run = new float[rows + 10], single = new float[1];
+                java.util.Arrays.fill(run, -7f);
+                Q8Kernels.dots(type, seg, 0, type.byteSize(cols), rows, a, b, run, 5);
+                for (int r = 0; r < rows; r++) {
+                    Q8Kernels.dots(type, seg, type.byteSize((long) r * cols), 0, 1, a, b, single, 0);
+                    assertThat(Float.floatToRawIntBits(run[5 + r])).as("%s cols %d row %d", type, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
+                    assertMatchesReference(run[5 + r], type, data, r, cols, a, b);
+                }
+                for (int i : new int[] {0, 4, rows + 5, rows + 9}) assertThat(run[i]).isEqualTo(-7f);
+            }
+        }
+    }
+
+    /**
      * Q4_0 and Q8_0 rows whose blocks do not fill the kernels' steps: on 512-bit vectors Q8_0 takes blocks
      * in pairs and Q4_0 in fours, and the last 1-3 blocks of such a row (and, for a second activation row,
      * the steps themselves) start at odd block positions of the activations.
