@@ -45,7 +45,11 @@ public final class Parallel implements AutoCloseable {
             this.body = body;
             this.n = n;
             this.guide = GUIDE * threads;
-            this.minChunk = Math.max(Math.max(1, minChunk), n / MIN_CHUNK_DIVISOR);
+            // a minimum chunk asked for, but never more than an even share: with 2 threads and a 256-row matrix
+            // whose minimum is 240 rows, the caller took 240 and the worker 16 (a 20M-parameter model's decode
+            // ran mostly on one thread)
+            int share = (n + threads - 1) / threads;
+            this.minChunk = Math.max(Math.max(1, Math.min(minChunk, share)), n / MIN_CHUNK_DIVISOR);
             this.caller = caller;
         }
 
@@ -109,9 +113,9 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * {@link #run(int, Range)} with chunks of at least {@code minChunk} items (but for the last): for
-     * cheap items, where a claim (an atomic update of a line both cores write) would cost a real share of
-     * a short chunk's work.
+     * {@link #run(int, Range)} with chunks of at least {@code minChunk} items (but for the last), or of an
+     * even share of {@code n} per thread where that is less: for cheap items, where a claim (an atomic update
+     * of a line both cores write) would cost a real share of a short chunk's work.
      */
     public void run(int n, int minChunk, Range body) {
         if (threads == 1 || n <= 1) {

@@ -54,6 +54,21 @@ class ParallelTest {
     }
 
     @Test
+    void aMinimumChunkLargerThanAnEvenShareIsCutToIt() {
+        // 256 rows with a minimum of 240 on 2 threads: two halves, not 240 and 16
+        try (var pool = new Parallel(2)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(256, 240, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 128), java.util.Map.entry(128, 256));
+        }
+        try (var pool = new Parallel(3)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(10, 100, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 4), java.util.Map.entry(4, 8), java.util.Map.entry(8, 10));
+        }
+    }
+
+    @Test
     void workersParkedWhileIdleAreWokenForTheNextCall() throws Exception {
         try (var pool = new Parallel(2)) {
             pool.run(2, (from, to) -> {});
