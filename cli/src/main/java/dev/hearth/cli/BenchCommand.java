@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code hearth bench}: llama-bench compatible speed figures. {@code pp<N>} prefills N random tokens as
  * one batch, {@code tg<N>} generates N tokens one at a time; each is run untimed for a while (JIT
- * warm-up, at least once), then {@code -r} times, and reported as mean ± sample standard deviation of tokens per second. A
+ * warm-up, at least once, longer while the JIT is still compiling), then {@code -r} times, and reported as mean ± sample standard deviation of tokens per second. A
  * memory-bandwidth probe gives the decode roofline ({@code bandwidth / weight bytes read per token})
  * and each tg figure as a fraction of it.
  */
@@ -62,6 +62,8 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noWarmup;
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "Repeat untimed warm-up runs of each test for this long, at least once (default: ${DEFAULT-VALUE})", defaultValue = "2")
     double warmupSeconds;
+    @Option(names = "--warmup-max-seconds", paramLabel = "S", description = "Then go on while the JIT is still compiling (a run during which it compiled is followed by another), up to this long in all (default: ${DEFAULT-VALUE})", defaultValue = "30")
+    double warmupMaxSeconds;
     @Option(names = "--no-bandwidth", description = "Skip the memory bandwidth probe (no roofline figures)")
     boolean noBandwidth;
     @Option(names = "--bandwidth-mib", paramLabel = "MIB", description = "Buffer the bandwidth probe reads, in MiB (default: ${DEFAULT-VALUE})", defaultValue = "1024")
@@ -92,6 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (repetitions < 1) throw new IllegalArgumentException("-r must be at least 1, got " + repetitions);
         if (!(warmupSeconds >= 0)) throw new IllegalArgumentException("--warmup-seconds must not be negative, got " + warmupSeconds);
+        if (!(warmupMaxSeconds >= 0)) throw new IllegalArgumentException("--warmup-max-seconds must not be negative, got " + warmupMaxSeconds);
         if (bandwidthMib < 1) throw new IllegalArgumentException("--bandwidth-mib must be positive, got " + bandwidthMib);
         List<Path> files = new ArrayList<>();
         if (models.isEmpty()) files.add(new ModelOptions().resolve());
@@ -120,7 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
                     int bos = m.tokenizer().addBos() ? m.tokenizer().bos() : -1;
                     double bw = bandwidth.containsKey(t) ? bandwidth.get(t).gbPerSecond() : Double.NaN;
                     for (BenchTest test : tests) {
-                        var r = Bench.run(m.transformer(), bos, test, repetitions, noWarmup ? -1 : (long) (warmupSeconds * 1e9), 42,
+                        var r = Bench.run(m.transformer(), bos, test, repetitions, noWarmup ? -1 : (long) (warmupSeconds * 1e9), (long) (warmupMaxSeconds * 1e9), 42,
                                 !progress ? null : (tt, rep, reps) -> {
                                     err.printf("hearth bench: %s, %s, %d threads: %s%n", file.getFileName(), tt.name(), t,
                                             rep < 0 ? "warm-up" : "run " + (rep + 1) + "/" + reps);
@@ -344,7 +347,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * {@code hearth plan --calibrate}: a short benchmark of {@code file} here (bandwidth probe over
-     * 512 MiB, pp64 and tg32 with 1 s of warm-up runs and one timed run each, all processors) turned into
+     * 512 MiB, pp64 and tg32 with 1 s of warm-up runs, up to 10 s while the JIT compiles, and one timed run each, all processors) turned into
      * the planner's calibration. Bytes per token come from the planner's reading of the same file, as
      * for {@code --bench-json}.
      */
@@ -357,8 +360,8 @@ public final class BenchCommand implements Callable<Integer> {
         BenchResult pp, tg;
         try (Model m = Model.load(file, new Model.Options(0, threads, null))) {
             int bos = m.tokenizer().addBos() ? m.tokenizer().bos() : -1;
-            pp = Bench.run(m.transformer(), bos, BenchTest.prompt(64), 1, 1_000_000_000L, 42, null);
-            tg = Bench.run(m.transformer(), bos, BenchTest.gen(32), 1, 1_000_000_000L, 42, null);
+            pp = Bench.run(m.transformer(), bos, BenchTest.prompt(64), 1, 1_000_000_000L, 10_000_000_000L, 42, null);
+            tg = Bench.run(m.transformer(), bos, BenchTest.gen(32), 1, 1_000_000_000L, 10_000_000_000L, 42, null);
         }
         if (err != null) {
             err.printf(Locale.ROOT, "hearth plan --calibrate: %s here with %d threads: memory bandwidth %.1f GB/s, pp64 %.1f tok/s, tg32 %.1f tok/s%n",

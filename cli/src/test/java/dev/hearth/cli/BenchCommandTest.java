@@ -25,7 +25,7 @@ class BenchCommandTest {
 
     @Test
     void markdownTableAsLlamaBenchWithRoofline() {
-        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "2", "--bandwidth-mib", "16", "--warmup-seconds", "0");
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "2", "--bandwidth-mib", "16", "--warmup-seconds", "0", "--warmup-max-seconds", "0");
         assertThat(r.code()).as(r.err()).isZero();
         var lines = r.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("| model                          |       size |     params | backend    | threads |"
@@ -46,7 +46,7 @@ class BenchCommandTest {
 
     @Test
     void jsonWithLlamaBenchKeysThatThePlannerReads() throws Exception {
-        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "2", "-r", "3", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0.2");
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "2", "-r", "3", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0.2", "--warmup-max-seconds", "0");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(r.out());
         assertThat(rows.isArray()).isTrue();
@@ -90,7 +90,7 @@ class BenchCommandTest {
     /** {@code -d}: tests after that many tokens of context, named as llama-bench names them; the planner keeps to depth 0. */
     @Test
     void depthRunsEachTestAfterAFilledContext() throws Exception {
-        var r = CliRun.run("bench", "-m", model.toString(), "-p", "0", "-n", "4", "-d", "24,0", "-r", "2", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0");
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "0", "-n", "4", "-d", "24,0", "-r", "2", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0", "--warmup-max-seconds", "0");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(r.out());
         assertThat(rows).hasSize(2);
@@ -140,6 +140,7 @@ class BenchCommandTest {
         CostCommandTest.expectBad("nothing to run", "bench", "-m", model.toString(), "-p", "0", "-n", "0");
         CostCommandTest.expectBad("-r must be at least 1", "bench", "-m", model.toString(), "-r", "0");
         CostCommandTest.expectBad("--warmup-seconds must not be negative", "bench", "-m", model.toString(), "--warmup-seconds", "-1");
+        CostCommandTest.expectBad("--warmup-max-seconds must not be negative", "bench", "-m", model.toString(), "--warmup-max-seconds", "-0.5");
         CostCommandTest.expectBad("-t must be at least 1", "bench", "-m", model.toString(), "-t", "0");
         CostCommandTest.expectBad("-d must not be negative", "bench", "-m", model.toString(), "-d", "-1");
         CostCommandTest.expectBad("model file not found", "bench", "-m", dir.resolve("missing.gguf").toString());

@@ -60,7 +60,7 @@ class BenchRunTest {
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
         List<Integer> calls = new ArrayList<>();
-        var pp = Bench.run(model, 1, BenchTest.prompt(24), 3, 0, 42, (t, rep, reps) -> calls.add(rep));
+        var pp = Bench.run(model, 1, BenchTest.prompt(24), 3, 0, 0, 42, (t, rep, reps) -> calls.add(rep));
         assertThat(calls).containsExactly(-1, 0, 1, 2);
         assertThat(pp.samplesNs()).hasSize(3);
         for (long ns : pp.samplesNs()) assertThat(ns).isPositive();
@@ -68,14 +68,28 @@ class BenchRunTest {
         assertThat(pp.threads()).isEqualTo(2);
         assertThat(pp.avgTs()).isPositive();
         // The session holds exactly the test's 40 tokens: repeated runs fit only because each starts from an empty cache.
-        var tg = Bench.run(model, 1, BenchTest.gen(40), 2, -1, 7, null);
+        var tg = Bench.run(model, 1, BenchTest.gen(40), 2, -1, 0, 7, null);
         assertThat(tg.samplesNs()).hasSize(2);
         assertThat(tg.warmupNs()).isZero();
         // At a depth the session holds depth + test tokens: each run rewinds to the depth, never past it.
-        var deep = Bench.run(model, 1, BenchTest.gen(8).atDepth(600), 3, 0, 7, null);
+        var deep = Bench.run(model, 1, BenchTest.gen(8).atDepth(600), 3, 0, 0, 7, null);
         assertThat(deep.samplesNs()).hasSize(3);
         for (long ns : deep.samplesNs()) assertThat(ns).isPositive();
         assertThat(deep.test().name()).isEqualTo("tg8 @ d600");
+    }
+
+    /** Past its minimum the warm-up goes on while the JIT compiles, but stops at its limit (here, the JIT of a fresh test JVM is busy). */
+    @Test
+    void warmUpExtendedWhileTheJitCompilesStopsAtItsLimit() {
+        GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", GgmlType.Q8_0));
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        long t0 = System.nanoTime();
+        var r = Bench.run(model, 1, BenchTest.gen(16), 1, 0, 300_000_000L, 3, null);
+        long took = System.nanoTime() - t0;
+        assertThat(r.warmupNs()).isPositive();
+        // at most the limit, one more warm-up run started just before it, and the timed run
+        assertThat(took).isLessThan(300_000_000L + 2 * r.warmupNs() + 500_000_000L);
     }
 
     @Test
