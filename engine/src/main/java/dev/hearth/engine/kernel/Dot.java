@@ -199,36 +199,6 @@ public final class Dot {
         return sum;
     }
 
-    static float f16(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        var acc0 = FloatVector.zero(F);
-        var acc1 = FloatVector.zero(F);
-        int i = 0;
-        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
-            acc0 = halfToFloat(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = halfToFloat(w, offset + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
-        }
-        for (int bound = n - L; i <= bound; i += L) {
-            acc0 = halfToFloat(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) sum += Quant.f16(w, offset + 2L * i) * x[xOff + i];
-        return sum;
-    }
-
-    /**
-     * {@link #L} float16 values at {@code offset}, widened in registers. The Vector API has no
-     * half-float conversion, so: shift exponent+mantissa into float position and multiply by 2^112
-     * (rebiases the exponent and handles subnormals), patch Inf/NaN, then put the sign back.
-     */
-    static FloatVector halfToFloat(MemorySegment w, long offset) {
-        var h = (IntVector) ShortVector.fromMemorySegment(S_L, w, offset, LE).convertShape(VectorOperators.S2I, I, 0);
-        IntVector em = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector bits = em.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        VectorMask<Integer> infNan = em.compare(VectorOperators.GE, 0x0F800000);
-        return bits.blend(em.or(0x7F800000), infNan).or(sign).reinterpretAsFloats();
-    }
-
     private static float bf16(MemorySegment w, long offset, float[] x, int xOff, int n) {
         var acc0 = FloatVector.zero(F);
         var acc1 = FloatVector.zero(F);
@@ -248,6 +218,82 @@ public final class Dot {
     static FloatVector bf16ToFloat(MemorySegment w, long offset) {
         var h = (IntVector) ShortVector.fromMemorySegment(S_L, w, offset, LE).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** Whether {@link #halfRows} runs here (512-bit vectors, the shape of {@link #sumRows16}). */
+    static final boolean HALF_ROWS = L == 16;
+
+    /**
+     * Weight rows {@code [0, rows)} of F16 ({@code bf16 = false}) or BF16 weights times one activation row:
+     * {@code out[outOff + r] = w_r . x[xo ..]}, {@link #HALF_ROWS} only. The weights are converted in registers
+     * as they are read, two rows per pass, and the lane sums of 16 rows taken together ({@link #sumRows16}).
+     * Decoding rows to floats first and multiplying those ({@link Tiles#block}, as for several activation
+     * rows) wrote and read back twice the bytes it read: one thread decoded a 50257 x 256 F16 matrix at 6 GB/s
+     * against 11.6 for Q8_0. Per row it is the operation order of {@link Tiles#block}: one FMA chain over the
+     * whole vectors, the lane sum, then the last {@code cols % 16} products one by one; so the results are
+     * bit-identical to it (a decode row gives the same logits in a batch of one as among several).
+     */
+    static void halfRows(boolean bf16, MemorySegment w, long offset, long rowBytes, int rows, int cols, float[] x, int xo, float[] out, int outOff) {
+        float[] acc = HALF_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += 16) {
+            int n = Math.min(16, rows - r0);
+            for (int r = 0; r < n; r += 2) {
+                long step = r + 1 < n ? rowBytes : 0;   // a last odd row twice: its copy goes to the unused next slot
+                if (bf16) bf16Rows2(w, offset + (r0 + r) * rowBytes, step, cols, x, xo, acc, 16 * r);
+                else f16Rows2(w, offset + (r0 + r) * rowBytes, step, cols, x, xo, acc, 16 * r);
+            }
+            sumRows16(acc, 0, acc, 256);
+            for (int r = 0; r < n; r++) {
+                float s = acc[256 + r];
+                long p = offset + (r0 + r) * rowBytes;
+                for (int i = cols - cols % 16; i < cols; i++) {
+                    short h = w.get(Quant.I16, p + 2L * i);
+                    s += (bf16 ? Quant.bf16(h) : Float.float16ToFloat(h)) * x[xo + i];
+                }
+                out[outOff + r0 + r] = s;
+            }
+        }
+    }
+
+    /** 16 accumulators per row and the 16 row sums of {@link #halfRows}. */
+    private static final ThreadLocal<float[]> HALF_ACC = ThreadLocal.withInitial(() -> new float[16 * 16 + 16]);
+
+    private static final ThreadLocal<float[]> F16_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Two rows' FMA chains of {@link #halfRows} into {@code acc[at]} and {@code acc[at + 16]}; with {@code rowBytes = 0}
+     * the same row twice (a last odd row). F16 rows are first converted into a per-thread buffer (two rows, in L1)
+     * by a plain {@link Float#float16ToFloat} loop, which C2 turns into {@code vcvtph2ps}: the same speed as a
+     * conversion in registers by integer operations with two threads, a little faster with one (JMH MatMulBench),
+     * and simpler. Two chains are enough here.
+     */
+    private static void f16Rows2(MemorySegment w, long p, long rowBytes, int cols, float[] x, int xo, float[] acc, int at) {
+        float[] buf = F16_ROWS.get();
+        if (buf.length < 2 * cols) F16_ROWS.set(buf = new float[2 * cols]);
+        RowDecoder.f16(w, p, buf, cols);
+        RowDecoder.f16(w, p + rowBytes, buf, cols, cols);
+        var a0 = FloatVector.zero(F);
+        var a1 = FloatVector.zero(F);
+        for (int i = 0; i <= cols - 16; i += 16) {
+            var v = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
+            a1 = FloatVector.fromArray(F, buf, cols + i).fma(v, a1);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
+    }
+
+    private static void bf16Rows2(MemorySegment w, long p, long rowBytes, int cols, float[] x, int xo, float[] acc, int at) {
+        var a0 = FloatVector.zero(F);
+        var a1 = FloatVector.zero(F);
+        for (int i = 0; i <= cols - 16; i += 16) {
+            var v = FloatVector.fromArray(F, x, xo + i);
+            long q = p + 2L * i;
+            a0 = bf16ToFloat(w, q).fma(v, a0);
+            a1 = bf16ToFloat(w, q + rowBytes).fma(v, a1);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
     }
 
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;

@@ -27,6 +27,34 @@ class DotTest {
         return x;
     }
 
+    /**
+     * F16 and BF16 rows times one activation row, converted as read ({@link Dot#halfRows}), give the tiles' results
+     * over decoded rows bit for bit (the path of several activation rows), for row counts around the 4- and 16-row
+     * steps and columns with a remainder.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
+    void halfRowsMatchTheTilesBitForBit(GgmlType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Dot.HALF_ROWS, "512-bit vectors only");
+        for (int cols : new int[] {256, 200, 16}) {
+            for (int rows : new int[] {1, 3, 4, 21, 37}) {
+                byte[] data = RandomBlocks.generate(type, rows, cols, cols * 31L + rows);
+                var seg = MemorySegment.ofArray(data);
+                float[] x = randomFloats(2 * cols, rows + cols);
+                float[] got = new float[rows + 3];
+                Dot.halfRows(type == GgmlType.BF16, seg, 0, type.byteSize(cols), rows, cols, x, cols, got, 3);
+                // the tiles over the decoded rows, as MatMul runs them for several activation rows
+                float[] decoded = new float[rows * cols], expected = new float[2 * rows];
+                RowDecoder.decode(type, seg, 0, decoded, rows * cols);
+                Tiles.block(decoded, rows, cols, 0, x, 0, 2, expected, rows, new float[Tiles.accFloats()]);
+                for (int r = 0; r < rows; r++) {
+                    assertThat(Float.floatToRawIntBits(got[3 + r])).as("%s %d x %d row %d", type, rows, cols, r)
+                            .isEqualTo(Float.floatToRawIntBits(expected[rows + r]));
+                }
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void sumRows16IsSixteenLaneSumsBitForBit() {
         // magnitudes spread over many binades, so that a different order of the additions shows in the bits
