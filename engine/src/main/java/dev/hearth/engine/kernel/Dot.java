@@ -220,69 +220,81 @@ public final class Dot {
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** Whether {@link #halfRows} runs here (512-bit vectors, the shape of {@link #sumRows16}). */
-    static final boolean HALF_ROWS = L == 16;
+    /** Whether {@link #matVec} runs here (512-bit vectors, the shape of {@link #sumRows16}). */
+    static final boolean MAT_VEC = L == 16;
 
     /**
-     * Weight rows {@code [0, rows)} of F16 ({@code bf16 = false}) or BF16 weights times one activation row:
-     * {@code out[outOff + r] = w_r . x[xo ..]}, {@link #HALF_ROWS} only. The weights are converted in registers
-     * as they are read, two rows per pass, and the lane sums of 16 rows taken together ({@link #sumRows16}).
-     * Decoding rows to floats first and multiplying those ({@link Tiles#block}, as for several activation
-     * rows) wrote and read back twice the bytes it read: one thread decoded a 50257 x 256 F16 matrix at 6 GB/s
-     * against 11.6 for Q8_0. Per row it is the operation order of {@link Tiles#block}: one FMA chain over the
-     * whole vectors, the lane sum, then the last {@code cols % 16} products one by one; so the results are
-     * bit-identical to it (a decode row gives the same logits in a batch of one as among several).
+     * Weight rows {@code [0, rows)} of any type times one activation row: {@code out[outOff + r] = w_r . x[xo ..]},
+     * {@link #MAT_VEC} only; the float path's decode rows (types without an integer kernel, and F16/BF16/F32). BF16
+     * is converted in registers as read; the other types two rows at a time into a per-thread buffer that stays
+     * in L1 ({@link RowDecoder}), then multiplied, two FMA chains at once, and the lane sums of 16 rows are taken
+     * together ({@link #sumRows16}). Decoding 256 KB of rows to floats first and multiplying those two rows at a
+     * time with a lane sum each ({@link Tiles#block}, as for several activation rows) wrote and read back twice the
+     * bytes the weights take: one thread multiplied a 50257 x 256 F16 matrix at 6 GB/s against 11.6 for Q8_0's
+     * integer kernel. Per row it is the operation order of {@link Tiles#block}: one FMA chain over the whole
+     * vectors, the lane sum, then the last {@code cols % 16} products one by one (F32, F16 and BF16 rows only:
+     * the blocks of the other types are multiples of 16); so the results are bit-identical to it, and a decode
+     * row gives the same logits in a batch of one as among several.
      */
-    static void halfRows(boolean bf16, MemorySegment w, long offset, long rowBytes, int rows, int cols, float[] x, int xo, float[] out, int outOff) {
-        float[] acc = HALF_ACC.get();
+    static void matVec(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, int cols, float[] x, int xo, float[] out, int outOff) {
+        float[] acc = MAT_VEC_ACC.get();
         for (int r0 = 0; r0 < rows; r0 += 16) {
             int n = Math.min(16, rows - r0);
             for (int r = 0; r < n; r += 2) {
-                long step = r + 1 < n ? rowBytes : 0;   // a last odd row twice: its copy goes to the unused next slot
-                if (bf16) bf16Rows2(w, offset + (r0 + r) * rowBytes, step, cols, x, xo, acc, 16 * r);
-                else f16Rows2(w, offset + (r0 + r) * rowBytes, step, cols, x, xo, acc, 16 * r);
+                // a last odd row goes through twice: its copy lands in the unused next slot
+                boolean two = r + 1 < n;
+                long p = offset + (r0 + r) * rowBytes;
+                if (type == GgmlType.BF16) bf16Rows2(w, p, two ? rowBytes : 0, cols, x, xo, acc, 16 * r);
+                else decodedRows2(type, w, p, two, cols, x, xo, acc, 16 * r);
             }
             sumRows16(acc, 0, acc, 256);
             for (int r = 0; r < n; r++) {
                 float s = acc[256 + r];
                 long p = offset + (r0 + r) * rowBytes;
-                for (int i = cols - cols % 16; i < cols; i++) {
-                    short h = w.get(Quant.I16, p + 2L * i);
-                    s += (bf16 ? Quant.bf16(h) : Float.float16ToFloat(h)) * x[xo + i];
-                }
+                for (int i = cols - cols % 16; i < cols; i++) s += weight(type, w, p, i) * x[xo + i];
                 out[outOff + r0 + r] = s;
             }
         }
     }
 
-    /** 16 accumulators per row and the 16 row sums of {@link #halfRows}. */
-    private static final ThreadLocal<float[]> HALF_ACC = ThreadLocal.withInitial(() -> new float[16 * 16 + 16]);
+    /** Weight {@code i} of a row at {@code p} of F32, F16 or BF16 weights (the types whose rows may end mid-vector). */
+    private static float weight(GgmlType type, MemorySegment w, long p, int i) {
+        return switch (type) {
+            case F32 -> w.get(Quant.F32, p + 4L * i);
+            case F16 -> Float.float16ToFloat(w.get(Quant.I16, p + 2L * i));
+            case BF16 -> Quant.bf16(w.get(Quant.I16, p + 2L * i));
+            default -> throw new IllegalStateException(type + " rows are whole blocks of 32 or 256");
+        };
+    }
 
-    private static final ThreadLocal<float[]> F16_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+    /** 16 accumulators per row and the 16 row sums of {@link #matVec}. */
+    private static final ThreadLocal<float[]> MAT_VEC_ACC = ThreadLocal.withInitial(() -> new float[16 * 16 + 16]);
+    /** {@link #matVec}'s two decoded rows (for F16, a plain {@link Float#float16ToFloat} loop, which C2 turns into {@code vcvtph2ps}). */
+    private static final ThreadLocal<float[]> MAT_VEC_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Two rows' FMA chains of {@link #halfRows} into {@code acc[at]} and {@code acc[at + 16]}; with {@code rowBytes = 0}
-     * the same row twice (a last odd row). F16 rows are first converted into a per-thread buffer (two rows, in L1)
-     * by a plain {@link Float#float16ToFloat} loop, which C2 turns into {@code vcvtph2ps}: the same speed as a
-     * conversion in registers by integer operations with two threads, a little faster with one (JMH MatMulBench),
-     * and simpler. Two chains are enough here.
+     * Two rows' FMA chains of {@link #matVec} into {@code acc[at]} and {@code acc[at + 16]} (with {@code two} false,
+     * the same row in both), from the rows decoded into {@link #MAT_VEC_ROWS}. Two chains are enough: decoding
+     * takes longer than an FMA's latency. (For F16, a conversion in registers by integer operations measured the
+     * same with two threads and slower with one.)
      */
-    private static void f16Rows2(MemorySegment w, long p, long rowBytes, int cols, float[] x, int xo, float[] acc, int at) {
-        float[] buf = F16_ROWS.get();
-        if (buf.length < 2 * cols) F16_ROWS.set(buf = new float[2 * cols]);
-        RowDecoder.f16(w, p, buf, cols);
-        RowDecoder.f16(w, p + rowBytes, buf, cols, cols);
+    private static void decodedRows2(GgmlType type, MemorySegment w, long p, boolean two, int cols, float[] x, int xo, float[] acc, int at) {
+        float[] buf = MAT_VEC_ROWS.get();
+        if (buf.length < 2 * cols) MAT_VEC_ROWS.set(buf = new float[2 * cols]);
+        RowDecoder.decode(type, w, p, buf, two ? 2 * cols : cols);
+        final int second = two ? cols : 0;
         var a0 = FloatVector.zero(F);
         var a1 = FloatVector.zero(F);
         for (int i = 0; i <= cols - 16; i += 16) {
             var v = FloatVector.fromArray(F, x, xo + i);
             a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
-            a1 = FloatVector.fromArray(F, buf, cols + i).fma(v, a1);
+            a1 = FloatVector.fromArray(F, buf, second + i).fma(v, a1);
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
     }
 
+    /** {@link #decodedRows2} for BF16, converted in registers as read (a shift); {@code rowBytes = 0}: the same row twice. */
     private static void bf16Rows2(MemorySegment w, long p, long rowBytes, int cols, float[] x, int xo, float[] acc, int at) {
         var a0 = FloatVector.zero(F);
         var a1 = FloatVector.zero(F);

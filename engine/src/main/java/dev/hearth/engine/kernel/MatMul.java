@@ -1,7 +1,5 @@
 package dev.hearth.engine.kernel;
 
-import dev.hearth.engine.gguf.GgmlType;
-
 /**
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
@@ -257,9 +255,9 @@ public final class MatMul {
     private static void floatRows(Matrix w, float[] x, float[] out, int bFrom, int bTo, int from, int to) {
         final int cols = w.cols(), rows = w.rows();
         final long rowBytes = w.rowBytes();
-        // one activation row of 16-bit float weights: converted in registers as read, bit-identical to the tiles
-        if (bTo - bFrom == 1 && Dot.HALF_ROWS && (w.type() == GgmlType.F16 || w.type() == GgmlType.BF16)) {
-            Dot.halfRows(w.type() == GgmlType.BF16, w.data(), from * rowBytes, rowBytes, to - from, cols, x, bFrom * cols, out, bFrom * rows + from);
+        // one activation row: rows decoded a pair at a time into L1 and multiplied, bit-identical to the tiles
+        if (bTo - bFrom == 1 && Dot.MAT_VEC) {
+            Dot.matVec(w.type(), w.data(), from * rowBytes, rowBytes, to - from, cols, x, bFrom * cols, out, bFrom * rows + from);
             return;
         }
         final int chunk = Math.max(12, ACT_CHUNK_FLOAT_BYTES / (4 * cols) / 12 * 12);   // a multiple of both tile heights

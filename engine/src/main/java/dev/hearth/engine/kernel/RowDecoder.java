@@ -55,12 +55,7 @@ final class RowDecoder {
 
     /** A plain loop: C2 vectorizes {@code Float.float16ToFloat} itself (vcvtph2ps), faster than the Vector API emulation. */
     static void f16(MemorySegment w, long offset, float[] dst, int n) {
-        f16(w, offset, dst, 0, n);
-    }
-
-    /** {@code n} float16 values at {@code offset} into {@code dst[dOff ..]}: C2 turns this loop into {@code vcvtph2ps}. */
-    static void f16(MemorySegment w, long offset, float[] dst, int dOff, int n) {
-        for (int i = 0; i < n; i++) dst[dOff + i] = Float.float16ToFloat(w.get(Quant.I16, offset + 2L * i));
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(w.get(Quant.I16, offset + 2L * i));
     }
 
     private static void bf16(MemorySegment w, long offset, float[] dst, int n) {

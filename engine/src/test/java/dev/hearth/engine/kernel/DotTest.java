@@ -28,21 +28,22 @@ class DotTest {
     }
 
     /**
-     * F16 and BF16 rows times one activation row, converted as read ({@link Dot#halfRows}), give the tiles' results
-     * over decoded rows bit for bit (the path of several activation rows), for row counts around the 4- and 16-row
-     * steps and columns with a remainder.
+     * Rows of every type times one activation row, decoded as read ({@link Dot#matVec}), give the tiles' results
+     * over decoded rows bit for bit (the path of several activation rows), for row counts around the 2- and 16-row
+     * steps, and for F32/F16/BF16 columns that end mid-vector.
      */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
-    void halfRowsMatchTheTilesBitForBit(GgmlType type) {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Dot.HALF_ROWS, "512-bit vectors only");
-        for (int cols : new int[] {256, 200, 16}) {
+    @MethodSource("supportedTypes")
+    void matVecMatchesTheTilesBitForBit(GgmlType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Dot.MAT_VEC, "512-bit vectors only");
+        boolean floats = type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16;
+        for (int cols : floats ? new int[] {256, 200, 16} : new int[] {256, 512}) {
             for (int rows : new int[] {1, 3, 4, 21, 37}) {
                 byte[] data = RandomBlocks.generate(type, rows, cols, cols * 31L + rows);
                 var seg = MemorySegment.ofArray(data);
                 float[] x = randomFloats(2 * cols, rows + cols);
                 float[] got = new float[rows + 3];
-                Dot.halfRows(type == GgmlType.BF16, seg, 0, type.byteSize(cols), rows, cols, x, cols, got, 3);
+                Dot.matVec(type, seg, 0, type.byteSize(cols), rows, cols, x, cols, got, 3);
                 // the tiles over the decoded rows, as MatMul runs them for several activation rows
                 float[] decoded = new float[rows * cols], expected = new float[2 * rows];
                 RowDecoder.decode(type, seg, 0, decoded, rows * cols);
