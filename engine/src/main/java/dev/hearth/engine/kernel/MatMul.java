@@ -162,7 +162,7 @@ public final class MatMul {
             // path gets the same activations, dequantized, so that both paths agree with it (and each other)
             int k = kind.ordinal();
             if (!quantized[k]) {
-                perKind[k].quantize(x, batch, w.cols());
+                perKind[k].quantize(pool, x, batch, w.cols());
                 quantized[k] = true;
             }
             int floatFrom = decodeRows;   // decode rows take the integer path where there is one
@@ -172,7 +172,7 @@ public final class MatMul {
             } else floatFrom = 0;
             if (floatFrom < batch) {
                 if (floatFrom < dequantizedFrom[k]) {
-                    deq[k] = perKind[k].dequantize(deq[k], floatFrom);
+                    deq[k] = perKind[k].dequantize(pool, deq[k], floatFrom);
                     dequantizedFrom[k] = floatFrom;
                 }
                 inputs[i] = deq[k];

@@ -144,6 +144,15 @@ public final class Q8Activations {
 
     /** Quantizes {@code batch} rows of {@code cols} floats from {@code x} (row-major). */
     public Q8Activations quantize(float[] x, int batch, int cols) {
+        return quantize(null, x, batch, cols);
+    }
+
+    /**
+     * {@link #quantize(float[], int, int)} with the blocks shared out over {@code pool} (null: this thread) when
+     * there are several rows: a 512-token prompt's activations took 5-7 % of a small model's prefill on the
+     * calling thread alone while the others waited.
+     */
+    public Q8Activations quantize(Parallel pool, float[] x, int batch, int cols) {
         int bs = kind.block;
         if (cols % bs != 0) {
             throw new IllegalArgumentException("quantize activations to " + kind + ": row length " + cols
@@ -162,9 +171,19 @@ public final class Q8Activations {
         this.cols = cols;
         this.q4Rows = 0;
         this.q6Rows = 0;
-        for (int b = 0; b < n / bs; b++) {
+        if (pool == null || batch == 1) quantizeBlocks(x, 0, n / bs);
+        else pool.run(n / bs, BLOCKS_PER_CHUNK * 32 / bs, (from, to) -> quantizeBlocks(x, from, to));
+        return this;
+    }
+
+    /** Blocks per parallel chunk of {@link #quantize} and {@link #dequantize} (in 32-value blocks): ~2 µs of work. */
+    private static final int BLOCKS_PER_CHUNK = 64;
+
+    /** Blocks {@code [from, to)} of {@code kind.block} values of {@link #quantize}. */
+    private void quantizeBlocks(float[] x, int from, int to) {
+        final int bs = kind.block, l = F.length();
+        for (int b = from; b < to; b++) {
             int o = b * bs;
-            final int l = F.length();
             var vmax = FloatVector.zero(F);
             for (int i = o; i < o + bs; i += l) vmax = vmax.max(FloatVector.fromArray(F, x, i).abs());
             float amax = vmax.reduceLanes(VectorOperators.MAX);
@@ -184,12 +203,11 @@ public final class Q8Activations {
                 }
                 bsum16[g / 16] = sum;
             }
+            for (int c = o / 32; c < (o + bs) / 32; c++) {
+                bsum32[c] = bsum16[2 * c] + bsum16[2 * c + 1];
+                if (kind == Kind.Q8_0) dsum32[c] = d[c] * bsum32[c];
+            }
         }
-        for (int b = 0; b < n / 32; b++) bsum32[b] = bsum16[2 * b] + bsum16[2 * b + 1];
-        if (kind == Kind.Q8_0) {
-            for (int b = 0; b < n / 32; b++) dsum32[b] = d[b] * bsum32[b];
-        }
-        return this;
     }
 
     /**
@@ -291,13 +309,24 @@ public final class Q8Activations {
      * with the same 8-bit activations as llama.cpp.
      */
     public float[] dequantize(float[] dst, int fromRow) {
-        int n = batch * cols, bs = kind.block;
-        if (dst.length < n) dst = new float[n];
-        for (int b = fromRow * cols / bs; b < n / bs; b++) {
+        return dequantize(null, dst, fromRow);
+    }
+
+    /** {@link #dequantize(float[], int)} with the blocks shared out over {@code pool} (null: this thread). */
+    public float[] dequantize(Parallel pool, float[] dst, int fromRow) {
+        int n = batch * cols, bs = kind.block, first = fromRow * cols / bs;
+        final float[] out = dst.length < n ? new float[n] : dst;
+        if (pool == null || batch - fromRow <= 1) dequantizeBlocks(out, first, n / bs);
+        else pool.run(n / bs - first, BLOCKS_PER_CHUNK * 32 / bs, (from, to) -> dequantizeBlocks(out, first + from, first + to));
+        return out;
+    }
+
+    private void dequantizeBlocks(float[] dst, int from, int to) {
+        final int bs = kind.block;
+        for (int b = from; b < to; b++) {
             float scale = d[b];
             for (int i = b * bs; i < (b + 1) * bs; i++) dst[i] = scale * q[i];
         }
-        return dst;
     }
 
     /** The dequantized value {@code d * q} of element {@code i} of row {@code row} (for tests). */

@@ -26,6 +26,26 @@ class Q8Test {
         return Arrays.stream(QuantTest.supportedTypes()).filter(Q8Kernels::supports).toArray(GgmlType[]::new);
     }
 
+    /** Quantizing and dequantizing many rows over a pool gives what one thread gives, every array bit for bit. */
+    @ParameterizedTest
+    @EnumSource(Q8Activations.Kind.class)
+    void quantizingOverThePoolMatchesOneThread(Q8Activations.Kind kind) {
+        int batch = 37, cols = 512;
+        float[] x = DotTest.randomFloats(batch * cols, 77);
+        var one = new Q8Activations(kind).quantize(x, batch, cols);
+        var many = new Q8Activations(kind).quantize(POOL, x, batch, cols);
+        int n = batch * cols;
+        assertThat(Arrays.copyOf(many.q, n)).isEqualTo(Arrays.copyOf(one.q, n));
+        assertThat(Arrays.copyOf(many.d, n / kind.block)).isEqualTo(Arrays.copyOf(one.d, n / kind.block));
+        assertThat(Arrays.copyOf(many.bsum16, n / 16)).isEqualTo(Arrays.copyOf(one.bsum16, n / 16));
+        assertThat(Arrays.copyOf(many.bsum32, n / 32)).isEqualTo(Arrays.copyOf(one.bsum32, n / 32));
+        assertThat(Arrays.copyOf(many.dsum32, n / 32)).isEqualTo(Arrays.copyOf(one.dsum32, n / 32));
+        for (int from : new int[] {0, 5, batch - 1}) {
+            float[] a = one.dequantize(new float[0], from), b = many.dequantize(POOL, new float[0], from);
+            assertThat(Arrays.copyOfRange(b, from * cols, n)).isEqualTo(Arrays.copyOfRange(a, from * cols, n));
+        }
+    }
+
     @Test
     void decodeRowsOfQ4_0TakeTheIntegerPath() {
         var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 2, 64, 1)), 2, 64);
