@@ -160,6 +160,10 @@ public final class Transformer {
         }
         float[] logits = new float[wanted * c.vocabSize()];
         MatMul.matmul(pool, w.output, normed, logits, wanted, wantedDecode);
+        if (wanted == 1) {   // one row (a decode step, a prompt's last row): its logits as they are, not a copy
+            for (int i = 0; i < n; i++) if (b.wantsLogits(i)) result[i] = logits;
+            return result;
+        }
         r = 0;
         for (int i = 0; i < n; i++) {
             if (b.wantsLogits(i)) {
