@@ -738,10 +738,11 @@ final class Q8Kernels {
      * {@code qh} (the half's 32 bytes, one short permute to line them up with both 32-byte rows of {@code ql},
      * one per-lane shift for the row). Value {@code 2i + k / 2 + 64 (k % 2)} of the half meets nibble k of
      * short i (activations in that order, {@link Q8Activations#prepareQ6_K}); the products of a short's two
-     * low nibbles (and of its two high ones) add in 16 bits, each under one 16-value sub-block: at most
-     * 2 * 63 * 127 per lane, pair sums 32004, which the pair-sum trick still takes (below 32768). Times int8
-     * scales the super-block's sum is at most 4 * 128 * 32004 < 2^24 per lane: exact in int and in float.
-     * The {@code -32} offset is the scalar term {@code 32 * d * dx * sum_j scale_j * bsum16_j}.
+     * low nibbles (and of its two high ones) add in 16 bits, each under one 16-value sub-block. The values
+     * lose their offset of 32 in 16 bits before the multiply ({@code -32..31}, as llama.cpp does): at most
+     * 2 * 32 * 127 per lane, pair sums 16256. Times int8 scales the super-block's sum is at most
+     * 4 * 128 * 16256 < 2^24 per lane: exact in int and in float. (The offset as a separate term,
+     * {@code 32 * d * dx * sum_j scale_j * bsum16_j}, took a multiply and a lane reduction per super-block.)
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q6Rows) throw new IllegalStateException("Q6_K kernel: activation row " + row + " is not in the Q6_K order; call prepareQ6_K first");
@@ -750,13 +751,12 @@ final class Q8Kernels {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
             q6_KRows(w, offset, rowBytes, n, a, row, acc);
             Dot.sumRows16(acc, 0, acc, SUMS);
-            for (int r = 0; r < n; r++) out[outOff + r0 + r] = acc[SUMS + r] - acc[16 * ROWS_PER_CALL + r];
+            System.arraycopy(acc, SUMS, out, outOff + r0, n);
         }
     }
 
     /**
-     * {@code n} Q6_K rows: row r's accumulator into {@code out[16r, 16r + 16)}, its offset term into
-     * {@code out[256 + r]} ({@link #ROW_ACC}). The two halves of a
+     * {@code n} Q6_K rows: row r's accumulator into {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). The two halves of a
      * super-block (128 values: one 64-byte load of {@code ql}, 32 bytes of {@code qh}) go through an inner
      * loop and the activations come from Java arrays, as in {@link #q4_KRows}: written out, with the
      * activations in an aligned memory segment, C2 compiled this method to ~6.5 KB in some JVM runs and
@@ -764,19 +764,16 @@ final class Q8Kernels {
      */
     private static void q6_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q6;
-        final int[] bsum16 = a.bsum16;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
         for (int r = 0; r < n; r++, offset += rowBytes) {
             var acc = FloatVector.zero(F16);
-            float offsetTerm = 0f;
             for (int b = 0; b < blocks; b++) {
                 long p = offset + 210L * b;
                 int x = xo + 256 * b;
                 var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
                 // d read here, not by Quant.f16: a call left out of inlining would make every vector register spill
                 float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
-                offsetTerm += d * 32f * scales.mul(IntVector.fromArray(I16, bsum16, x / 16)).reduceLanes(VectorOperators.ADD);
                 var qh = ByteVector.fromMemorySegment(B64, w, p + 128, LE).reinterpretAsShorts();
                 var isum = IntVector.zero(I16);
                 for (int h = 0; h < 2; h++) {
@@ -784,13 +781,13 @@ final class Q8Kernels {
                     var qhh = Q6_QH_0.add((short) (16 * h)).selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
                     var l = ByteVector.fromMemorySegment(B64, w, p + 64 * h, LE).reinterpretAsShorts();
                     int xh = x + 128 * h;
-                    // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh
-                    var lo = l.and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh))
-                            .add(l.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30))
+                    // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh; minus 32
+                    var lo = l.and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh))
+                            .add(l.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32)
                                     .mul(ShortVector.fromArray(S32, xq, xh + 64)))
                             .reinterpretAsInts();
-                    var hi = l.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qhh.and((short) 0x30)).mul(ShortVector.fromArray(S32, xq, xh + 32))
-                            .add(l.lanewise(VectorOperators.LSHR, 12).or(qhh.lanewise(VectorOperators.LSHR, 8).and((short) 0x30))
+                    var hi = l.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qhh.and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 32))
+                            .add(l.lanewise(VectorOperators.LSHR, 12).or(qhh.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32)
                                     .mul(ShortVector.fromArray(S32, xq, xh + 96)))
                             .reinterpretAsInts();
                     // pair sums written out (see q4_KRows); sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11
@@ -801,7 +798,6 @@ final class Q8Kernels {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
-            out[16 * ROWS_PER_CALL + r] = offsetTerm;
         }
     }
 }

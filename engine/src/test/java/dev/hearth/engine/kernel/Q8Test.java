@@ -26,6 +26,43 @@ class Q8Test {
         return Arrays.stream(QuantTest.supportedTypes()).filter(Q8Kernels::supports).toArray(GgmlType[]::new);
     }
 
+    /**
+     * The 16-bit products and pair sums at the ends of their ranges: every quant byte of the blocks one fill (all
+     * nibbles 15, Q6_K values 63 or 0, Q8_0 quants -128 or 127, 6-bit scales and mins 63, Q6_K scales -128 or
+     * 127), scales 1.0, against activations of +-127; still exact but for float rounding.
+     */
+    @ParameterizedTest
+    @MethodSource("integerTypes")
+    void kernelsAreExactAtTheEndsOfTheirRanges(GgmlType type) {
+        int cols = 512, rows = 2, batch = 2;
+        long rowBytes = type.byteSize(cols), blockBytes = type.byteSize(type.blockSize());
+        for (int fill : new int[] {0xFF, 0x80, 0x7F, 0x00, 0xC0}) {
+            byte[] data = new byte[(int) (rows * rowBytes)];
+            Arrays.fill(data, (byte) fill);
+            for (long b = 0; b < data.length / blockBytes; b++) {
+                int at = (int) (b * blockBytes);
+                switch (type) {   // the float16 scale fields: 1.0 (Q4_K/Q5_K: d and dmin)
+                    case Q6_K -> { data[at + 208] = 0; data[at + 209] = 0x3C; }
+                    case Q4_K, Q5_K -> { data[at] = 0; data[at + 1] = 0x3C; data[at + 2] = 0; data[at + 3] = 0x3C; }
+                    default -> { data[at] = 0; data[at + 1] = 0x3C; }
+                }
+            }
+            var seg = MemorySegment.ofArray(data);
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = 1f;                                // row 0: all +127
+                x[cols + i] = (i / 2) % 2 == 0 ? 1f : -1f; // row 1: +-127 in pairs (the lanes a pair sum adds)
+            }
+            var a = new Q8Activations(Q8Activations.kindFor(type)).quantize(x, batch, cols);
+            Q8Kernels.prepare(type, a, batch);
+            float[] out = new float[rows];
+            for (int b = 0; b < batch; b++) {
+                Q8Kernels.dots(type, seg, 0, rowBytes, rows, a, b, out, 0);
+                for (int r = 0; r < rows; r++) assertMatchesReference(out[r], type, data, r, cols, a, b);
+            }
+        }
+    }
+
     /** Quantizing and dequantizing many rows over a pool gives what one thread gives, every array bit for bit. */
     @ParameterizedTest
     @EnumSource(Q8Activations.Kind.class)
