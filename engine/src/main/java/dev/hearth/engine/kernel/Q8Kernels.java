@@ -76,6 +76,7 @@ final class Q8Kernels {
     static boolean supports(GgmlType type) {
         return AVAILABLE && switch (type) {
             case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            case Q3_K -> WIDE;   // 512-bit only; elsewhere its rows take the float path
             default -> false;
         };
     }
@@ -128,6 +129,10 @@ final class Q8Kernels {
             case Q6_K -> {
                 if (WIDE) q6_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
                 else q6_K(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
+            case Q3_K -> {
+                if (!WIDE) throw new UnsupportedOperationException("no integer kernel for Q3_K without 512-bit vectors");
+                q3_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
             }
             default -> throw new UnsupportedOperationException("no integer kernel for " + type);
         }
@@ -795,6 +800,55 @@ final class Q8Kernels {
                     isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.add(8 * h).selectFrom(scales)))
                             .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.add(8 * h).selectFrom(scales)));
                 }
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+            }
+            acc.intoArray(out, 16 * r);
+        }
+    }
+
+    /**
+     * Q3_K on 512-bit vectors (no 256-bit twin: without AVX-512, Q3_K rows take the float path). Value
+     * {@code 32j + l} of half super-block {@code h} (128 values) is bits {@code 2j, 2j+1} of {@code qs[32h + l]},
+     * plus 4 if bit {@code 4h + j} of {@code hmask[l]} is set, minus 4: -4..3 (as {@link Quant}'s q3_K). A step
+     * takes the 32 values of one (h, j), two 16-value sub-blocks with 6-bit scales minus 32 (-32..31), against
+     * activations in their natural order: products at most 4 * 127 per 16-bit lane, pair sums 1,016, times a
+     * scale 32,512, eight steps per super-block 260,096 per lane: exact in int and in float.
+     */
+    static void q3_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q3_KRows(w, offset, rowBytes, n, a, row, acc);
+            Dot.sumRows16(acc, 0, acc, SUMS);
+            System.arraycopy(acc, SUMS, out, outOff + r0, n);
+        }
+    }
+
+    /** {@code n} Q3_K rows: row r's accumulator into {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
+    private static void q3_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + 110L * b, sc = p + 96;
+                int x = xo + 256 * b;
+                var hm = ByteVector.fromMemorySegment(B32, w, p, LE).reinterpretAsInts();
+                var isum = IntVector.zero(I16);
+                for (int h = 0; h < 2; h++) {
+                    var qs = ByteVector.fromMemorySegment(B32, w, p + 32 + 32L * h, LE).reinterpretAsInts();
+                    for (int j = 0; j < 4; j++) {
+                        var v = qs.lanewise(VectorOperators.LSHR, 2 * j).and(0x0303_0303)
+                                .or(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and(0x0101_0101).lanewise(VectorOperators.LSHL, 2))
+                                .reinterpretAsBytes().sub((byte) 4);
+                        var q = (ShortVector) v.convertShape(VectorOperators.B2S, S32, 0);
+                        int is = 8 * h + 2 * j;
+                        var scale = IntVector.broadcast(I16, Quant.q3kScale(w, sc, is) - 32).blend(Quant.q3kScale(w, sc, is + 1) - 32, UPPER_8_INTS);
+                        isum = isum.add(pairSum512(q.mul(ShortVector.fromArray(S32, xq, x + 128 * h + 32 * j))).mul(scale));
+                    }
+                }
+                float d = Float.float16ToFloat(w.get(Quant.I16, p + 108)) * dx[b + xo / 256];
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
