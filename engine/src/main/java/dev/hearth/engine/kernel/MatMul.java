@@ -8,7 +8,7 @@ package dev.hearth.engine.kernel;
  * size or the other rows, decide its path:
  * <ul>
  *   <li><b>decode rows</b> (one generated token of a sequence; rows {@code [0, decodeRows)}): for
- *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) the integer path, as in llama.cpp:
+ *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; Q3_K with 512-bit vectors) the integer path, as in llama.cpp:
  *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
  *       what decode (one activation row per weight read) needs.
@@ -18,9 +18,11 @@ package dev.hearth.engine.kernel;
  *       multiplied with the panels in outer-product tiles ({@link Tiles#panelBlock}: 4 weight rows x 3
  *       panels, 12 accumulators; per column 3 vector loads and 4 broadcasts for 12 FMAs). With many rows
  *       the decode is amortised and each FMA does 8 or 16 multiply-adds.
- *   <li>decode rows of types without an integer kernel (F32, F16, BF16, Q4_1, Q5_x, Q2_K, Q3_K), and
- *       prompt rows with 256-bit vectors: the same decoded rows in dot-product tiles ({@link Tiles#block}),
- *       which waste nothing on one row (and on AVX2 were as fast as the panel tiles).
+ *   <li>decode rows of types without an integer kernel (F32, F16, BF16, Q4_1, Q5_x, Q2_K, and Q3_K below
+ *       AVX-512), and prompt rows with 256-bit vectors: the same decoded rows in dot-product tiles
+ *       ({@link Tiles#block}), which waste nothing on one row (and on AVX2 were as fast as the panel tiles);
+ *       with 512-bit vectors a single such row takes {@link Dot#matVec} (two rows decoded into L1 at a time,
+ *       bit-identical to the tiles).
  * </ul>
  * For quantized weight types both paths take the activations quantized to 8 bits (the float path
  * gets them dequantized, {@link Q8Activations#dequantize}), as llama.cpp quantizes them for every
