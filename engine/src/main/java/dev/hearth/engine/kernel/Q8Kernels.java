@@ -835,16 +835,22 @@ final class Q8Kernels {
                 long p = offset + 110L * b, sc = p + 96;
                 int x = xo + 256 * b;
                 var hm = ByteVector.fromMemorySegment(B32, w, p, LE).reinterpretAsInts();
+                // the 16 6-bit scales as bytes of two longs (scales 0-7, 8-15): low 4 bits from the nibbles of the
+                // first 8 bytes, top 2 bits from bits 2(i / 4) of byte 8 + i % 4 (as Quant.q3kScale, all at once)
+                long lo = w.get(Quant.I64, sc), hi = w.get(Quant.I32, sc + 8) & 0xFFFF_FFFFL;
+                long scales0 = lo & 0x0F0F_0F0F_0F0F_0F0FL | ((hi & 0x0303_0303L) | (hi >>> 2 & 0x0303_0303L) << 32) << 4;
+                long scales1 = lo >>> 4 & 0x0F0F_0F0F_0F0F_0F0FL | ((hi >>> 4 & 0x0303_0303L) | (hi >>> 6 & 0x0303_0303L) << 32) << 4;
                 var isum = IntVector.zero(I16);
                 for (int h = 0; h < 2; h++) {
                     var qs = ByteVector.fromMemorySegment(B32, w, p + 32 + 32L * h, LE).reinterpretAsInts();
+                    long scales = h == 0 ? scales0 : scales1;
                     for (int j = 0; j < 4; j++) {
                         var v = qs.lanewise(VectorOperators.LSHR, 2 * j).and(0x0303_0303)
                                 .or(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and(0x0101_0101).lanewise(VectorOperators.LSHL, 2))
                                 .reinterpretAsBytes().sub((byte) 4);
                         var q = (ShortVector) v.convertShape(VectorOperators.B2S, S32, 0);
-                        int is = 8 * h + 2 * j;
-                        var scale = IntVector.broadcast(I16, Quant.q3kScale(w, sc, is) - 32).blend(Quant.q3kScale(w, sc, is + 1) - 32, UPPER_8_INTS);
+                        int s0 = (int) (scales >>> 16 * j & 0xFF) - 32, s1 = (int) (scales >>> 16 * j + 8 & 0xFF) - 32;
+                        var scale = IntVector.broadcast(I16, s0).blend(s1, UPPER_8_INTS);
                         isum = isum.add(pairSum512(q.mul(ShortVector.fromArray(S32, xq, x + 128 * h + 32 * j))).mul(scale));
                     }
                 }
