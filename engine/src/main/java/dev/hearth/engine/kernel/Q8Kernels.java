@@ -835,11 +835,10 @@ final class Q8Kernels {
                 long p = offset + 110L * b, sc = p + 96;
                 int x = xo + 256 * b;
                 var hm = ByteVector.fromMemorySegment(B32, w, p, LE).reinterpretAsInts();
-                // the 16 6-bit scales as bytes of two longs (scales 0-7, 8-15): low 4 bits from the nibbles of the
-                // first 8 bytes, top 2 bits from bits 2(i / 4) of byte 8 + i % 4 (as Quant.q3kScale, all at once)
-                long lo = w.get(Quant.I64, sc), hi = w.get(Quant.I32, sc + 8) & 0xFFFF_FFFFL;
-                long scales0 = lo & 0x0F0F_0F0F_0F0F_0F0FL | ((hi & 0x0303_0303L) | (hi >>> 2 & 0x0303_0303L) << 32) << 4;
-                long scales1 = lo >>> 4 & 0x0F0F_0F0F_0F0F_0F0FL | ((hi >>> 4 & 0x0303_0303L) | (hi >>> 6 & 0x0303_0303L) << 32) << 4;
+                // the 16 6-bit scales as the bytes of two longs (scales 0-7, 8-15), from two loads
+                long lo = w.get(Quant.I64, sc);
+                int hi = w.get(Quant.I32, sc + 8);
+                long scales0 = Quant.q3kScales(lo, hi, 0), scales1 = Quant.q3kScales(lo, hi, 1);
                 var isum = IntVector.zero(I16);
                 for (int h = 0; h < 2; h++) {
                     var qs = ByteVector.fromMemorySegment(B32, w, p + 32 + 32L * h, LE).reinterpretAsInts();

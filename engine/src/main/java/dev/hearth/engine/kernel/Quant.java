@@ -180,6 +180,17 @@ public final class Quant {
     }
 
     /**
+     * Q3_K's 6-bit scales {@code 8 * part .. 8 * part + 7} (unsigned, byte i of the result = scale {@code 8 * part + i}),
+     * from the 12 packed bytes read as one long ({@code lo}: bytes 0-7) and one int ({@code hi}: bytes 8-11): low 4
+     * bits from the low (part 0) or high (part 1) nibbles of {@code lo}, top 2 bits from bits {@code 2 (i / 4)} of byte
+     * {@code 8 + i % 4}. Same values as {@link #q3kScale}, with two memory reads per block instead of two per scale.
+     */
+    static long q3kScales(long lo, int hi, int part) {
+        long h = (hi & 0xFFFF_FFFFL) >>> 4 * part;
+        return lo >>> 4 * part & 0x0F0F_0F0F_0F0F_0F0FL | ((h & 0x0303_0303L) | (h >>> 2 & 0x0303_0303L) << 32) << 4;
+    }
+
+    /**
      * The 8 scales of a Q4_K/Q5_K block (byte j of the result = scale j), from its 12 packed bytes read
      * as one long ({@code lo}: bytes 0-7) and one int ({@code hi}: bytes 8-11). Same values as
      * {@link #kScale}, with two memory reads per block instead of one or two per scale.

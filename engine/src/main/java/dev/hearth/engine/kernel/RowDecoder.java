@@ -182,8 +182,11 @@ final class RowDecoder {
         for (int b = 0; b < n / 256; b++) {
             long p = offset + 110L * b;
             float d = Quant.f16(w, p + 108);
+            long packed = w.get(Quant.I64, p + 96);
+            int top = w.get(Quant.I32, p + 104);
+            long scales0 = Quant.q3kScales(packed, top, 0), scales1 = Quant.q3kScales(packed, top, 1);
             for (int k = 0; k < 16; k++) {
-                float dl = d * (Quant.q3kScale(w, p + 96, k) - 32);
+                float dl = d * ((int) ((k < 8 ? scales0 : scales1) >>> 8 * (k & 7) & 0xFF) - 32);
                 var dv = FloatVector.broadcast(F, dl);
                 var off = FloatVector.broadcast(F, -4f * dl);
                 int h = k >> 3, j = (k >> 1) & 3, l0 = 16 * (k & 1);

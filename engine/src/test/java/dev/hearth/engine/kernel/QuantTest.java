@@ -111,6 +111,22 @@ class QuantTest {
         }
     }
 
+    @Test
+    void packedQ3kScalesMatchPerScaleDecoding() {
+        var rnd = new java.util.SplittableRandom(5);
+        byte[] b = new byte[12];
+        for (int t = 0; t < 1000; t++) {
+            rnd.nextBytes(b);
+            var seg = MemorySegment.ofArray(b);
+            long lo = seg.get(Quant.I64, 0);
+            int hi = seg.get(Quant.I32, 8);
+            for (int i = 0; i < 16; i++) {
+                long part = Quant.q3kScales(lo, hi, i / 8);
+                assertThat((int) (part >>> 8 * (i % 8) & 0xFF)).as("scale %d of %s", i, Arrays.toString(b)).isEqualTo(Quant.q3kScale(seg, 0, i));
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_1", "IQ4_XS", "Q8_K"})
     void unsupportedTypesSayWhich(GgmlType type) {
