@@ -69,6 +69,22 @@ final class Q8Kernels {
      */
     private static final ThreadLocal<float[]> ROW_ACC = ThreadLocal.withInitial(() -> new float[ROW_ACC_FLOATS]);
 
+    /** Rows' dots from the accumulator their row method left in {@code acc} ({@link #ROW_ACC}, row r at {@code 16r}) into {@code out[outOff, outOff + n)}. */
+    private static void rowSums(float[] acc, int n, float[] out, int outOff) {
+        Dot.sumRows16(acc, 0, acc, SUMS);
+        System.arraycopy(acc, SUMS, out, outOff, n);
+    }
+
+    /**
+     * Q4_K/Q5_K rows' dots from the accumulators their row method left in {@code acc} ({@link #ROW_ACC}): dot part
+     * (row r at {@code 16r}) minus min term (at {@code 256 + 16r}).
+     */
+    private static void kRowSums(float[] acc, int n, float[] out, int outOff) {
+        Dot.sumRows16(acc, 0, acc, SUMS);
+        Dot.sumRows16(acc, 16 * ROWS_PER_CALL, acc, SUMS + 16);
+        for (int r = 0; r < n; r++) out[outOff + r] = acc[SUMS + r] - acc[SUMS + 16 + r];
+    }
+
     /** Whether the platform has (at least) 256-bit vectors; below that the float path is faster. */
     static final boolean AVAILABLE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
 
@@ -358,8 +374,7 @@ final class Q8Kernels {
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
             q8_0Rows(w, offset, rowBytes, n, a, row, acc);
-            Dot.sumRows16(acc, 0, acc, SUMS);
-            System.arraycopy(acc, SUMS, out, outOff + r0, n);
+            rowSums(acc, n, out, outOff + r0);
         }
     }
 
@@ -550,15 +565,6 @@ final class Q8Kernels {
         }
     }
 
-    /**
-     * Q4_K/Q5_K rows' dots from the accumulators their row method left in {@code acc} ({@link #ROW_ACC}): dot part
-     * (row r at {@code 16r}) minus min term (at {@code 256 + 16r}).
-     */
-    private static void kRowSums(float[] acc, int n, float[] out, int outOff) {
-        Dot.sumRows16(acc, 0, acc, SUMS);
-        Dot.sumRows16(acc, 16 * ROWS_PER_CALL, acc, SUMS + 16);
-        for (int r = 0; r < n; r++) out[outOff + r] = acc[SUMS + r] - acc[SUMS + 16 + r];
-    }
 
     /**
      * Scale lanes for a Q4_K super-block's pair sums, as indexes into its 16 unpacked ints (mins 0-7, scales
@@ -755,8 +761,7 @@ final class Q8Kernels {
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
             q6_KRows(w, offset, rowBytes, n, a, row, acc);
-            Dot.sumRows16(acc, 0, acc, SUMS);
-            System.arraycopy(acc, SUMS, out, outOff + r0, n);
+            rowSums(acc, n, out, outOff + r0);
         }
     }
 
@@ -819,8 +824,7 @@ final class Q8Kernels {
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
             q3_KRows(w, offset, rowBytes, n, a, row, acc);
-            Dot.sumRows16(acc, 0, acc, SUMS);
-            System.arraycopy(acc, SUMS, out, outOff + r0, n);
+            rowSums(acc, n, out, outOff + r0);
         }
     }
 
