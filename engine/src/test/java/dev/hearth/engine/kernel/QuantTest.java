@@ -94,37 +94,42 @@ class QuantTest {
         }
     }
 
-    @Test
-    void packedKScalesMatchPerScaleDecoding() {
-        var rnd = new java.util.SplittableRandom(3);
+    /** A check of one block's 12 packed scale bytes: as a segment, and read as one long (bytes 0-7) and one int (8-11). */
+    private interface PackedScalesCheck {
+        void check(MemorySegment seg, long lo, int hi);
+    }
+
+    /** Runs {@code check} on 1000 random 12-byte packs of scales. */
+    private static void forRandomPackedScales(long seed, PackedScalesCheck check) {
+        var rnd = new java.util.SplittableRandom(seed);
         byte[] b = new byte[12];
         for (int t = 0; t < 1000; t++) {
             rnd.nextBytes(b);
             var seg = MemorySegment.ofArray(b);
-            long lo = seg.get(Quant.I64, 0);
-            int hi = seg.get(Quant.I32, 8);
+            check.check(seg, seg.get(Quant.I64, 0), seg.get(Quant.I32, 8));
+        }
+    }
+
+    @Test
+    void packedKScalesMatchPerScaleDecoding() {
+        forRandomPackedScales(3, (seg, lo, hi) -> {
             long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
             for (int j = 0; j < 8; j++) {
                 assertThat((int) (scales >>> 8 * j & 0xFF)).isEqualTo(Quant.kScale(seg, 0, j));
                 assertThat((int) (mins >>> 8 * j & 0xFF)).isEqualTo(Quant.kMin(seg, 0, j));
             }
-        }
+        });
     }
 
     @Test
     void packedQ3kScalesMatchPerScaleDecoding() {
-        var rnd = new java.util.SplittableRandom(5);
-        byte[] b = new byte[12];
-        for (int t = 0; t < 1000; t++) {
-            rnd.nextBytes(b);
-            var seg = MemorySegment.ofArray(b);
-            long lo = seg.get(Quant.I64, 0);
-            int hi = seg.get(Quant.I32, 8);
+        forRandomPackedScales(5, (seg, lo, hi) -> {
             for (int i = 0; i < 16; i++) {
                 long part = Quant.q3kScales(lo, hi, i / 8);
-                assertThat((int) (part >>> 8 * (i % 8) & 0xFF)).as("scale %d of %s", i, Arrays.toString(b)).isEqualTo(Quant.q3kScale(seg, 0, i));
+                assertThat((int) (part >>> 8 * (i % 8) & 0xFF)).as("scale %d of %s", i, Arrays.toString(seg.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)))
+                        .isEqualTo(Quant.q3kScale(seg, 0, i));
             }
-        }
+        });
     }
 
     @ParameterizedTest
