@@ -131,7 +131,7 @@ public final class ChatTemplate {
         PyJinja.STATE.set(state);
         RenderResult result;
         try {
-            result = PyJinja.ENGINE.renderForResult(prepared, ctx);
+            result = PyJinja.engine().renderForResult(prepared, ctx);
         } catch (RuntimeException e) {
             throw failure(state.raised.isEmpty() ? "the renderer failed: " + e.getMessage() : null, state, e);
         } finally {

@@ -92,7 +92,18 @@ final class PyJinja {
 
     static final ThreadLocal<RenderState> STATE = new ThreadLocal<>();
 
-    static final Jinjava ENGINE = create();
+    /**
+     * The engine, created on first render: creating it loads Jinjava (~250 ms in a fresh JVM, most of the time
+     * `hearth run` took before its first forward pass), which commands that never render a template (a plain
+     * prompt, `bench`, `perplexity`) should not pay. A holder class, so that {@link #preprocess} does not create it.
+     */
+    static Jinjava engine() {
+        return Engine.INSTANCE;
+    }
+
+    private static final class Engine {
+        static final Jinjava INSTANCE = create();
+    }
 
     private static Jinjava create() {
         var overrides = LegacyOverrides.newBuilder()
