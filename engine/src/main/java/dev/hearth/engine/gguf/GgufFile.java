@@ -6,8 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -379,15 +377,29 @@ public final class GgufFile implements AutoCloseable {
             long len = u64("length of " + what);
             need(len, what);
             if (len > Integer.MAX_VALUE) throw new GgufException(source + ": " + what + " is " + len + " bytes long; the file is damaged");
-            byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+            return utf8(len);
+        }
+
+        /**
+         * Element {@code i} of the string array {@code key}: {@link #string}'s checks, its error message built only
+         * when one fails (a vocabulary has 32,000-150,000 of them, and building each message cost more than the read).
+         */
+        String element(String key, int i) {
+            long len = pos + 8 <= seg.byteSize() ? seg.get(I64, pos) : -1;
+            if (len < 0 || len > Integer.MAX_VALUE || len > seg.byteSize() - pos - 8) return string("element " + i + " of '" + key + "'");
+            pos += 8;
+            return utf8(len);
+        }
+
+        /**
+         * The next {@code len} bytes as UTF-8. Some vocabularies carry invalid UTF-8 in token texts: those bytes
+         * become U+FFFD, the file still loads.
+         */
+        private String utf8(long len) {
+            byte[] b = new byte[(int) len];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, b, 0, b.length);
             pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(b)).toString();
-            } catch (CharacterCodingException e) {
-                // Some vocabularies carry invalid UTF-8 in token texts; keep them readable, never fail.
-                return new String(b, StandardCharsets.UTF_8);
-            }
+            return new String(b, StandardCharsets.UTF_8);
         }
 
         GgufValue value(GgufValueType type, String key, int depth) {
@@ -422,14 +434,14 @@ public final class GgufFile implements AutoCloseable {
             }
             int len = (int) n;
             Object arr = switch (et) {
-                case UINT8, INT8 -> { byte[] a = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE); pos += len; yield a; }
+                case UINT8, INT8 -> { byte[] a = new byte[len]; MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, a, 0, len); pos += len; yield a; }
                 case BOOL -> { boolean[] a = new boolean[len]; for (int i = 0; i < len; i++) a[i] = seg.get(ValueLayout.JAVA_BYTE, pos + i) != 0; pos += len; yield a; }
-                case UINT16, INT16 -> { short[] a = new short[len]; for (int i = 0; i < len; i++) a[i] = seg.get(I16, pos + 2L * i); pos += 2L * len; yield a; }
-                case UINT32, INT32 -> { int[] a = new int[len]; for (int i = 0; i < len; i++) a[i] = seg.get(I32, pos + 4L * i); pos += 4L * len; yield a; }
-                case FLOAT32 -> { float[] a = new float[len]; for (int i = 0; i < len; i++) a[i] = seg.get(F32, pos + 4L * i); pos += 4L * len; yield a; }
-                case UINT64, INT64 -> { long[] a = new long[len]; for (int i = 0; i < len; i++) a[i] = seg.get(I64, pos + 8L * i); pos += 8L * len; yield a; }
-                case FLOAT64 -> { double[] a = new double[len]; for (int i = 0; i < len; i++) a[i] = seg.get(F64, pos + 8L * i); pos += 8L * len; yield a; }
-                case STRING -> { String[] a = new String[len]; for (int i = 0; i < len; i++) a[i] = string("element " + i + " of '" + key + "'"); yield a; }
+                case UINT16, INT16 -> { short[] a = new short[len]; MemorySegment.copy(seg, I16, pos, a, 0, len); pos += 2L * len; yield a; }
+                case UINT32, INT32 -> { int[] a = new int[len]; MemorySegment.copy(seg, I32, pos, a, 0, len); pos += 4L * len; yield a; }
+                case FLOAT32 -> { float[] a = new float[len]; MemorySegment.copy(seg, F32, pos, a, 0, len); pos += 4L * len; yield a; }
+                case UINT64, INT64 -> { long[] a = new long[len]; MemorySegment.copy(seg, I64, pos, a, 0, len); pos += 8L * len; yield a; }
+                case FLOAT64 -> { double[] a = new double[len]; MemorySegment.copy(seg, F64, pos, a, 0, len); pos += 8L * len; yield a; }
+                case STRING -> { String[] a = new String[len]; for (int i = 0; i < len; i++) a[i] = element(key, i); yield a; }
                 case ARRAY -> { GgufValue[] a = new GgufValue[len]; for (int i = 0; i < len; i++) a[i] = array(key, depth + 1); yield a; }
             };
             return GgufValue.array(et, arr);

@@ -33,6 +33,12 @@ class GgufFileTest {
         w.put("u64", GgufValue.of(GgufValueType.UINT64, 1L << 40));
         w.put("f64", GgufValue.of(GgufValueType.FLOAT64, 2.5));
         w.put("i8s", GgufValue.array(GgufValueType.INT8, new byte[] {-1, 2}));
+        // one array of every other element type (read in bulk, little-endian)
+        w.put("u16s", GgufValue.array(GgufValueType.UINT16, new short[] {1, (short) 0xFFFE}));
+        w.put("i32s", GgufValue.array(GgufValueType.INT32, new int[] {-3, 0x12345678}));
+        w.put("i64s", GgufValue.array(GgufValueType.INT64, new long[] {-1L, 1L << 50}));
+        w.put("f64s", GgufValue.array(GgufValueType.FLOAT64, new double[] {0.5, -1e300}));
+        w.put("bools", GgufValue.array(GgufValueType.BOOL, new boolean[] {true, false, true}));
         w.addF32("weights", new long[] {4, 2}, new float[] {1, 2, 3, 4, 5, 6, 7, 8});
         w.addF32("bias", new long[] {3}, new float[] {-1, 0, 1});
         return w;
@@ -59,6 +65,11 @@ class GgufFileTest {
             assertThat(f.getLong("u64")).isEqualTo(1L << 40);
             assertThat(f.getFloat("f64")).isEqualTo(2.5f);
             assertThat(f.getIntArray("i8s")).containsExactly(-1, 2);
+            assertThat((short[]) f.get("u16s").value()).containsExactly((short) 1, (short) 0xFFFE);
+            assertThat(f.getIntArray("i32s")).containsExactly(-3, 0x12345678);
+            assertThat((long[]) f.get("i64s").value()).containsExactly(-1L, 1L << 50);
+            assertThat((double[]) f.get("f64s").value()).containsExactly(0.5, -1e300);
+            assertThat((boolean[]) f.get("bools").value()).containsExactly(true, false, true);
             GgufTensor t = f.requireTensor("weights");
             assertThat(t.shape()).containsExactly(4, 2);
             assertThat(t.rows()).isEqualTo(2);
@@ -68,6 +79,15 @@ class GgufFileTest {
             assertThat(f.tensor("bias").offset() % f.alignment()).isZero();
             assertThat(f.dataOffset() % 32).isZero();
         }
+    }
+
+    @Test
+    void invalidUtf8InATokenTextLoadsAsReplacementCharacters() {
+        byte[] b = sample().toBytes();
+        // "héllo ✓": the second byte of 'é' (C3 A9) becomes '(' (a lead byte without its continuation)
+        int at = indexOf(b, "h\u00e9llo".getBytes(StandardCharsets.UTF_8));
+        b[at + 2] = '(';
+        assertThat(parse(b).getStringArray("tokenizer.ggml.tokens")).containsExactly("<unk>", "<s>", "h\uFFFD(llo \u2713");
     }
 
     @Test
