@@ -74,6 +74,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "On SIGINT/SIGTERM, how long running streams may finish before they are cancelled (default: ${DEFAULT-VALUE})")
     int shutdownSeconds;
 
+    @Option(names = "--no-warmup", description = "Answer requests as soon as the model is mapped, without first running it once "
+            + "(the first request then pays the JVM's first-use costs, ~1 s)")
+    boolean noWarmup;
+
     @Spec CommandSpec spec;
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -95,6 +99,11 @@ final class ServeCommand implements Callable<Integer> {
         Model m;
         try {
             m = model.load();
+            if (!noWarmup) {
+                long nanos = m.warmUp();   // /health still says "loading"
+                out.printf(Locale.ROOT, "hearth: warmed up in %.0f ms%n", nanos / 1e6);
+                out.flush();
+            }
             s.ready(m);
         } catch (RuntimeException e) {
             s.stop(Duration.ZERO);

@@ -53,6 +53,7 @@ class ServeCommandTest {
             else Thread.sleep(50);
         }
         assertThat(url).as("stdout: %s%nstderr: %s", out, err).isNotNull();
+        assertThat(out.toString()).containsPattern("hearth: warmed up in \\d+ ms");
         try (var http = HttpClient.newHttpClient()) {
             var health = http.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.body()).contains("ready");
