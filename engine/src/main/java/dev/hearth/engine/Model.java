@@ -67,7 +67,7 @@ public final class Model implements AutoCloseable {
         this.hasOwnTemplate = own.isPresent();
         this.chatTemplate = options.chatTemplate() != null ? new ChatTemplate(options.chatTemplate(), bos, eos)
                 : own.orElseGet(() -> ChatTemplate.chatMl(bos, eos));
-        this.pool = new Parallel(options.threads() > 0 ? options.threads() : Parallel.defaultThreads());
+        this.pool = new Parallel(options.threads() > 0 ? options.threads() : Parallel.defaultThreads(), Parallel.whileJitBusy());
         this.transformer = new Transformer(config, weights, pool);
     }
 

@@ -1,6 +1,7 @@
 package dev.hearth.engine.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -71,6 +72,7 @@ public final class Parallel implements AutoCloseable {
     }
 
     private final int threads;
+    private final BooleanSupplier callerOnly;
     private final Thread[] workers;
     private volatile Job job;
     private volatile boolean closed;
@@ -83,8 +85,17 @@ public final class Parallel implements AutoCloseable {
     private final AtomicInteger parked = new AtomicInteger();
 
     public Parallel(int threads) {
+        this(threads, () -> false);
+    }
+
+    /**
+     * A pool whose {@link #run} keeps to the calling thread whenever {@code callerOnly} says so (it is asked on every
+     * call). {@link #whileJitBusy()} is the one the engine uses.
+     */
+    public Parallel(int threads, BooleanSupplier callerOnly) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
+        this.callerOnly = callerOnly;
         this.workers = new Thread[threads - 1];
         for (int i = 1; i < threads; i++) {
             Thread t = new Thread(this::workerLoop, "hearth-worker-" + i);
@@ -92,6 +103,24 @@ public final class Parallel implements AutoCloseable {
             workers[i - 1] = t;
             t.start();
         }
+    }
+
+    /**
+     * True while the JIT compiler is busy in the first seconds of the JVM ({@link JitWatch}), then false for good: the
+     * policy for {@link #Parallel(int, BooleanSupplier)} that the engine's models use. In a fresh JVM the kernels
+     * run interpreted until C2 has compiled them, and C2 compiles on the same cores: a second thread running
+     * interpreted chunks slowed the compiler down more than it helped. {@code hearth run} with 2 threads (this
+     * 2-core machine, jars alternated three times): the brown model, 64 tokens, 1.65-1.84 -> 1.47-1.60 s; 600
+     * tokens 2.98-3.26 -> 2.79-2.84 s; the 1.1B Q4_0 file, 32 tokens, 4.54-5.63 -> 4.42-4.47 s.
+     */
+    public static BooleanSupplier whileJitBusy() {
+        JitWatch.start();
+        return JitWatch::busy;
+    }
+
+    /** Whether the JIT compiler counts as busy ({@link #whileJitBusy()}); false once it has been quiet, or if it cannot be watched. */
+    public static boolean jitBusy() {
+        return JitWatch.busy();
     }
 
     /** Physical cores are not visible to Java; available processors is the best default. */
@@ -118,7 +147,7 @@ public final class Parallel implements AutoCloseable {
      * of a line both cores write) would cost a real share of a short chunk's work.
      */
     public void run(int n, int minChunk, Range body) {
-        if (threads == 1 || n <= 1) {
+        if (threads == 1 || n <= 1 || callerOnly.getAsBoolean()) {
             if (n > 0) body.run(0, n);
             return;
         }

@@ -54,6 +54,26 @@ class ParallelTest {
     }
 
     @Test
+    void callerOnlyRunsTheWholeRangeOnTheCallerWhileItSaysSo() {
+        var callerOnly = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (var pool = new Parallel(2, callerOnly::get)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            var threads = java.util.concurrent.ConcurrentHashMap.<Thread>newKeySet();
+            pool.run(1_000, (from, to) -> {
+                ranges.put(from, to);
+                threads.add(Thread.currentThread());
+            });
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 1_000));
+            assertThat(threads).containsExactly(Thread.currentThread());
+
+            callerOnly.set(false);   // asked on every call: chunks again
+            ranges.clear();
+            pool.run(1_000, 300, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).hasSize(4);
+        }
+    }
+
+    @Test
     void aMinimumChunkLargerThanAnEvenShareIsCutToIt() {
         // 256 rows with a minimum of 240 on 2 threads: two halves, not 240 and 16
         try (var pool = new Parallel(2)) {
