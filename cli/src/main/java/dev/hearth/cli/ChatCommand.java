@@ -5,7 +5,9 @@ import dev.hearth.engine.Model;
 import dev.hearth.engine.chat.ChatMessage;
 import dev.hearth.engine.model.ContextOverflowException;
 import dev.hearth.engine.model.Session;
+import dev.hearth.engine.sampling.SamplerParams;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -51,49 +53,68 @@ final class ChatCommand implements Callable<Integer> {
             if (system != null) messages.add(new ChatMessage("system", system));
             err.printf("hearth chat: %s, context %d tokens, template %s. /reset clears the conversation, /exit or Ctrl-D quits.%n",
                     m.name(), m.contextLength(), m.hasOwnChatTemplate() ? "from the model" : "ChatML (model has none)");
-            var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            while (true) {
-                out.print("> ");
-                out.flush();
-                String line = in.readLine();
-                if (line == null || line.strip().equals("/exit")) break;
-                if (line.strip().equals("/reset")) {
-                    messages.removeIf(msg -> !msg.role().equals("system"));
-                    session.rewind(0);
-                    err.println("(conversation cleared)");
-                    continue;
-                }
-                if (line.isBlank()) continue;
-                messages.add(new ChatMessage("user", line));
-                int[] all = m.tokenizer().encode(m.chatTemplate().render(messages, true), false, true);
-                // Reuse the cached prefix; feed only what is new. Keep at least one token to feed.
-                int keep = Math.min(session.commonPrefix(all), all.length - 1);
-                if (all.length + maxTokens > m.contextLength()) {
-                    err.printf("(the conversation needs %d + %d tokens but the context holds %d: /reset or start with a larger --ctx)%n",
-                            all.length, maxTokens, m.contextLength());
-                    messages.removeLast();
-                    continue;
-                }
-                session.rewind(keep);
-                var reply = new StringBuilder();
-                Generator.Result r;
+            // While the user types the first message, run the model once (a fresh JVM's first pass through each
+            // code path costs ~1 s); joined before the model is used or closed, as the model is not thread-safe.
+            Thread warmUp = Thread.ofPlatform().daemon().name("hearth-warm-up").start(() -> {
                 try {
-                    r = generator.generate(session, Arrays.copyOfRange(all, keep, all.length), maxTokens, params, piece -> {
-                        reply.append(piece);
-                        out.print(piece);
-                        out.flush();
-                    });
-                } catch (ContextOverflowException e) {
-                    err.println("(" + e.getMessage() + ")");
-                    messages.removeLast();
-                    continue;
+                    m.warmUp();
+                } catch (RuntimeException e) {
+                    // the first reply runs the same code and reports what is wrong
                 }
-                out.println();
-                messages.add(new ChatMessage("assistant", reply.toString()));
-                err.printf("(%d new prompt tokens, %d reused; %d tokens at %.1f tok/s)%n",
-                        all.length - keep, keep, r.generatedTokens(), r.generatedTokensPerSecond());
+            });
+            try {
+                converse(m, generator, session, messages, params, warmUp, out, err);
+            } finally {
+                warmUp.join();
             }
         }
         return 0;
+    }
+
+    private void converse(Model m, Generator generator, Session session, List<ChatMessage> messages, SamplerParams params,
+                          Thread warmUp, PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (true) {
+            out.print("> ");
+            out.flush();
+            String line = in.readLine();
+            if (line == null || line.strip().equals("/exit")) break;
+            if (line.strip().equals("/reset")) {
+                messages.removeIf(msg -> !msg.role().equals("system"));
+                session.rewind(0);
+                err.println("(conversation cleared)");
+                continue;
+            }
+            if (line.isBlank()) continue;
+            messages.add(new ChatMessage("user", line));
+            warmUp.join();
+            int[] all = m.tokenizer().encode(m.chatTemplate().render(messages, true), false, true);
+            // Reuse the cached prefix; feed only what is new. Keep at least one token to feed.
+            int keep = Math.min(session.commonPrefix(all), all.length - 1);
+            if (all.length + maxTokens > m.contextLength()) {
+                err.printf("(the conversation needs %d + %d tokens but the context holds %d: /reset or start with a larger --ctx)%n",
+                        all.length, maxTokens, m.contextLength());
+                messages.removeLast();
+                continue;
+            }
+            session.rewind(keep);
+            var reply = new StringBuilder();
+            Generator.Result r;
+            try {
+                r = generator.generate(session, Arrays.copyOfRange(all, keep, all.length), maxTokens, params, piece -> {
+                    reply.append(piece);
+                    out.print(piece);
+                    out.flush();
+                });
+            } catch (ContextOverflowException e) {
+                err.println("(" + e.getMessage() + ")");
+                messages.removeLast();
+                continue;
+            }
+            out.println();
+            messages.add(new ChatMessage("assistant", reply.toString()));
+            err.printf("(%d new prompt tokens, %d reused; %d tokens at %.1f tok/s)%n",
+                    all.length - keep, keep, r.generatedTokens(), r.generatedTokensPerSecond());
+        }
     }
 }
