@@ -52,6 +52,55 @@ public final class VectorOps {
     }
 
     /**
+     * {@link #dotsTransposed} for two queries against the same keys (two query heads of one KV head): query 0 at
+     * {@code q[0, dims)} into {@code scores[0, n)}, query 1 at {@code q[dims, 2 dims)} into {@code scores[s1, s1 + n)}.
+     * Each block of keys is loaded once for both, which halves the loads per multiply-add (attention over a long
+     * prompt reads the keys from L2); every score is the same chain as in {@code dotsTransposed}, bit for bit.
+     */
+    public static void dotsTransposed2(float[] q, int dims, float[] kT, int off, int stride, int n, float[] scores, int s1) {
+        final int l = F.length();
+        int t = 0;
+        for (; t + 4 * l <= n; t += 4 * l) {
+            var a0 = FloatVector.zero(F); var a1 = a0; var a2 = a0; var a3 = a0;
+            var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
+            for (int d = 0; d < dims; d++) {
+                var qa = FloatVector.broadcast(F, q[d]);
+                var qb = FloatVector.broadcast(F, q[dims + d]);
+                int k = off + d * stride + t;
+                var k0 = FloatVector.fromArray(F, kT, k);
+                var k1 = FloatVector.fromArray(F, kT, k + l);
+                var k2 = FloatVector.fromArray(F, kT, k + 2 * l);
+                var k3 = FloatVector.fromArray(F, kT, k + 3 * l);
+                a0 = qa.fma(k0, a0); a1 = qa.fma(k1, a1); a2 = qa.fma(k2, a2); a3 = qa.fma(k3, a3);
+                b0 = qb.fma(k0, b0); b1 = qb.fma(k1, b1); b2 = qb.fma(k2, b2); b3 = qb.fma(k3, b3);
+            }
+            a0.intoArray(scores, t); a1.intoArray(scores, t + l); a2.intoArray(scores, t + 2 * l); a3.intoArray(scores, t + 3 * l);
+            b0.intoArray(scores, s1 + t); b1.intoArray(scores, s1 + t + l); b2.intoArray(scores, s1 + t + 2 * l); b3.intoArray(scores, s1 + t + 3 * l);
+        }
+        for (; t + l <= n; t += l) {
+            var a0 = FloatVector.zero(F);
+            var b0 = a0;
+            for (int d = 0; d < dims; d++) {
+                var k0 = FloatVector.fromArray(F, kT, off + d * stride + t);
+                a0 = FloatVector.broadcast(F, q[d]).fma(k0, a0);
+                b0 = FloatVector.broadcast(F, q[dims + d]).fma(k0, b0);
+            }
+            a0.intoArray(scores, t);
+            b0.intoArray(scores, s1 + t);
+        }
+        for (; t < n; t++) {
+            float a = 0f, b = 0f;
+            for (int d = 0; d < dims; d++) {
+                float k = kT[off + d * stride + t];
+                a = Math.fma(q[d], k, a);
+                b = Math.fma(q[dims + d], k, b);
+            }
+            scores[t] = a;
+            scores[s1 + t] = b;
+        }
+    }
+
+    /**
      * {@code out[oo + e] = sum_{t < n} s[t] * v[vo + t * hd + e]} for {@code e < hd}: attention's weighted sum
      * of value rows, each output summed over the rows in order (fused multiply-adds on the vector part, multiply
      * then add on the scalar tail), with up to four vector accumulators held in registers over all rows.
@@ -86,6 +135,55 @@ public final class VectorOps {
             float y = 0f;
             for (int t = 0; t < n; t++) y += s[t] * v[vo + t * hd + e];
             out[oo + e] = y;
+        }
+    }
+
+    /**
+     * {@link #weightedSum} for two weight vectors over the same value rows (two query heads of one KV head):
+     * {@code s[0, n)} into {@code out[o0, o0 + hd)} and {@code s[s1, s1 + n)} into {@code out[o1, o1 + hd)}. Each
+     * value vector is loaded once for both; every output is the same sequence of operations as in
+     * {@code weightedSum}, bit for bit.
+     */
+    public static void weightedSum2(float[] s, int s1, int n, float[] v, int vo, int hd, float[] out, int o0, int o1) {
+        final int lanes = F.length(), bound = F.loopBound(hd);
+        int e = 0;
+        for (; e + 4 * lanes <= bound; e += 4 * lanes) {
+            var a0 = FloatVector.zero(F); var a1 = a0; var a2 = a0; var a3 = a0;
+            var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
+            for (int t = 0; t < n; t++) {
+                var sa = FloatVector.broadcast(F, s[t]);
+                var sb = FloatVector.broadcast(F, s[s1 + t]);
+                int o = vo + t * hd + e;
+                var v0 = FloatVector.fromArray(F, v, o);
+                var v1 = FloatVector.fromArray(F, v, o + lanes);
+                var v2 = FloatVector.fromArray(F, v, o + 2 * lanes);
+                var v3 = FloatVector.fromArray(F, v, o + 3 * lanes);
+                a0 = v0.fma(sa, a0); a1 = v1.fma(sa, a1); a2 = v2.fma(sa, a2); a3 = v3.fma(sa, a3);
+                b0 = v0.fma(sb, b0); b1 = v1.fma(sb, b1); b2 = v2.fma(sb, b2); b3 = v3.fma(sb, b3);
+            }
+            a0.intoArray(out, o0 + e); a1.intoArray(out, o0 + e + lanes); a2.intoArray(out, o0 + e + 2 * lanes); a3.intoArray(out, o0 + e + 3 * lanes);
+            b0.intoArray(out, o1 + e); b1.intoArray(out, o1 + e + lanes); b2.intoArray(out, o1 + e + 2 * lanes); b3.intoArray(out, o1 + e + 3 * lanes);
+        }
+        for (; e < bound; e += lanes) {
+            var a0 = FloatVector.zero(F);
+            var b0 = a0;
+            for (int t = 0; t < n; t++) {
+                var v0 = FloatVector.fromArray(F, v, vo + t * hd + e);
+                a0 = v0.fma(FloatVector.broadcast(F, s[t]), a0);
+                b0 = v0.fma(FloatVector.broadcast(F, s[s1 + t]), b0);
+            }
+            a0.intoArray(out, o0 + e);
+            b0.intoArray(out, o1 + e);
+        }
+        for (; e < hd; e++) {
+            float a = 0f, b = 0f;
+            for (int t = 0; t < n; t++) {
+                float x = v[vo + t * hd + e];
+                a += s[t] * x;
+                b += s[s1 + t] * x;
+            }
+            out[o0 + e] = a;
+            out[o1 + e] = b;
         }
     }
 

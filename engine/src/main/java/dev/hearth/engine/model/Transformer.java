@@ -121,7 +121,7 @@ public final class Transformer {
             }
             final int layer = l;
             final long call = ATTENTION_CALLS.incrementAndGet();
-            pool.run(n * c.heads(), (from, to) -> attention(b, layer, call, from, to));
+            pool.run(n * c.heads() / headsPerItem(), (from, to) -> attention(b, layer, call, from, to));
             MatMul.matmul(pool, L.wo(), att, xb, n, decode);
             addInPlace(x, xb, n * dim);
 
@@ -194,21 +194,32 @@ public final class Transformer {
     /** Attention calls of every model (one per layer per forward pass), to tell them apart in {@link Converted}. */
     private static final java.util.concurrent.atomic.AtomicLong ATTENTION_CALLS = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Scaled dot-product attention for the (row, head) pairs {@code [from, to)}, causal by position. */
+    /**
+     * Query heads per attention work item: two where they come in pairs that share a KV head (grouped-query attention
+     * with an even group), so that each key and value load serves both ({@link VectorOps#dotsTransposed2}); else one.
+     */
+    private int headsPerItem() {
+        return (c.heads() / c.kvHeads()) % 2 == 0 ? 2 : 1;
+    }
+
+    /**
+     * Scaled dot-product attention for the work items {@code [from, to)}, causal by position: item {@code p} is batch
+     * row {@code p / (heads / k)} and query heads {@code k * (p % (heads / k))} and on, {@code k = headsPerItem()}.
+     */
     private void attention(Batch b, int layer, long call, int from, int to) {
         final int hd = c.headDim(), qDim = c.qDim();
-        final int group = c.heads() / c.kvHeads();
+        final int group = c.heads() / c.kvHeads(), pair = headsPerItem(), items = c.heads() / pair;
         final float scale = (float) (1.0 / Math.sqrt(hd));
         // per-thread buffers, grown to the longest position seen: scores, the query, and per KV head its
         // keys (transposed: hd rows of n positions) and values (n rows of hd) as floats
         final int kvHeads = c.kvHeads(), n = Math.max(b.maxPosition() + 1, 64), perHead = hd * n;
         float[][] buf = ATTENTION.get();
-        if (buf[0].length < n) buf[0] = new float[n];
+        if (buf[0].length < 2 * n) buf[0] = new float[2 * n];
         if (buf[1].length < kvHeads * perHead) {
             buf[1] = new float[kvHeads * perHead];
             buf[2] = new float[kvHeads * perHead];
         }
-        if (buf[3].length < hd) buf[3] = new float[hd];
+        if (buf[3].length < 2 * hd) buf[3] = new float[2 * hd];
         final float[] scores = buf[0], keys = buf[1], values = buf[2], qh = buf[3];
         // positions [0, converted[kvh]) of KV head kvh of `cache` are in the buffers; rows of a sequence come
         // in position order, so each position is converted once per call (the caches do not change during
@@ -223,7 +234,7 @@ public final class Transformer {
         KvCache cache = state.row < 0 ? null : b.cache(state.row);
         final int[] converted = state.converted;
         for (int p = from; p < to; p++) {
-            int i = p / c.heads(), h = p % c.heads(), kvh = h / group;
+            int i = p / items, h = pair * (p % items), kvh = h / group;
             int pos = b.position(i);
             if (b.cache(i) != cache) {
                 cache = b.cache(i);
@@ -242,12 +253,17 @@ public final class Transformer {
             // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
             // attention weights; rounding them the same way keeps the 8-bit activations after this
             // block identical to its own.
-            roundToHalf(q, qo, qh, 0, hd);
-            VectorOps.dotsTransposed(qh, hd, keys, base, n, pos + 1, scores);
-            for (int t = 0; t <= pos; t++) scores[t] *= scale;
-            VectorOps.softmax(scores, 0, pos + 1);
-            roundToHalf(scores, 0, scores, 0, pos + 1);
-            VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo);
+            roundToHalf(q, qo, qh, 0, pair * hd);   // the pair's heads are adjacent in q
+            if (pair == 2) VectorOps.dotsTransposed2(qh, hd, keys, base, n, pos + 1, scores, n);
+            else VectorOps.dotsTransposed(qh, hd, keys, base, n, pos + 1, scores);
+            for (int j = 0; j < pair; j++) {
+                int so = j * n;
+                for (int t = 0; t <= pos; t++) scores[so + t] *= scale;
+                VectorOps.softmax(scores, so, pos + 1);
+                roundToHalf(scores, so, scores, so, pos + 1);
+            }
+            if (pair == 2) VectorOps.weightedSum2(scores, n, pos + 1, values, base, hd, att, qo, qo + hd);
+            else VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo);
         }
     }
 

@@ -56,6 +56,41 @@ class VectorOpsTest {
         }
     }
 
+    /** Two query heads at once give each head's scores and weighted sums bit for bit as one head at a time. */
+    @Test
+    void pairedHeadsMatchSingleHeadsBitForBit() {
+        var rnd = new Random(17);
+        for (int dims : new int[] {64, 80, 128, 37, 5}) {
+            int stride = 211;
+            float[] q = new float[2 * dims], kT = new float[3 + dims * stride];
+            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+            for (int i = 0; i < kT.length; i++) kT[i] = (float) rnd.nextGaussian();
+            for (int n : new int[] {1, 7, 16, 17, 64, 65, 130, 203}) {
+                float[] pair = new float[2 * stride + 5], one = new float[n], two = new float[n];
+                VectorOps.dotsTransposed2(q, dims, kT, 3, stride, n, pair, stride + 5);
+                VectorOps.dotsTransposed(q, dims, kT, 3, stride, n, one);
+                VectorOps.dotsTransposed(java.util.Arrays.copyOfRange(q, dims, 2 * dims), dims, kT, 3, stride, n, two);
+                for (int t = 0; t < n; t++) {
+                    assertThat(pair[t]).as("dims %d, %d keys, head 0 score %d", dims, n, t).isEqualTo(one[t]);
+                    assertThat(pair[stride + 5 + t]).as("dims %d, %d keys, head 1 score %d", dims, n, t).isEqualTo(two[t]);
+                }
+
+                int hd = dims;
+                float[] s = new float[2 * n + 3], v = new float[2 + n * hd];
+                for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
+                for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+                float[] out = new float[3 * hd + 4], a = new float[hd], b = new float[hd];
+                VectorOps.weightedSum2(s, n + 3, n, v, 2, hd, out, 1, 2 * hd + 3);
+                VectorOps.weightedSum(s, n, v, 2, hd, a, 0);
+                VectorOps.weightedSum(java.util.Arrays.copyOfRange(s, n + 3, 2 * n + 3), n, v, 2, hd, b, 0);
+                for (int e = 0; e < hd; e++) {
+                    assertThat(out[1 + e]).as("hd %d, %d rows, head 0 output %d", hd, n, e).isEqualTo(a[e]);
+                    assertThat(out[2 * hd + 3 + e]).as("hd %d, %d rows, head 1 output %d", hd, n, e).isEqualTo(b[e]);
+                }
+            }
+        }
+    }
+
     /** Softmax on vectors with a masked tail: close to the exact one in double, for lengths around the vector width. */
     @Test
     void softmaxMatchesTheExactOneAtEveryLength() {
