@@ -1,5 +1,6 @@
 package dev.hearth.engine.bench;
 
+import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.engine.model.Session;
 import dev.hearth.engine.model.Transformer;
 import java.util.SplittableRandom;
@@ -39,7 +40,8 @@ public final class Bench {
      * @param warmupNanos untimed runs before the timed ones: negative = none, else at least one, repeated
      *                    until this many nanoseconds have passed
      * @param maxWarmupNanos after {@code warmupNanos}, another untimed run follows each one during which the JIT
-     *                    compiled something (as far as the JVM tells), until this many nanoseconds have passed in all
+     *                    compiled something (as far as the JVM tells) or after which {@link Parallel#jitBusy()} still
+     *                    holds (a model's pool runs on one thread until then), until this many nanoseconds have passed in all
      * @param seed        seed of the random token ids
      */
     public static BenchResult run(Transformer transformer, int bos, BenchTest test, int repetitions, long warmupNanos,
@@ -62,7 +64,8 @@ public final class Bench {
             firstWarmNs = once(session, depth, prompt, tokens);
             while (true) {
                 long elapsed = System.nanoTime() - start, now = compileMillis();
-                boolean compiling = now != compiled;
+                // a model's pool keeps to one thread while the JIT is busy (Parallel.whileJitBusy): time nothing before
+                boolean compiling = now != compiled || Parallel.jitBusy();
                 compiled = now;
                 if (elapsed >= warmupNanos && (!compiling || elapsed >= maxWarmupNanos)) break;
                 once(session, depth, prompt, tokens);
