@@ -121,7 +121,7 @@ public final class Transformer {
             }
             final int layer = l;
             final long call = ATTENTION_CALLS.incrementAndGet();
-            pool.run(n * c.heads() / headsPerItem(), (from, to) -> attention(b, layer, call, from, to));
+            pool.run(n * attentionItemsPerRow(), (from, to) -> attention(b, layer, call, from, to));
             MatMul.matmul(pool, L.wo(), att, xb, n, decode);
             addInPlace(x, xb, n * dim);
 
@@ -195,20 +195,21 @@ public final class Transformer {
     private static final java.util.concurrent.atomic.AtomicLong ATTENTION_CALLS = new java.util.concurrent.atomic.AtomicLong();
 
     /**
-     * Query heads per attention work item: two where they come in pairs that share a KV head (grouped-query attention
-     * with an even group), so that each key and value load serves both ({@link VectorOps#dotsTransposed2}); else one.
+     * Attention work items per batch row: the query heads of each KV head taken two at a time (the last one alone
+     * where a KV head has an odd number of them), so that each key and value load serves both heads of a pair
+     * ({@link VectorOps#dotsTransposed2}); one head per item without grouped-query attention.
      */
-    private int headsPerItem() {
-        return (c.heads() / c.kvHeads()) % 2 == 0 ? 2 : 1;
+    private int attentionItemsPerRow() {
+        return c.kvHeads() * ((c.heads() / c.kvHeads() + 1) / 2);
     }
 
     /**
      * Scaled dot-product attention for the work items {@code [from, to)}, causal by position: item {@code p} is batch
-     * row {@code p / (heads / k)} and query heads {@code k * (p % (heads / k))} and on, {@code k = headsPerItem()}.
+     * row {@code p / attentionItemsPerRow()} and one or two query heads of one KV head.
      */
     private void attention(Batch b, int layer, long call, int from, int to) {
         final int hd = c.headDim(), qDim = c.qDim();
-        final int group = c.heads() / c.kvHeads(), pair = headsPerItem(), items = c.heads() / pair;
+        final int group = c.heads() / c.kvHeads(), pairsPerKv = (group + 1) / 2, items = attentionItemsPerRow();
         final float scale = (float) (1.0 / Math.sqrt(hd));
         // per-thread buffers, grown to the longest position seen: scores, the query, and per KV head its
         // keys (transposed: hd rows of n positions) and values (n rows of hd) as floats
@@ -234,7 +235,8 @@ public final class Transformer {
         KvCache cache = state.row < 0 ? null : b.cache(state.row);
         final int[] converted = state.converted;
         for (int p = from; p < to; p++) {
-            int i = p / items, h = pair * (p % items), kvh = h / group;
+            int i = p / items, kvh = (p % items) / pairsPerKv, first = 2 * ((p % items) % pairsPerKv);
+            int h = kvh * group + first, pair = Math.min(2, group - first);
             int pos = b.position(i);
             if (b.cache(i) != cache) {
                 cache = b.cache(i);

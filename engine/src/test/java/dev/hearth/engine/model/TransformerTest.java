@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -49,6 +50,18 @@ class TransformerTest {
     @MethodSource("models")
     void forwardMatchesReference(String arch, GgmlType type) {
         check(TinyModels.Spec.of(arch, type));
+    }
+
+    /**
+     * Attention takes the query heads of a KV head two at a time: groups of 1 (no grouped-query attention), 3 (a pair
+     * and a single head, as Qwen2.5-7B's 7) and 4 (two pairs) as well as the default 2.
+     */
+    @ParameterizedTest
+    @CsvSource({"256, 8, 8", "192, 6, 2", "256, 8, 2"})
+    void everyGroupingOfQueryHeadsMatchesReference(int dim, int heads, int kvHeads) {
+        var d = TinyModels.Spec.of("llama", GgmlType.F32);
+        check(new TinyModels.Spec(d.arch(), d.matrixType(), dim, d.layers(), heads, kvHeads, d.ffn(), d.vocab(), d.context(),
+                d.tiedEmbeddings(), d.ropeFreqs(), d.seed()));
     }
 
     @Test
