@@ -2,44 +2,58 @@ package dev.hearth.engine.kernel;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.function.LongSupplier;
 
 /**
- * Watches the JIT compiler's accumulated compile time from the first use until it has been quiet for
- * {@link #QUIET_NANOS} (or {@link #LIMIT_NANOS} have passed), then says "not busy" for the rest of the JVM's
- * life and its thread ends. "Busy": at least {@link #BUSY_MILLIS} of compile time in a {@link #WINDOW_MILLIS}
- * window, i.e. compiler threads on 40 % of a core or more. Later compilations (a rare deoptimisation) are
- * not watched.
+ * Watches the JIT compiler's accumulated compile time from {@link #start} until it has been quiet for a while
+ * (or a limit has passed), then says "not busy" for the rest of the JVM's life and its thread ends. "Busy": at
+ * least {@link #BUSY_MILLIS} of compile time in a {@link #WINDOW_MILLIS} window, i.e. compiler threads on 40 % of a
+ * core or more. Later compilations (a rare deoptimisation) are not watched. {@link #jvm()} is the JVM's own watch.
  */
 final class JitWatch {
     static final long WINDOW_MILLIS = 25, BUSY_MILLIS = 10;
     static final long QUIET_NANOS = 500_000_000L, LIMIT_NANOS = 30_000_000_000L;
 
-    private static volatile boolean busy = true;
-    private static boolean started;
+    private static final JitWatch JVM = new JitWatch(JitWatch::compileMillis, QUIET_NANOS, LIMIT_NANOS);
 
-    private JitWatch() {}
+    private final LongSupplier compiledMillis;
+    private final long quietNanos, limitNanos;
+    /** False until {@link #start}: without a watch nothing keeps to one thread (and nothing waits for it). */
+    private volatile boolean busy;
+    private boolean started;
 
-    static boolean busy() {
+    /**
+     * @param compiledMillis the compile time so far in milliseconds, or negative where it cannot be known (then the
+     *                       watch never says busy)
+     */
+    JitWatch(LongSupplier compiledMillis, long quietNanos, long limitNanos) {
+        this.compiledMillis = compiledMillis;
+        this.quietNanos = quietNanos;
+        this.limitNanos = limitNanos;
+    }
+
+    static JitWatch jvm() {
+        return JVM;
+    }
+
+    boolean busy() {
         return busy;
     }
 
-    static synchronized void start() {
+    synchronized void start() {
         if (started) return;
         started = true;
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            busy = false;
-            return;
-        }
+        if (compiledMillis.getAsLong() < 0) return;
+        busy = true;
         Thread t = new Thread(() -> {
-            long begin = System.nanoTime(), quietSince = begin, last = jit.getTotalCompilationTime();
+            long begin = System.nanoTime(), quietSince = begin, last = compiledMillis.getAsLong();
             try {
                 while (true) {
                     Thread.sleep(WINDOW_MILLIS);
-                    long now = System.nanoTime(), compiled = jit.getTotalCompilationTime();
+                    long now = System.nanoTime(), compiled = compiledMillis.getAsLong();
                     if (compiled - last >= BUSY_MILLIS) quietSince = now;
                     last = compiled;
-                    if (now - quietSince >= QUIET_NANOS || now - begin >= LIMIT_NANOS) break;
+                    if (now - quietSince >= quietNanos || now - begin >= limitNanos) break;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -49,5 +63,10 @@ final class JitWatch {
         }, "hearth-jit-watch");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static long compileMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 }

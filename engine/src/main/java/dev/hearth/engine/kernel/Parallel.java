@@ -114,13 +114,17 @@ public final class Parallel implements AutoCloseable {
      * tokens 2.98-3.26 -> 2.79-2.84 s; the 1.1B Q4_0 file, 32 tokens, 4.54-5.63 -> 4.42-4.47 s.
      */
     public static BooleanSupplier whileJitBusy() {
-        JitWatch.start();
-        return JitWatch::busy;
+        JitWatch watch = JitWatch.jvm();
+        watch.start();
+        return watch::busy;
     }
 
-    /** Whether the JIT compiler counts as busy ({@link #whileJitBusy()}); false once it has been quiet, or if it cannot be watched. */
+    /**
+     * Whether the JIT compiler counts as busy ({@link #whileJitBusy()}): false before a pool has started the watch,
+     * once the compiler has been quiet, or where it cannot be watched.
+     */
     public static boolean jitBusy() {
-        return JitWatch.busy();
+        return JitWatch.jvm().busy();
     }
 
     /** Physical cores are not visible to Java; available processors is the best default. */
