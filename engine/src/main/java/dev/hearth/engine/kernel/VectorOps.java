@@ -101,6 +101,59 @@ public final class VectorOps {
     }
 
     /**
+     * {@link #dotsTransposed} for four queries against the same keys (four query heads of one KV head): query j at
+     * {@code q[j * dims, (j + 1) * dims)} into {@code scores[j * ss, j * ss + n)}. Each pair of key vectors is loaded
+     * once for the four; every score is the same chain as in {@code dotsTransposed}, bit for bit.
+     */
+    public static void dotsTransposed4(float[] q, int dims, float[] kT, int off, int stride, int n, float[] scores, int ss) {
+        final int l = F.length(), q1 = dims, q2 = 2 * dims, q3 = 3 * dims;
+        int t = 0;
+        for (; t + 2 * l <= n; t += 2 * l) {
+            var a0 = FloatVector.zero(F); var a1 = a0; var b0 = a0; var b1 = a0;
+            var c0 = a0; var c1 = a0; var d0 = a0; var d1 = a0;
+            for (int d = 0; d < dims; d++) {
+                int k = off + d * stride + t;
+                var k0 = FloatVector.fromArray(F, kT, k);
+                var k1 = FloatVector.fromArray(F, kT, k + l);
+                var qa = FloatVector.broadcast(F, q[d]);
+                a0 = qa.fma(k0, a0); a1 = qa.fma(k1, a1);
+                var qb = FloatVector.broadcast(F, q[q1 + d]);
+                b0 = qb.fma(k0, b0); b1 = qb.fma(k1, b1);
+                var qc = FloatVector.broadcast(F, q[q2 + d]);
+                c0 = qc.fma(k0, c0); c1 = qc.fma(k1, c1);
+                var qd = FloatVector.broadcast(F, q[q3 + d]);
+                d0 = qd.fma(k0, d0); d1 = qd.fma(k1, d1);
+            }
+            a0.intoArray(scores, t); a1.intoArray(scores, t + l);
+            b0.intoArray(scores, ss + t); b1.intoArray(scores, ss + t + l);
+            c0.intoArray(scores, 2 * ss + t); c1.intoArray(scores, 2 * ss + t + l);
+            d0.intoArray(scores, 3 * ss + t); d1.intoArray(scores, 3 * ss + t + l);
+        }
+        for (; t + l <= n; t += l) {
+            var a0 = FloatVector.zero(F); var b0 = a0; var c0 = a0; var d0 = a0;
+            for (int d = 0; d < dims; d++) {
+                var k0 = FloatVector.fromArray(F, kT, off + d * stride + t);
+                a0 = FloatVector.broadcast(F, q[d]).fma(k0, a0);
+                b0 = FloatVector.broadcast(F, q[q1 + d]).fma(k0, b0);
+                c0 = FloatVector.broadcast(F, q[q2 + d]).fma(k0, c0);
+                d0 = FloatVector.broadcast(F, q[q3 + d]).fma(k0, d0);
+            }
+            a0.intoArray(scores, t); b0.intoArray(scores, ss + t); c0.intoArray(scores, 2 * ss + t); d0.intoArray(scores, 3 * ss + t);
+        }
+        for (; t < n; t++) {
+            float a = 0f, b = 0f, c = 0f, e = 0f;
+            for (int d = 0; d < dims; d++) {
+                float k = kT[off + d * stride + t];
+                a = Math.fma(q[d], k, a);
+                b = Math.fma(q[q1 + d], k, b);
+                c = Math.fma(q[q2 + d], k, c);
+                e = Math.fma(q[q3 + d], k, e);
+            }
+            scores[t] = a; scores[ss + t] = b; scores[2 * ss + t] = c; scores[3 * ss + t] = e;
+        }
+    }
+
+    /**
      * {@code out[oo + e] = sum_{t < n} s[t] * v[vo + t * hd + e]} for {@code e < hd}: attention's weighted sum
      * of value rows, each output summed over the rows in order (fused multiply-adds on the vector part, multiply
      * then add on the scalar tail), with up to four vector accumulators held in registers over all rows.
@@ -184,6 +237,59 @@ public final class VectorOps {
             }
             out[o0 + e] = a;
             out[o1 + e] = b;
+        }
+    }
+
+    /**
+     * {@link #weightedSum} for four weight vectors over the same value rows (four query heads of one KV head): weights
+     * j at {@code s[j * ss, j * ss + n)} into {@code out[oo + j * hd, oo + (j + 1) * hd)}. Each pair of value vectors
+     * is loaded once for the four; every output is the same sequence of operations as in {@code weightedSum}.
+     */
+    public static void weightedSum4(float[] s, int ss, int n, float[] v, int vo, int hd, float[] out, int oo) {
+        final int lanes = F.length(), bound = F.loopBound(hd), o1 = oo + hd, o2 = oo + 2 * hd, o3 = oo + 3 * hd;
+        int e = 0;
+        for (; e + 2 * lanes <= bound; e += 2 * lanes) {
+            var a0 = FloatVector.zero(F); var a1 = a0; var b0 = a0; var b1 = a0;
+            var c0 = a0; var c1 = a0; var d0 = a0; var d1 = a0;
+            for (int t = 0; t < n; t++) {
+                int o = vo + t * hd + e;
+                var v0 = FloatVector.fromArray(F, v, o);
+                var v1 = FloatVector.fromArray(F, v, o + lanes);
+                var sa = FloatVector.broadcast(F, s[t]);
+                a0 = v0.fma(sa, a0); a1 = v1.fma(sa, a1);
+                var sb = FloatVector.broadcast(F, s[ss + t]);
+                b0 = v0.fma(sb, b0); b1 = v1.fma(sb, b1);
+                var sc = FloatVector.broadcast(F, s[2 * ss + t]);
+                c0 = v0.fma(sc, c0); c1 = v1.fma(sc, c1);
+                var sd = FloatVector.broadcast(F, s[3 * ss + t]);
+                d0 = v0.fma(sd, d0); d1 = v1.fma(sd, d1);
+            }
+            a0.intoArray(out, oo + e); a1.intoArray(out, oo + e + lanes);
+            b0.intoArray(out, o1 + e); b1.intoArray(out, o1 + e + lanes);
+            c0.intoArray(out, o2 + e); c1.intoArray(out, o2 + e + lanes);
+            d0.intoArray(out, o3 + e); d1.intoArray(out, o3 + e + lanes);
+        }
+        for (; e < bound; e += lanes) {
+            var a0 = FloatVector.zero(F); var b0 = a0; var c0 = a0; var d0 = a0;
+            for (int t = 0; t < n; t++) {
+                var v0 = FloatVector.fromArray(F, v, vo + t * hd + e);
+                a0 = v0.fma(FloatVector.broadcast(F, s[t]), a0);
+                b0 = v0.fma(FloatVector.broadcast(F, s[ss + t]), b0);
+                c0 = v0.fma(FloatVector.broadcast(F, s[2 * ss + t]), c0);
+                d0 = v0.fma(FloatVector.broadcast(F, s[3 * ss + t]), d0);
+            }
+            a0.intoArray(out, oo + e); b0.intoArray(out, o1 + e); c0.intoArray(out, o2 + e); d0.intoArray(out, o3 + e);
+        }
+        for (; e < hd; e++) {
+            float a = 0f, b = 0f, c = 0f, d = 0f;
+            for (int t = 0; t < n; t++) {
+                float x = v[vo + t * hd + e];
+                a += s[t] * x;
+                b += s[ss + t] * x;
+                c += s[2 * ss + t] * x;
+                d += s[3 * ss + t] * x;
+            }
+            out[oo + e] = a; out[o1 + e] = b; out[o2 + e] = c; out[o3 + e] = d;
         }
     }
 

@@ -19,6 +19,7 @@ public final class Transformer {
     private final Weights w;
     private final Parallel pool;
     private final float ropeThetaScale;   // RoPE: ratio of the angles of consecutive rotated pairs
+    private final int[] itemFirst, itemHeads;   // attention work items of one KV head (splitGroup)
 
     // Workspace, grown to the largest batch seen.
     private int capacity;
@@ -29,6 +30,9 @@ public final class Transformer {
         this.w = weights;
         this.pool = pool;
         ropeThetaScale = (float) Math.pow(c.ropeTheta(), -2.0 / c.headDim());
+        int[][] split = splitGroup(c.heads() / c.kvHeads());
+        itemFirst = split[0];
+        itemHeads = split[1];
     }
 
     public ModelConfig config() { return c; }
@@ -194,33 +198,55 @@ public final class Transformer {
     /** Attention calls of every model (one per layer per forward pass), to tell them apart in {@link Converted}. */
     private static final java.util.concurrent.atomic.AtomicLong ATTENTION_CALLS = new java.util.concurrent.atomic.AtomicLong();
 
-    /**
-     * Attention work items per batch row: the query heads of each KV head taken two at a time (the last one alone
-     * where a KV head has an odd number of them), so that each key and value load serves both heads of a pair
-     * ({@link VectorOps#dotsTransposed2}); one head per item without grouped-query attention.
-     */
+    /** Attention work items per batch row: {@link #itemHeads}'s items for each KV head. */
     private int attentionItemsPerRow() {
-        return c.kvHeads() * ((c.heads() / c.kvHeads() + 1) / 2);
+        return c.kvHeads() * itemHeads.length;
+    }
+
+    /**
+     * How attention splits the {@code group} query heads of one KV head into work items: {@code {first, heads}} per
+     * item, four heads at a time, then a pair, then a single one (a group of 7: 4 + 2 + 1), so that each key and value
+     * load serves all heads of an item ({@link VectorOps#dotsTransposed4}, {@link VectorOps#dotsTransposed2}).
+     */
+    static int[][] splitGroup(int group) {
+        int quads = group / 4, rest = group % 4;
+        int count = quads + (rest == 3 ? 2 : rest > 0 ? 1 : 0);
+        int[] first = new int[count], heads = new int[count];
+        int j = 0, h = 0;
+        for (; j < quads; j++, h += 4) {
+            first[j] = h;
+            heads[j] = 4;
+        }
+        if (rest >= 2) {
+            first[j] = h;
+            heads[j++] = 2;
+            h += 2;
+        }
+        if (rest % 2 == 1) {
+            first[j] = h;
+            heads[j] = 1;
+        }
+        return new int[][] {first, heads};
     }
 
     /**
      * Scaled dot-product attention for the work items {@code [from, to)}, causal by position: item {@code p} is batch
-     * row {@code p / attentionItemsPerRow()} and one or two query heads of one KV head.
+     * row {@code p / attentionItemsPerRow()} and one, two or four query heads of one KV head ({@link #itemHeads}).
      */
     private void attention(Batch b, int layer, long call, int from, int to) {
         final int hd = c.headDim(), qDim = c.qDim();
-        final int group = c.heads() / c.kvHeads(), pairsPerKv = (group + 1) / 2, items = attentionItemsPerRow();
+        final int group = c.heads() / c.kvHeads(), perKv = itemHeads.length, items = attentionItemsPerRow();
         final float scale = (float) (1.0 / Math.sqrt(hd));
         // per-thread buffers, grown to the longest position seen: scores, the query, and per KV head its
         // keys (transposed: hd rows of n positions) and values (n rows of hd) as floats
         final int kvHeads = c.kvHeads(), n = Math.max(b.maxPosition() + 1, 64), perHead = hd * n;
         float[][] buf = ATTENTION.get();
-        if (buf[0].length < 2 * n) buf[0] = new float[2 * n];
+        if (buf[0].length < 4 * n) buf[0] = new float[4 * n];
         if (buf[1].length < kvHeads * perHead) {
             buf[1] = new float[kvHeads * perHead];
             buf[2] = new float[kvHeads * perHead];
         }
-        if (buf[3].length < 2 * hd) buf[3] = new float[2 * hd];
+        if (buf[3].length < 4 * hd) buf[3] = new float[4 * hd];
         final float[] scores = buf[0], keys = buf[1], values = buf[2], qh = buf[3];
         // positions [0, converted[kvh]) of KV head kvh of `cache` are in the buffers; rows of a sequence come
         // in position order, so each position is converted once per call (the caches do not change during
@@ -235,8 +261,8 @@ public final class Transformer {
         KvCache cache = state.row < 0 ? null : b.cache(state.row);
         final int[] converted = state.converted;
         for (int p = from; p < to; p++) {
-            int i = p / items, kvh = (p % items) / pairsPerKv, first = 2 * ((p % items) % pairsPerKv);
-            int h = kvh * group + first, pair = Math.min(2, group - first);
+            int i = p / items, kvh = (p % items) / perKv, item = (p % items) % perKv;
+            int h = kvh * group + itemFirst[item], heads = itemHeads[item];
             int pos = b.position(i);
             if (b.cache(i) != cache) {
                 cache = b.cache(i);
@@ -255,16 +281,18 @@ public final class Transformer {
             // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
             // attention weights; rounding them the same way keeps the 8-bit activations after this
             // block identical to its own.
-            roundToHalf(q, qo, qh, 0, pair * hd);   // the pair's heads are adjacent in q
-            if (pair == 2) VectorOps.dotsTransposed2(qh, hd, keys, base, n, pos + 1, scores, n);
+            roundToHalf(q, qo, qh, 0, heads * hd);   // the item's heads are adjacent in q
+            if (heads == 4) VectorOps.dotsTransposed4(qh, hd, keys, base, n, pos + 1, scores, n);
+            else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, keys, base, n, pos + 1, scores, n);
             else VectorOps.dotsTransposed(qh, hd, keys, base, n, pos + 1, scores);
-            for (int j = 0; j < pair; j++) {
+            for (int j = 0; j < heads; j++) {
                 int so = j * n;
                 for (int t = 0; t <= pos; t++) scores[so + t] *= scale;
                 VectorOps.softmax(scores, so, pos + 1);
                 roundToHalf(scores, so, scores, so, pos + 1);
             }
-            if (pair == 2) VectorOps.weightedSum2(scores, n, pos + 1, values, base, hd, att, qo, qo + hd);
+            if (heads == 4) VectorOps.weightedSum4(scores, n, pos + 1, values, base, hd, att, qo);
+            else if (heads == 2) VectorOps.weightedSum2(scores, n, pos + 1, values, base, hd, att, qo, qo + hd);
             else VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo);
         }
     }

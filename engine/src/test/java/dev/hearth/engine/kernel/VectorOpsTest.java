@@ -91,6 +91,38 @@ class VectorOpsTest {
         }
     }
 
+    /** Four query heads at once give each head's scores and weighted sums bit for bit as one head at a time. */
+    @Test
+    void fourHeadsMatchSingleHeadsBitForBit() {
+        var rnd = new Random(29);
+        for (int dims : new int[] {64, 80, 128, 37, 5}) {
+            int stride = 211;
+            float[] q = new float[4 * dims], kT = new float[3 + dims * stride];
+            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
+            for (int i = 0; i < kT.length; i++) kT[i] = (float) rnd.nextGaussian();
+            for (int n : new int[] {1, 7, 16, 17, 32, 33, 64, 130, 203}) {
+                int ss = stride + 5;
+                float[] four = new float[4 * ss], one = new float[n];
+                VectorOps.dotsTransposed4(q, dims, kT, 3, stride, n, four, ss);
+                float[] s = new float[4 * ss], v = new float[2 + n * dims];
+                for (int j = 0; j < 4; j++) {
+                    VectorOps.dotsTransposed(java.util.Arrays.copyOfRange(q, j * dims, (j + 1) * dims), dims, kT, 3, stride, n, one);
+                    for (int t = 0; t < n; t++) assertThat(four[j * ss + t]).as("dims %d, %d keys, head %d score %d", dims, n, j, t).isEqualTo(one[t]);
+                }
+
+                int hd = dims;
+                for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
+                for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+                float[] out = new float[4 * hd + 1], single = new float[hd];
+                VectorOps.weightedSum4(s, ss, n, v, 2, hd, out, 1);
+                for (int j = 0; j < 4; j++) {
+                    VectorOps.weightedSum(java.util.Arrays.copyOfRange(s, j * ss, j * ss + n), n, v, 2, hd, single, 0);
+                    for (int e = 0; e < hd; e++) assertThat(out[1 + j * hd + e]).as("hd %d, %d rows, head %d output %d", hd, n, j, e).isEqualTo(single[e]);
+                }
+            }
+        }
+    }
+
     /** Softmax on vectors with a masked tail: close to the exact one in double, for lengths around the vector width. */
     @Test
     void softmaxMatchesTheExactOneAtEveryLength() {

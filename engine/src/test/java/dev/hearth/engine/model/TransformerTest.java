@@ -53,15 +53,25 @@ class TransformerTest {
     }
 
     /**
-     * Attention takes the query heads of a KV head two at a time: groups of 1 (no grouped-query attention), 3 (a pair
-     * and a single head, as Qwen2.5-7B's 7) and 4 (two pairs) as well as the default 2.
+     * Attention takes the query heads of a KV head four, two or one at a time: groups of 1 (no grouped-query
+     * attention), 3 (a pair and a single head), 4, 8 (two fours) and 7 (4 + 2 + 1, as Qwen2.5-7B) as well as the
+     * default 2.
      */
     @ParameterizedTest
-    @CsvSource({"256, 8, 8", "192, 6, 2", "256, 8, 2"})
+    @CsvSource({"256, 8, 8", "192, 6, 2", "256, 8, 2", "256, 16, 2", "224, 14, 2"})
     void everyGroupingOfQueryHeadsMatchesReference(int dim, int heads, int kvHeads) {
         var d = TinyModels.Spec.of("llama", GgmlType.F32);
         check(new TinyModels.Spec(d.arch(), d.matrixType(), dim, d.layers(), heads, kvHeads, d.ffn(), d.vocab(), d.context(),
                 d.tiedEmbeddings(), d.ropeFreqs(), d.seed()));
+    }
+
+    @Test
+    void groupsSplitIntoFoursPairsAndSingles() {
+        assertThat(Transformer.splitGroup(1)).isDeepEqualTo(new int[][] {{0}, {1}});
+        assertThat(Transformer.splitGroup(2)).isDeepEqualTo(new int[][] {{0}, {2}});
+        assertThat(Transformer.splitGroup(3)).isDeepEqualTo(new int[][] {{0, 2}, {2, 1}});
+        assertThat(Transformer.splitGroup(7)).isDeepEqualTo(new int[][] {{0, 4, 6}, {4, 2, 1}});
+        assertThat(Transformer.splitGroup(8)).isDeepEqualTo(new int[][] {{0, 4}, {4, 4}});
     }
 
     @Test
