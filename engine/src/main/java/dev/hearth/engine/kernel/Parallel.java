@@ -1,9 +1,9 @@
 package dev.hearth.engine.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * A persistent pool of worker threads for the forward pass. {@link #run} splits {@code [0, n)} into
