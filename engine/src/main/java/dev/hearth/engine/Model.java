@@ -9,6 +9,8 @@ import dev.hearth.engine.model.ModelConfig;
 import dev.hearth.engine.model.Session;
 import dev.hearth.engine.model.Transformer;
 import dev.hearth.engine.model.Weights;
+import dev.hearth.engine.sampling.Sampler;
+import dev.hearth.engine.sampling.SamplerParams;
 import dev.hearth.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,9 +125,12 @@ public final class Model implements AutoCloseable {
         var session = new Session(transformer, Math.min(contextLength, WARM_UP_PROMPT + WARM_UP_GENERATED));
         int[] prompt = new int[Math.max(1, Math.min(WARM_UP_PROMPT, session.contextLength() - WARM_UP_GENERATED))];
         for (int i = 0; i < prompt.length; i++) prompt[i] = i % config.vocabSize();
+        var greedy = new Sampler(SamplerParams.greedy(), config.vocabSize());   // a request's own sampling code
         float[] logits = session.feed(prompt);
         for (int i = 0; i < WARM_UP_GENERATED && session.position() < session.contextLength(); i++) {
-            logits = session.next(argmax(logits));
+            int token = greedy.sample(logits);
+            if (token < 0) break;   // no finite logit: nothing to feed (a request says what is wrong)
+            logits = session.next(token);
         }
         try {
             chatTemplate.render(List.of(ChatMessage.user("Hello")), true);
@@ -133,12 +138,6 @@ public final class Model implements AutoCloseable {
             // a template that rejects this conversation will say so on the request that sends one
         }
         return System.nanoTime() - t0;
-    }
-
-    private static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
-        return best;
     }
 
     /** Bytes of the KV cache of one sequence at the configured context. */
