@@ -1,5 +1,6 @@
 package dev.hearth.engine.bench;
 
+import dev.hearth.engine.kernel.JitWatch;
 import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.engine.model.Session;
 import dev.hearth.engine.model.Transformer;
@@ -60,10 +61,10 @@ public final class Bench {
         long firstWarmNs = 0;
         if (warmupNanos >= 0) {
             if (progress != null) progress.starting(test, -1, repetitions);
-            long start = System.nanoTime(), compiled = compileMillis();
+            long start = System.nanoTime(), compiled = JitWatch.compileMillis();
             firstWarmNs = once(session, depth, prompt, tokens);
             while (true) {
-                long elapsed = System.nanoTime() - start, now = compileMillis();
+                long elapsed = System.nanoTime() - start, now = JitWatch.compileMillis();   // -1 throughout where unknown: time only
                 // a model's pool keeps to one thread while the JIT is busy (Parallel.whileJitBusy): time nothing before
                 boolean compiling = now != compiled || Parallel.jitBusy();
                 compiled = now;
@@ -77,12 +78,6 @@ public final class Bench {
             samples[r] = once(session, depth, prompt, tokens);
         }
         return new BenchResult(test, transformer.pool().threads(), samples, firstWarmNs);
-    }
-
-    /** Milliseconds the JIT has spent compiling so far, or 0 where the JVM does not say (then the warm-up goes by time only). */
-    private static long compileMillis() {
-        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** One run from a cache holding the first {@code depth} tokens only; returns its wall time in nanoseconds. */

@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
  * least {@link #BUSY_MILLIS} of compile time in a {@link #WINDOW_MILLIS} window, i.e. compiler threads on 40 % of a
  * core or more. Later compilations (a rare deoptimisation) are not watched. {@link #jvm()} is the JVM's own watch.
  */
-final class JitWatch {
+public final class JitWatch {
     static final long WINDOW_MILLIS = 25, BUSY_MILLIS = 10;
     static final long QUIET_NANOS = 500_000_000L, LIMIT_NANOS = 30_000_000_000L;
 
@@ -65,7 +65,8 @@ final class JitWatch {
         t.start();
     }
 
-    private static long compileMillis() {
+    /** Milliseconds the JIT has spent compiling so far, or -1 where the JVM does not say. */
+    public static long compileMillis() {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
