@@ -56,15 +56,20 @@ class VectorOpsTest {
         }
     }
 
+    /** {@code n} standard normal floats, drawn in order. */
+    private static float[] gaussian(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+
     /** Two query heads at once give each head's scores and weighted sums bit for bit as one head at a time. */
     @Test
     void pairedHeadsMatchSingleHeadsBitForBit() {
         var rnd = new Random(17);
         for (int dims : new int[] {64, 80, 128, 37, 5}) {
             int stride = 211;
-            float[] q = new float[2 * dims], kT = new float[3 + dims * stride];
-            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
-            for (int i = 0; i < kT.length; i++) kT[i] = (float) rnd.nextGaussian();
+            float[] q = gaussian(rnd, 2 * dims), kT = gaussian(rnd, 3 + dims * stride);
             for (int n : new int[] {1, 7, 16, 17, 64, 65, 130, 203}) {
                 float[] pair = new float[2 * stride + 5], one = new float[n], two = new float[n];
                 VectorOps.dotsTransposed2(q, dims, kT, 3, stride, n, pair, stride + 5);
@@ -76,9 +81,9 @@ class VectorOpsTest {
                 }
 
                 int hd = dims;
-                float[] s = new float[2 * n + 3], v = new float[2 + n * hd];
+                float[] s = new float[2 * n + 3];
                 for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
-                for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+                float[] v = gaussian(rnd, 2 + n * hd);
                 float[] out = new float[3 * hd + 4], a = new float[hd], b = new float[hd];
                 VectorOps.weightedSum2(s, n + 3, n, v, 2, hd, out, 1, 2 * hd + 3);
                 VectorOps.weightedSum(s, n, v, 2, hd, a, 0);
@@ -97,14 +102,12 @@ class VectorOpsTest {
         var rnd = new Random(29);
         for (int dims : new int[] {64, 80, 128, 37, 5}) {
             int stride = 211;
-            float[] q = new float[4 * dims], kT = new float[3 + dims * stride];
-            for (int i = 0; i < q.length; i++) q[i] = (float) rnd.nextGaussian();
-            for (int i = 0; i < kT.length; i++) kT[i] = (float) rnd.nextGaussian();
+            float[] q = gaussian(rnd, 4 * dims), kT = gaussian(rnd, 3 + dims * stride);
             for (int n : new int[] {1, 7, 16, 17, 32, 33, 64, 130, 203}) {
                 int ss = stride + 5;
                 float[] four = new float[4 * ss], one = new float[n];
                 VectorOps.dotsTransposed4(q, dims, kT, 3, stride, n, four, ss);
-                float[] s = new float[4 * ss], v = new float[2 + n * dims];
+                float[] s = new float[4 * ss];
                 for (int j = 0; j < 4; j++) {
                     VectorOps.dotsTransposed(java.util.Arrays.copyOfRange(q, j * dims, (j + 1) * dims), dims, kT, 3, stride, n, one);
                     for (int t = 0; t < n; t++) assertThat(four[j * ss + t]).as("dims %d, %d keys, head %d score %d", dims, n, j, t).isEqualTo(one[t]);
@@ -112,7 +115,7 @@ class VectorOpsTest {
 
                 int hd = dims;
                 for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
-                for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+                float[] v = gaussian(rnd, 2 + n * dims);
                 float[] out = new float[4 * hd + 1], single = new float[hd];
                 VectorOps.weightedSum4(s, ss, n, v, 2, hd, out, 1);
                 for (int j = 0; j < 4; j++) {
