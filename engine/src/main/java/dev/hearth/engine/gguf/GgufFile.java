@@ -320,6 +320,14 @@ public final class GgufFile implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Off-heap memory zeroed and aligned to {@code alignment}, freed with this file's mapping ({@link #close()}): for
+     * weights the engine lays out anew ({@code Matrix.interleave}), which must not outlive the file's views either.
+     */
+    public MemorySegment allocate(long bytes, long alignment) {
+        return (arena != null ? arena : Arena.ofAuto()).allocate(bytes, alignment);
+    }
+
     @Override
     public void close() {
         if (arena != null) arena.close();

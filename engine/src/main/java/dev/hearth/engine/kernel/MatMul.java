@@ -11,7 +11,8 @@ package dev.hearth.engine.kernel;
  *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; Q3_K with 512-bit vectors) the integer path, as in llama.cpp:
  *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
- *       what decode (one activation row per weight read) needs.
+ *       what decode (one activation row per weight read) needs. Q4_0 matrices are read in their
+ *       interleaved layout where they have one ({@link Matrix#interleaved}: four rows at a time).
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
  *       512-bit vectors: packed once per call into panels of one vector's worth of rows stored column
  *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
@@ -232,8 +233,9 @@ public final class MatMul {
         final boolean tile = Q8Kernels.hasTile(w.type());
         final int chunk = Math.max(2, ACT_CHUNK_INT_BYTES / (2 * a.cols()) & ~1);
         // one activation row: the whole range in one kernel call; several: runs of weight rows that stay
-        // in L1/L2 while every activation row of the chunk passes over them
-        final int run = batch == 1 ? to - from : (int) Math.max(1, INT_ROW_RUN_BYTES / rowBytes);
+        // in L1/L2 while every activation row of the chunk passes over them (interleaved Q4_0: whole quads)
+        final long perRun = INT_ROW_RUN_BYTES / rowBytes;
+        final int run = batch == 1 ? to - from : (int) (w.interleaved() ? Math.max(4, perRun & ~3) : Math.max(1, perRun));
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int b1 = Math.min(batch, b0 + chunk);
             for (int r0 = from; r0 < to; r0 += run) {
@@ -244,7 +246,11 @@ public final class MatMul {
                         for (int r = r0; r < r1; r++) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
                     }
                 }
-                for (; b < b1; b++) Q8Kernels.dots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
+                if (w.interleaved()) {
+                    for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
+                } else {
+                    for (; b < b1; b++) Q8Kernels.dots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
+                }
             }
         }
     }
@@ -258,7 +264,7 @@ public final class MatMul {
         final int cols = w.cols(), rows = w.rows();
         final long rowBytes = w.rowBytes();
         // one activation row: rows decoded a pair at a time into L1 and multiplied, bit-identical to the tiles
-        if (bTo - bFrom == 1 && Dot.MAT_VEC) {
+        if (bTo - bFrom == 1 && Dot.MAT_VEC && !w.interleaved()) {
             Dot.matVec(w.type(), w.data(), from * rowBytes, rowBytes, to - from, cols, x, bFrom * cols, out, bFrom * rows + from);
             return;
         }
@@ -268,7 +274,7 @@ public final class MatMul {
         float[] acc = buffer(ACC, Tiles.accFloats());
         for (int r0 = from; r0 < to; r0 += block) {
             int r1 = Math.min(to, r0 + block);
-            RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
+            w.decodeRows(r0, r1, buf);
             for (int b0 = bFrom; b0 < bTo; b0 += chunk) Tiles.block(buf, r1 - r0, cols, r0, x, b0, Math.min(bTo, b0 + chunk), out, rows, acc);
         }
     }
@@ -279,13 +285,12 @@ public final class MatMul {
      */
     private static void panelRows(Matrix w, float[] xp, int panels, int bFrom, int bTo, float[] out, int from, int to) {
         final int cols = w.cols(), rows = w.rows();
-        final long rowBytes = w.rowBytes();
         final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (4 * cols) & ~3);
         float[] buf = buffer(ROW, block * cols);
         float[] park = buffer(PARK, Tiles.parkFloats(block));
         for (int r0 = from; r0 < to; r0 += block) {
             int r1 = Math.min(to, r0 + block);
-            RowDecoder.decode(w.type(), w.data(), r0 * rowBytes, buf, (r1 - r0) * cols);
+            w.decodeRows(r0, r1, buf);
             Tiles.panelBlock(buf, r1 - r0, cols, r0, xp, panels, bFrom, bTo, out, rows, park);
         }
     }

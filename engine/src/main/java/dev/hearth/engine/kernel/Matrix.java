@@ -4,12 +4,23 @@ import dev.hearth.engine.gguf.GgmlType;
 import dev.hearth.engine.gguf.GgufException;
 import dev.hearth.engine.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import java.util.function.LongFunction;
 
 /**
- * A weight matrix of {@code rows x cols} stored row-major in a GGUF tensor type, viewed in place
- * (zero copy). Row {@code r} starts at byte {@code r * rowBytes()}.
+ * A weight matrix of {@code rows x cols} in a GGUF tensor type. As a GGUF file stores it (zero copy, a view of
+ * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0 matrix can instead be
+ * {@link #interleaved}, a copy laid out for the decode kernel ({@link #interleave}).
+ *
+ * <p><b>Interleaved Q4_0</b> (rows a multiple of 4, columns of 128, 512-bit vectors): rows in quads, each quad
+ * the same bytes as its four rows, {@link #QUAD_GROUP_BYTES} per group of 4 blocks (128 columns): the four
+ * rows' quants (64 bytes each: their four blocks' 16 quant bytes in order), then the 16 float16 scales (at
+ * {@code 4 * row + block}). One 64-byte load is a row's group, and the four rows share the activations and a
+ * single load of their scales. One stream of bytes (scales in a region of their own after the quants ran at
+ * 60 % of the speed from memory).
  */
-public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
+    /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes, then 16 scales. */
+    static final long QUAD_GROUP_BYTES = 288;
 
     public Matrix {
         if (!type.supported()) {
@@ -23,10 +34,45 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         if (data.byteSize() < type.byteSize((long) rows * cols)) {
             throw new GgufException("tensor '" + name + "': " + data.byteSize() + " bytes is too small for " + rows + "x" + cols + " " + type);
         }
+        if (interleaved && !interleaves(type, rows, cols)) {
+            throw new IllegalArgumentException("tensor '" + name + "': a " + rows + "x" + cols + " " + type + " matrix cannot be interleaved");
+        }
+    }
+
+    /** A matrix stored row by row, as in a GGUF file. */
+    public Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        this(name, type, data, rows, cols, false);
     }
 
     public static Matrix of(GgufTensor t) {
         return new Matrix(t.name(), t.type(), t.data(), t.rows(), t.cols());
+    }
+
+    /** Whether a matrix of this type and shape has the interleaved layout on this machine (see the class comment). */
+    public static boolean interleaves(GgmlType type, int rows, int cols) {
+        return type == GgmlType.Q4_0 && Q8Kernels.WIDE && rows % 4 == 0 && cols % 128 == 0;
+    }
+
+    /**
+     * This matrix interleaved (see the class comment) in memory from {@code allocate} (bytes to a 64-byte aligned
+     * segment), or this matrix itself where that layout does not apply. Results of every matmul stay bit for bit
+     * what they were.
+     */
+    public Matrix interleave(LongFunction<MemorySegment> allocate) {
+        if (interleaved || !interleaves(type, rows, cols)) return this;
+        final int groups = cols / 128;
+        final long rowBytes = rowBytes(), quadBytes = QUAD_GROUP_BYTES * groups;
+        MemorySegment dst = allocate.apply(rows / 4 * quadBytes);
+        for (int r = 0; r < rows; r++) {
+            long quad = (r / 4) * quadBytes;
+            int k = r % 4;
+            for (int b = 0; b < cols / 32; b++) {
+                long from = r * rowBytes + 18L * b, group = quad + QUAD_GROUP_BYTES * (b / 4);
+                MemorySegment.copy(data, from + 2, dst, group + 64 * k + 16 * (b % 4), 16);
+                dst.set(Quant.I16, group + 256 + 2 * (4 * k + b % 4), data.get(Quant.I16, from));
+            }
+        }
+        return new Matrix(name, type, dst, rows, cols, true);
     }
 
     public long rowBytes() {
@@ -35,6 +81,13 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Dequantizes row {@code r} into {@code dst[dstOff .. dstOff+cols)}. */
     public void row(int r, float[] dst, int dstOff) {
-        Quant.dequantize(type, data, r * rowBytes(), dst, dstOff, cols);
+        if (interleaved) RowDecoder.q4_0Interleaved(data, cols, r, r + 1, dst, dstOff);
+        else Quant.dequantize(type, data, r * rowBytes(), dst, dstOff, cols);
+    }
+
+    /** Rows {@code [r0, r1)} as floats into {@code dst[0, (r1 - r0) * cols)} ({@link RowDecoder}). */
+    void decodeRows(int r0, int r1, float[] dst) {
+        if (interleaved) RowDecoder.q4_0Interleaved(data, cols, r0, r1, dst, 0);
+        else RowDecoder.decode(type, data, r0 * rowBytes(), dst, (r1 - r0) * cols);
     }
 }

@@ -84,13 +84,30 @@ final class RowDecoder {
     private static void q4_0(MemorySegment w, long offset, float[] dst, int n) {
         for (int b = 0; b < n / 32; b++) {
             long p = offset + 18L * b;
-            float d = Quant.f16(w, p);
-            var dv = FloatVector.broadcast(F, d);
-            var off = FloatVector.broadcast(F, -8f * d);
-            for (int j = 0; j < 16; j += L) {
-                var q = ByteVector.fromMemorySegment(BL, w, p + 2 + j, LE);
-                toFloat(q.and((byte) 0x0F)).fma(dv, off).intoArray(dst, 32 * b + j);
-                toFloat(nibbles(q, 4)).fma(dv, off).intoArray(dst, 32 * b + 16 + j);
+            q4_0Block(w, p + 2, Quant.f16(w, p), dst, 32 * b);
+        }
+    }
+
+    /** A Q4_0 block's 32 values, {@code d * (n - 8)} (exact in float), from its 16 quant bytes at {@code p}. */
+    private static void q4_0Block(MemorySegment w, long p, float d, float[] dst, int o) {
+        var dv = FloatVector.broadcast(F, d);
+        var off = FloatVector.broadcast(F, -8f * d);
+        for (int j = 0; j < 16; j += L) {
+            var q = ByteVector.fromMemorySegment(BL, w, p + j, LE);
+            toFloat(q.and((byte) 0x0F)).fma(dv, off).intoArray(dst, o + j);
+            toFloat(nibbles(q, 4)).fma(dv, off).intoArray(dst, o + 16 + j);
+        }
+    }
+
+    /** Rows {@code [r0, r1)} of an interleaved Q4_0 matrix ({@link Matrix#interleaved}) into {@code dst[dstOff..]}: the values of {@link #q4_0}. */
+    static void q4_0Interleaved(MemorySegment w, int cols, int r0, int r1, float[] dst, int dstOff) {
+        final long quadBytes = Matrix.QUAD_GROUP_BYTES * (cols / 128);
+        for (int r = r0; r < r1; r++) {
+            long quad = (r / 4) * quadBytes;
+            int k = r % 4, o = dstOff + (r - r0) * cols;
+            for (int b = 0; b < cols / 32; b++) {
+                long group = quad + Matrix.QUAD_GROUP_BYTES * (b / 4);
+                q4_0Block(w, group + 64 * k + 16 * (b % 4), Quant.f16(w, group + 256 + 2 * (4 * k + b % 4)), dst, o + 32 * b);
             }
         }
     }

@@ -5,6 +5,8 @@ import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.kernel.Matrix;
 import dev.hearth.engine.kernel.Quant;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type; the small
@@ -24,12 +26,27 @@ public final class Weights {
             float[] bq, float[] bk, float[] bv,       // null without QKV biases
             float[] qNorm, float[] kNorm,             // null without Q/K RMSNorm
             float[] ffnNorm,
-            Matrix ffnGate, Matrix ffnUp, Matrix ffnDown) {}
+            Matrix ffnGate, Matrix ffnUp, Matrix ffnDown) {
+
+        /** This layer with {@code f} applied to each of its matrices. */
+        Layer withMatrices(UnaryOperator<Matrix> f) {
+            return new Layer(attnNorm, f.apply(wq), f.apply(wk), f.apply(wv), f.apply(wo), bq, bk, bv, qNorm, kNorm, ffnNorm,
+                    f.apply(ffnGate), f.apply(ffnUp), f.apply(ffnDown));
+        }
+    }
 
     public Weights(GgufFile f, ModelConfig c) {
-        tokenEmbd = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
+        this(f, c, true);
+    }
+
+    /**
+     * @param interleave lay out the matrices for their decode kernels where that applies ({@link Matrix#interleave});
+     *                   false keeps every matrix a view of the file (results are the same bit for bit)
+     */
+    public Weights(GgufFile f, ModelConfig c, boolean interleave) {
+        Matrix embd = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
         GgufTensor out = f.tensor("output.weight");
-        output = out == null ? tokenEmbd : matrix(f, "output.weight", c.vocabSize(), c.dim());
+        Matrix output = out == null ? embd : matrix(f, "output.weight", c.vocabSize(), c.dim());
         outputNorm = vector(f, "output_norm.weight", c.dim());
         ropeFreqs = f.tensor("rope_freqs.weight") == null ? null : vector(f, "rope_freqs.weight", c.headDim() / 2);
         layers = new Layer[c.layers()];
@@ -51,6 +68,14 @@ public final class Weights {
                     matrix(f, p + "ffn_up.weight", c.ffnDim(), c.dim()),
                     matrix(f, p + "ffn_down.weight", c.dim(), c.ffnDim()));
         }
+        if (interleave) {
+            // the matrices' copies in the decode kernels' layout, made over the cores (page faults and copying:
+            // ~0.4 s for 600 MB on one core); the embeddings are only looked up by row, kept as they are unless tied
+            IntStream.range(0, layers.length).parallel().forEach(i -> layers[i] = layers[i].withMatrices(m -> interleaved(f, m)));
+            output = interleaved(f, output);
+        }
+        this.output = output;
+        this.tokenEmbd = out == null ? output : embd;
     }
 
     private static Matrix matrix(GgufFile f, String name, int rows, int cols) {
@@ -60,6 +85,17 @@ public final class Weights {
                     + ", expected [" + cols + ", " + rows + "] from the model's metadata");
         }
         return Matrix.of(t);
+    }
+
+    /**
+     * {@code m} interleaved ({@link Matrix#interleave}) in memory that lives as long as the file, where that layout
+     * applies (Q4_0 on 512-bit vectors). The file's pages of it are not read again, so they leave the process's
+     * resident set: the model still takes about its file's size in memory.
+     */
+    private static Matrix interleaved(GgufFile f, Matrix m) {
+        Matrix x = m.interleave(bytes -> f.allocate(bytes, 64));
+        if (x != m && m.data().isMapped()) m.data().unload();
+        return x;
     }
 
     private static float[] vector(GgufFile f, String name, int n) {

@@ -240,6 +240,38 @@ class Q8Test {
     }
 
     /**
+     * Q4_0 rows interleaved four at a time give each row's bits of the row-major kernel: runs of quads from any
+     * quad, rows of one to three groups and of many (2,048 columns), two activation rows.
+     */
+    @Test
+    void interleavedQ4_0RowsGiveTheRowMajorKernelsBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the interleaved Q4_0 layout needs 512-bit vectors");
+        for (int cols : new int[] {128, 384, 2048}) {
+            int rows = 40, batch = 2;
+            byte[] data = RandomBlocks.generate(GgmlType.Q4_0, rows, cols, cols + 3L);
+            var seg = MemorySegment.ofArray(data);
+            var x4 = new Matrix("w", GgmlType.Q4_0, seg, rows, cols).interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes])).data();
+            var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(DotTest.randomFloats(batch * cols, cols * 3L), batch, cols);
+            a.prepareQ4_0(batch);
+            for (int b = 0; b < batch; b++) {
+                float[] expected = new float[rows];
+                Q8Kernels.dots(GgmlType.Q4_0, seg, 0, GgmlType.Q4_0.byteSize(cols), rows, a, b, expected, 0);
+                for (int first = 0; first < rows; first += 7) {
+                    int n = Math.min(rows - first, 1 + first % 37);
+                    float[] got = new float[n + 2];
+                    java.util.Arrays.fill(got, -7f);
+                    Q8Kernels.q4_0x4(x4, first, n, cols, a, b, got, 1);
+                    for (int r = 0; r < n; r++) {
+                        assertThat(Float.floatToRawIntBits(got[1 + r])).as("cols %d row %d", cols, first + r).isEqualTo(Float.floatToRawIntBits(expected[first + r]));
+                    }
+                    assertThat(got[0]).isEqualTo(-7f);
+                    assertThat(got[n + 1]).isEqualTo(-7f);
+                }
+            }
+        }
+    }
+
+    /**
      * The 512-bit Q4_0 kernel turns the f16 scales into floats on the vector with bit operations: every kind
      * of finite f16 (zero of both signs, subnormals, the smallest and largest normals, negatives) must give
      * the scale that {@link Float#float16ToFloat} gives. A row of 8 blocks (two 4-block steps) per scale.

@@ -74,6 +74,39 @@ class TransformerTest {
         assertThat(Transformer.splitGroup(8)).isDeepEqualTo(new int[][] {{0, 4}, {4, 4}});
     }
 
+    /**
+     * Q4_0 matrices interleaved for the decode kernel ({@code Matrix.interleave}, on 512-bit vectors) give the
+     * logits of the file's own layout bit for bit: decode rows, prompt rows, and the tied embeddings' lookups. The
+     * file is mapped, as a model's is, so the interleaved matrices' pages of it are also unloaded on the way.
+     */
+    @ParameterizedTest
+    @CsvSource({"false", "true"})
+    void interleavedQ4_0WeightsGiveTheSameLogits(boolean tied, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        var spec = TinyModels.Spec.of("llama", GgmlType.Q4_0).withTied(tied);
+        var path = dir.resolve("tiny-q4_0.gguf");
+        TinyModels.writer(spec).write(path);
+        try (GgufFile file = GgufFile.open(path)) {
+            assertSameLogitsInterleaved(file);
+        }
+    }
+
+    private static void assertSameLogitsInterleaved(GgufFile file) {
+        ModelConfig config = ModelConfig.from(file);
+        var interleaved = new Weights(file, config);
+        assertThat(interleaved.output.interleaved()).isEqualTo(dev.hearth.engine.kernel.Matrix.interleaves(GgmlType.Q4_0, 4, 128));
+        var models = new Transformer[] {new Transformer(config, interleaved, POOL), new Transformer(config, new Weights(file, config, false), POOL)};
+        float[][][] batched = new float[2][][], steps = new float[2][TOKENS.length][];
+        for (int m = 0; m < 2; m++) {
+            batched[m] = new Session(models[m], 64).feedAll(TOKENS);
+            var session = new Session(models[m], 64);
+            for (int t = 0; t < TOKENS.length; t++) steps[m][t] = session.next(TOKENS[t]);
+        }
+        for (int t = 0; t < TOKENS.length; t++) {
+            assertThat(batched[0][t]).as("prompt row %d", t).containsExactly(batched[1][t]);
+            assertThat(steps[0][t]).as("decode row %d", t).containsExactly(steps[1][t]);
+        }
+    }
+
     @Test
     void llama3RopeFrequencyFactorsAndTiedEmbeddings() {
         check(TinyModels.Spec.of("llama", GgmlType.F32).withRopeFreqs(true).withTied(true));
