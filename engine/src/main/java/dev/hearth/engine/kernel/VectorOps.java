@@ -1,6 +1,7 @@
 package dev.hearth.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -305,7 +306,7 @@ public final class VectorOps {
     }
 
     /**
-     * In-place softmax of {@code x[o .. o+n)}. Every element goes through the same vector {@code exp} (the
+     * In-place softmax of {@code x[o .. o+n)}. Every element goes through the same vector {@link #exp} (the
      * tail under a mask), so its result does not depend on where it sits or on {@code n}; the sum is of
      * per-lane float sums, reduced in double (llama.cpp, too, sums in double). A scalar {@code Math.exp} per
      * score was a seventh of a 512-token prompt's time on a small model.
@@ -321,7 +322,7 @@ public final class VectorOps {
         var vsum = FloatVector.zero(F);
         for (int i = 0; i < n; i += l) {
             var m = F.indexInRange(i, n);
-            var e = FloatVector.fromArray(F, x, o + i, m).sub(max).lanewise(VectorOperators.EXP);
+            var e = exp(FloatVector.fromArray(F, x, o + i, m).sub(max));
             e.intoArray(x, o + i, m);
             vsum = vsum.add(e, m);
         }
@@ -334,13 +335,38 @@ public final class VectorOps {
         }
     }
 
+    private static final float LOG2E = 1.44269504088896341f, ROUND = 12582912f;   // 1.5 * 2^23: adding and subtracting it rounds to an integer
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;   // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in 10 bits
+    private static final float EXP_MIN = -87.33654f, EXP_MAX = 88.37626f;         // e^x below: not a normal float (0); above: clamped
+
+    /**
+     * {@code e^x} lane by lane, the same bits in the interpreter and in compiled code. {@code lanewise(EXP)} is the
+     * SVML exp once C2 has compiled the caller and {@code Math.exp} per lane before, and the two differ in the last
+     * bit for about one input in a hundred: a model's logits then depended on how far the JIT had got (found as a
+     * batch-invariance test that failed after an unrelated test warmed the code up). Only IEEE operations here:
+     * {@code x = n ln2 + r} with {@code |r| <= ln2 / 2} (ln 2 in two parts, so {@code r} is nearly exact), {@code e^r
+     * = 1 + r + r^2 P(r)} with the degree-5 minimax {@code P} of Cephes' {@code expf} (relative error about 1e-7,
+     * within 2 ulp of {@code Math.exp}: {@code VectorOpsTest}), times {@code 2^n} made from exponent bits. Below
+     * {@link #EXP_MIN} the result is 0, above {@link #EXP_MAX} (2.4e38, 2^127.5) it is {@code e^EXP_MAX}; NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        var c = x.max(EXP_MIN).min(EXP_MAX);
+        var n = c.mul(LOG2E).add(ROUND).sub(ROUND);
+        var r = n.fma(x.broadcast(-LN2_LO), n.fma(x.broadcast(-LN2_HI), c));
+        var p = r.fma(1.9875691500e-4f, 1.3981999507e-3f).fma(r, x.broadcast(8.3334519073e-3f))
+                .fma(r, x.broadcast(4.1665795894e-2f)).fma(r, x.broadcast(1.6666665459e-1f))
+                .fma(r, x.broadcast(5.0000001201e-1f)).fma(r.mul(r), r).add(1f);
+        var scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale).blend(0f, x.lt(EXP_MIN));
+    }
+
     /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]}, {@code silu(g) = g / (1 + exp(-g))}, one vector {@code exp} per lane. */
     public static void swiglu(float[] gate, float[] up, int n) {
         final int l = F.length();
         for (int i = 0; i < n; i += l) {
             var m = F.indexInRange(i, n);
             var g = FloatVector.fromArray(F, gate, i, m);
-            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, i, m)).intoArray(gate, i, m);
+            g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i, m)).intoArray(gate, i, m);
         }
     }
 }

@@ -126,6 +126,50 @@ class VectorOpsTest {
         }
     }
 
+    /**
+     * The vector exp is IEEE arithmetic only, so it gives the bits of the same formula evaluated one float at a time
+     * (what the interpreter does too: no dependence on the JIT), within 2 ulp of {@code Math.exp} wherever the
+     * result is a normal float, 0 below that, NaN for NaN.
+     */
+    @Test
+    void expIsTheSameFormulaInEveryModeAndWithinTwoUlp() {
+        var rnd = new Random(37);
+        var f = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] x = new float[1 << 16];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 190 - 100);
+        float[] special = {0f, -0f, 1f, -1f, 1e-30f, -1e-30f, 0.34657f, -0.34657f, -87.33654f, -87.34f, -104f, 88.37626f, 88.5f, 89f,
+                Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN};
+        System.arraycopy(special, 0, x, 0, special.length);
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i += f.length()) VectorOps.exp(jdk.incubator.vector.FloatVector.fromArray(f, x, i)).intoArray(y, i);
+        int worst = 0;
+        for (int i = 0; i < x.length; i++) {
+            assertThat(Float.floatToIntBits(y[i])).as("exp(%s)", x[i]).isEqualTo(Float.floatToIntBits(expOneAtATime(x[i])));
+            if (Float.isNaN(x[i])) assertThat(y[i]).isNaN();
+            else if (x[i] < -87.33654f) assertThat(y[i]).as("exp(%s)", x[i]).isZero();
+            else if (x[i] <= 88.37626f) {
+                float exact = (float) Math.exp(x[i]);
+                int ulps = Math.abs(Float.floatToIntBits(y[i]) - Float.floatToIntBits(exact));
+                worst = Math.max(worst, ulps);
+            } else assertThat(y[i]).isEqualTo(expOneAtATime(88.37626f)).isFinite();
+        }
+        assertThat(worst).as("largest error in ulp").isLessThanOrEqualTo(2);
+    }
+
+    /** {@link VectorOps#exp}'s operations on one float, in the same order. */
+    private static float expOneAtATime(float x) {
+        float c = Math.min(Math.max(x, -87.33654f), 88.37626f);
+        float n = c * 1.44269504088896341f + 12582912f - 12582912f;
+        float r = Math.fma(n, 2.12194440e-4f, Math.fma(n, -0.693359375f, c));
+        float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        p = Math.fma(p, r * r, r) + 1f;
+        return x < -87.33654f ? 0f : p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
     /** Softmax on vectors with a masked tail: close to the exact one in double, for lengths around the vector width. */
     @Test
     void softmaxMatchesTheExactOneAtEveryLength() {
