@@ -157,16 +157,18 @@ public final class VectorOps {
     /**
      * {@code out[oo + e] = sum_{t < n} s[t] * v[vo + t * hd + e]} for {@code e < hd}: attention's weighted sum
      * of value rows, each output summed over the rows in order (fused multiply-adds on the vector part, multiply
-     * then add on the scalar tail), with up to four vector accumulators held in registers over all rows.
+     * then add on the scalar tail), with up to four vector accumulators held in registers over all rows. With
+     * {@code add}, each sum starts from {@code out}'s value instead of 0: rows given in runs, each run added to
+     * the last, give the bits of one call over all of them.
      */
-    public static void weightedSum(float[] s, int n, float[] v, int vo, int hd, float[] out, int oo) {
+    public static void weightedSum(float[] s, int n, float[] v, int vo, int hd, float[] out, int oo, boolean add) {
         final int lanes = F.length(), bound = F.loopBound(hd);
         int e = 0;
         for (; e + 4 * lanes <= bound; e += 4 * lanes) {
-            var a0 = FloatVector.zero(F);
-            var a1 = a0;
-            var a2 = a0;
-            var a3 = a0;
+            var a0 = start(add, out, oo + e);
+            var a1 = start(add, out, oo + e + lanes);
+            var a2 = start(add, out, oo + e + 2 * lanes);
+            var a3 = start(add, out, oo + e + 3 * lanes);
             for (int t = 0; t < n; t++) {
                 var st = FloatVector.broadcast(F, s[t]);
                 int o = vo + t * hd + e;
@@ -181,12 +183,12 @@ public final class VectorOps {
             a3.intoArray(out, oo + e + 3 * lanes);
         }
         for (; e < bound; e += lanes) {
-            var a0 = FloatVector.zero(F);
+            var a0 = start(add, out, oo + e);
             for (int t = 0; t < n; t++) a0 = FloatVector.fromArray(F, v, vo + t * hd + e).fma(FloatVector.broadcast(F, s[t]), a0);
             a0.intoArray(out, oo + e);
         }
         for (; e < hd; e++) {
-            float y = 0f;
+            float y = add ? out[oo + e] : 0f;
             for (int t = 0; t < n; t++) y += s[t] * v[vo + t * hd + e];
             out[oo + e] = y;
         }
@@ -198,12 +200,14 @@ public final class VectorOps {
      * value vector is loaded once for both; every output is the same sequence of operations as in
      * {@code weightedSum}, bit for bit.
      */
-    public static void weightedSum2(float[] s, int s1, int n, float[] v, int vo, int hd, float[] out, int o0, int o1) {
+    public static void weightedSum2(float[] s, int s1, int n, float[] v, int vo, int hd, float[] out, int o0, int o1, boolean add) {
         final int lanes = F.length(), bound = F.loopBound(hd);
         int e = 0;
         for (; e + 4 * lanes <= bound; e += 4 * lanes) {
-            var a0 = FloatVector.zero(F); var a1 = a0; var a2 = a0; var a3 = a0;
-            var b0 = a0; var b1 = a0; var b2 = a0; var b3 = a0;
+            var a0 = start(add, out, o0 + e); var a1 = start(add, out, o0 + e + lanes);
+            var a2 = start(add, out, o0 + e + 2 * lanes); var a3 = start(add, out, o0 + e + 3 * lanes);
+            var b0 = start(add, out, o1 + e); var b1 = start(add, out, o1 + e + lanes);
+            var b2 = start(add, out, o1 + e + 2 * lanes); var b3 = start(add, out, o1 + e + 3 * lanes);
             for (int t = 0; t < n; t++) {
                 var sa = FloatVector.broadcast(F, s[t]);
                 var sb = FloatVector.broadcast(F, s[s1 + t]);
@@ -219,8 +223,8 @@ public final class VectorOps {
             b0.intoArray(out, o1 + e); b1.intoArray(out, o1 + e + lanes); b2.intoArray(out, o1 + e + 2 * lanes); b3.intoArray(out, o1 + e + 3 * lanes);
         }
         for (; e < bound; e += lanes) {
-            var a0 = FloatVector.zero(F);
-            var b0 = a0;
+            var a0 = start(add, out, o0 + e);
+            var b0 = start(add, out, o1 + e);
             for (int t = 0; t < n; t++) {
                 var v0 = FloatVector.fromArray(F, v, vo + t * hd + e);
                 a0 = v0.fma(FloatVector.broadcast(F, s[t]), a0);
@@ -230,7 +234,7 @@ public final class VectorOps {
             b0.intoArray(out, o1 + e);
         }
         for (; e < hd; e++) {
-            float a = 0f, b = 0f;
+            float a = add ? out[o0 + e] : 0f, b = add ? out[o1 + e] : 0f;
             for (int t = 0; t < n; t++) {
                 float x = v[vo + t * hd + e];
                 a += s[t] * x;
@@ -246,12 +250,14 @@ public final class VectorOps {
      * j at {@code s[j * ss, j * ss + n)} into {@code out[oo + j * hd, oo + (j + 1) * hd)}. Each pair of value vectors
      * is loaded once for the four; every output is the same sequence of operations as in {@code weightedSum}.
      */
-    public static void weightedSum4(float[] s, int ss, int n, float[] v, int vo, int hd, float[] out, int oo) {
+    public static void weightedSum4(float[] s, int ss, int n, float[] v, int vo, int hd, float[] out, int oo, boolean add) {
         final int lanes = F.length(), bound = F.loopBound(hd), o1 = oo + hd, o2 = oo + 2 * hd, o3 = oo + 3 * hd;
         int e = 0;
         for (; e + 2 * lanes <= bound; e += 2 * lanes) {
-            var a0 = FloatVector.zero(F); var a1 = a0; var b0 = a0; var b1 = a0;
-            var c0 = a0; var c1 = a0; var d0 = a0; var d1 = a0;
+            var a0 = start(add, out, oo + e); var a1 = start(add, out, oo + e + lanes);
+            var b0 = start(add, out, o1 + e); var b1 = start(add, out, o1 + e + lanes);
+            var c0 = start(add, out, o2 + e); var c1 = start(add, out, o2 + e + lanes);
+            var d0 = start(add, out, o3 + e); var d1 = start(add, out, o3 + e + lanes);
             for (int t = 0; t < n; t++) {
                 int o = vo + t * hd + e;
                 var v0 = FloatVector.fromArray(F, v, o);
@@ -271,7 +277,8 @@ public final class VectorOps {
             d0.intoArray(out, o3 + e); d1.intoArray(out, o3 + e + lanes);
         }
         for (; e < bound; e += lanes) {
-            var a0 = FloatVector.zero(F); var b0 = a0; var c0 = a0; var d0 = a0;
+            var a0 = start(add, out, oo + e); var b0 = start(add, out, o1 + e);
+            var c0 = start(add, out, o2 + e); var d0 = start(add, out, o3 + e);
             for (int t = 0; t < n; t++) {
                 var v0 = FloatVector.fromArray(F, v, vo + t * hd + e);
                 a0 = v0.fma(FloatVector.broadcast(F, s[t]), a0);
@@ -282,7 +289,7 @@ public final class VectorOps {
             a0.intoArray(out, oo + e); b0.intoArray(out, o1 + e); c0.intoArray(out, o2 + e); d0.intoArray(out, o3 + e);
         }
         for (; e < hd; e++) {
-            float a = 0f, b = 0f, c = 0f, d = 0f;
+            float a = add ? out[oo + e] : 0f, b = add ? out[o1 + e] : 0f, c = add ? out[o2 + e] : 0f, d = add ? out[o3 + e] : 0f;
             for (int t = 0; t < n; t++) {
                 float x = v[vo + t * hd + e];
                 a += s[t] * x;
@@ -292,6 +299,11 @@ public final class VectorOps {
             }
             out[oo + e] = a; out[o1 + e] = b; out[o2 + e] = c; out[o3 + e] = d;
         }
+    }
+
+    /** An accumulator's start: {@code out[at, at + lanes)} where a sum continues ({@code add}), else zero. */
+    private static FloatVector start(boolean add, float[] out, int at) {
+        return add ? FloatVector.fromArray(F, out, at) : FloatVector.zero(F);
     }
 
     /** {@code out = x / sqrt(mean(x^2) + eps) * w} over one row of n values. */

@@ -178,8 +178,14 @@ public final class Transformer {
         return result;
     }
 
-    /** Per-thread attention buffers: scores, keys, values, query (grown on demand, never per call). */
-    private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
+    /** Per-thread attention buffers: scores, keys, values, query, a decode row's block of keys or values and its scores (grown on demand, never per call). */
+    private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0], new float[0], new float[0], new float[0]});
+
+    /**
+     * KV positions per block of a decode row's attention ({@link #attendInBlocks}): a block's keys or values as
+     * floats are 32 KiB at head dimension 64, in L1 while they are used.
+     */
+    private static final int KV_BLOCK = 128, KEY_BLOCK_STRIDE = keyStride(KV_BLOCK);
 
     /**
      * What a thread's attention buffers hold: KV positions {@code [0, converted[kvh])} of the cache of batch row
@@ -239,7 +245,7 @@ public final class Transformer {
         final float scale = (float) (1.0 / Math.sqrt(hd));
         // per-thread buffers, grown to the longest position seen: scores, the query, and per KV head its
         // keys (transposed: hd rows of n positions) and values (n rows of hd) as floats
-        final int kvHeads = c.kvHeads(), n = Math.max(b.maxPosition() + 1, 64), perHead = hd * n;
+        final int kvHeads = c.kvHeads(), n = Math.max(b.maxPosition() + 1, 64), ks = keyStride(n), perHead = hd * ks;
         float[][] buf = ATTENTION.get();
         if (buf[0].length < 4 * n) buf[0] = new float[4 * n];
         if (buf[1].length < kvHeads * perHead) {
@@ -247,6 +253,10 @@ public final class Transformer {
             buf[2] = new float[kvHeads * perHead];
         }
         if (buf[3].length < 4 * hd) buf[3] = new float[4 * hd];
+        if (buf[4].length < KEY_BLOCK_STRIDE * hd) {
+            buf[4] = new float[KEY_BLOCK_STRIDE * hd];
+            buf[5] = new float[4 * KV_BLOCK];
+        }
         final float[] scores = buf[0], keys = buf[1], values = buf[2], qh = buf[3];
         // positions [0, converted[kvh]) of KV head kvh of `cache` are in the buffers; rows of a sequence come
         // in position order, so each position is converted once per call (the caches do not change during
@@ -264,6 +274,13 @@ public final class Transformer {
             int i = p / items, kvh = (p % items) / perKv, item = (p % items) % perKv;
             int h = kvh * group + itemFirst[item], heads = itemHeads[item];
             int pos = b.position(i);
+            if (i < b.decodeRows()) {
+                // the only row of its sequence here: nothing to share a whole conversion with
+                int qo = i * qDim + h * hd;
+                roundToHalf(q, qo, qh, 0, heads * hd);   // as below
+                attendInBlocks(b.cache(i), layer, kvh, pos, heads, qh, scores, n, scale, qo, buf[4], buf[5]);
+                continue;
+            }
             if (b.cache(i) != cache) {
                 cache = b.cache(i);
                 state.row = i;
@@ -274,7 +291,7 @@ public final class Transformer {
                 // positions [t0, pos] of this KV head: per key dimension one contiguous run, the values one block
                 int t0 = converted[kvh], len = pos + 1 - t0;
                 short[] kc = cache.keys[layer];
-                for (int e = 0; e < hd; e++) fromHalf(kc, cache.key(kvh, e, t0), keys, base + e * n + t0, len);
+                for (int e = 0; e < hd; e++) fromHalf(kc, cache.key(kvh, e, t0), keys, base + e * ks + t0, len);
                 fromHalf(cache.values[layer], cache.value(kvh, t0), values, base + t0 * hd, len * hd);
                 converted[kvh] = pos + 1;
             }
@@ -282,23 +299,83 @@ public final class Transformer {
             // attention weights; rounding them the same way keeps the 8-bit activations after this
             // block identical to its own.
             roundToHalf(q, qo, qh, 0, heads * hd);   // the item's heads are adjacent in q
-            if (heads == 4) VectorOps.dotsTransposed4(qh, hd, keys, base, n, pos + 1, scores, n);
-            else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, keys, base, n, pos + 1, scores, n);
-            else VectorOps.dotsTransposed(qh, hd, keys, base, n, pos + 1, scores);
-            for (int j = 0; j < heads; j++) {
-                int so = j * n;
-                for (int t = 0; t <= pos; t++) scores[so + t] *= scale;
-                VectorOps.softmax(scores, so, pos + 1);
-                roundToHalf(scores, so, scores, so, pos + 1);
-            }
-            if (heads == 4) VectorOps.weightedSum4(scores, n, pos + 1, values, base, hd, att, qo);
-            else if (heads == 2) VectorOps.weightedSum2(scores, n, pos + 1, values, base, hd, att, qo, qo + hd);
-            else VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo);
+            if (heads == 4) VectorOps.dotsTransposed4(qh, hd, keys, base, ks, pos + 1, scores, n);
+            else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, keys, base, ks, pos + 1, scores, n);
+            else VectorOps.dotsTransposed(qh, hd, keys, base, ks, pos + 1, scores);
+            attentionWeights(scores, n, heads, pos + 1, scale);
+            if (heads == 4) VectorOps.weightedSum4(scores, n, pos + 1, values, base, hd, att, qo, false);
+            else if (heads == 2) VectorOps.weightedSum2(scores, n, pos + 1, values, base, hd, att, qo, qo + hd, false);
+            else VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo, false);
         }
     }
 
-    /** {@code dst[do..do+n) = src[so..so+n)} as floats (a plain loop: C2 turns it into vector conversions). */
+    /** Scores {@code [0, len)} of each of {@code heads} heads (head j's at {@code j * n}) scaled, softmaxed, rounded to float16. */
+    private static void attentionWeights(float[] scores, int n, int heads, int len, float scale) {
+        for (int j = 0; j < heads; j++) {
+            int so = j * n;
+            for (int t = 0; t < len; t++) scores[so + t] *= scale;
+            VectorOps.softmax(scores, so, len);
+            roundToHalf(scores, so, scores, so, len);
+        }
+    }
+
+    /**
+     * Attention of a decode row's item (query heads {@code qh}, float16-rounded, of KV head {@code kvh}) over
+     * positions {@code [0, pos]} of {@code cache}, into {@code att[qo..]}: the cache converted {@link #KV_BLOCK}
+     * positions at a time into {@code blk}, used at once from L1, instead of a whole KV head into buffers of 1 MiB
+     * at 2,048 positions (the prompt rows' way, shared there by the rows of a sequence). What made decode at depth
+     * slow was the conversion itself, left unvectorized by C2 (see {@link #blockFromHalf}): brown Q8_0 tg64 at depth
+     * 900 with one thread 432-476 -> 660-675 t/s, the 1.1B Q4_0 file's tg32 at depth 2,048 with two 24.9-25.7 ->
+     * 27.3-28.0. The blocks alone, with the shared conversion, measured within noise. Bit for bit the prompt rows'
+     * path: each score is its own sum, and each weighted sum continues over the blocks in position order.
+     */
+    private void attendInBlocks(KvCache cache, int layer, int kvh, int pos, int heads, float[] qh, float[] scores, int n, float scale,
+                                int qo, float[] blk, float[] sb) {
+        final int hd = c.headDim(), len = pos + 1;
+        final short[] kc = cache.keys[layer], vc = cache.values[layer];
+        for (int t0 = 0; t0 < len; t0 += KV_BLOCK) {
+            int m = Math.min(KV_BLOCK, len - t0);
+            for (int e = 0; e < hd; e++) blockFromHalf(kc, cache.key(kvh, e, t0), blk, e * KEY_BLOCK_STRIDE, m);
+            if (heads == 4) VectorOps.dotsTransposed4(qh, hd, blk, 0, KEY_BLOCK_STRIDE, m, sb, KV_BLOCK);
+            else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, blk, 0, KEY_BLOCK_STRIDE, m, sb, KV_BLOCK);
+            else VectorOps.dotsTransposed(qh, hd, blk, 0, KEY_BLOCK_STRIDE, m, sb);
+            for (int j = 0; j < heads; j++) System.arraycopy(sb, j * KV_BLOCK, scores, j * n + t0, m);
+        }
+        attentionWeights(scores, n, heads, len, scale);
+        for (int t0 = 0; t0 < len; t0 += KV_BLOCK) {
+            int m = Math.min(KV_BLOCK, len - t0);
+            blockFromHalf(vc, cache.value(kvh, t0), blk, 0, m * hd);
+            for (int j = 0; j < heads; j++) System.arraycopy(scores, j * n + t0, sb, j * KV_BLOCK, m);
+            if (heads == 4) VectorOps.weightedSum4(sb, KV_BLOCK, m, blk, 0, hd, att, qo, t0 > 0);
+            else if (heads == 2) VectorOps.weightedSum2(sb, KV_BLOCK, m, blk, 0, hd, att, qo, qo + hd, t0 > 0);
+            else VectorOps.weightedSum(sb, m, blk, 0, hd, att, qo, t0 > 0);
+        }
+    }
+
+    /**
+     * Floats between one key dimension's run of positions and the next in the attention buffers: {@code n} rounded
+     * up to whole 64-byte lines, and an odd number of lines. The score loop reads all {@code headDim} runs at once;
+     * with runs some multiple of 4 KiB apart (n near 1,024 or 2,048 positions) they all fall in a few sets of the L1
+     * cache and evict each other at every step. An odd number of lines spreads them over every set (the four-head
+     * score loop over 2,049 positions in L2: 14.1 us at a stride of 2,049, 13.1-13.4 at 2,064 to 2,112).
+     */
+    static int keyStride(int n) {
+        int lines = (n + 15) / 16;
+        return 16 * (lines | 1);
+    }
+
+    /** {@code dst[do..do+n) = src[so..so+n)} as floats (a plain loop, which C2 vectorizes only for a profile of long runs: {@link #blockFromHalf}). */
     private static void fromHalf(short[] src, int so, float[] dst, int dOff, int n) {
+        for (int e = 0; e < n; e++) dst[dOff + e] = Float.float16ToFloat(src[so + e]);
+    }
+
+    /**
+     * {@link #fromHalf} for {@link #attendInBlocks} alone. The same loop, a method of its own for its profile: C2
+     * vectorizes such a loop only if its profile shows long runs, and {@code fromHalf}'s is dominated by the prompt
+     * path's runs of one new position per row, so there it stays one {@code vcvtph2ps} per value (~1 ns) instead
+     * of 16. At 2,048 positions that was most of the attention's time.
+     */
+    private static void blockFromHalf(short[] src, int so, float[] dst, int dOff, int n) {
         for (int e = 0; e < n; e++) dst[dOff + e] = Float.float16ToFloat(src[so + e]);
     }
 

@@ -46,7 +46,7 @@ class VectorOpsTest {
             float[] s = new float[n], v = new float[3 + n * hd], out = new float[hd + 2];
             for (int t = 0; t < n; t++) s[t] = rnd.nextFloat();
             for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
-            VectorOps.weightedSum(s, n, v, 3, hd, out, 2);
+            VectorOps.weightedSum(s, n, v, 3, hd, out, 2, false);
             int vectorPart = hd - hd % lanes;
             for (int e = 0; e < hd; e++) {
                 float y = 0f;
@@ -85,9 +85,9 @@ class VectorOpsTest {
                 for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
                 float[] v = gaussian(rnd, 2 + n * hd);
                 float[] out = new float[3 * hd + 4], a = new float[hd], b = new float[hd];
-                VectorOps.weightedSum2(s, n + 3, n, v, 2, hd, out, 1, 2 * hd + 3);
-                VectorOps.weightedSum(s, n, v, 2, hd, a, 0);
-                VectorOps.weightedSum(java.util.Arrays.copyOfRange(s, n + 3, 2 * n + 3), n, v, 2, hd, b, 0);
+                VectorOps.weightedSum2(s, n + 3, n, v, 2, hd, out, 1, 2 * hd + 3, false);
+                VectorOps.weightedSum(s, n, v, 2, hd, a, 0, false);
+                VectorOps.weightedSum(java.util.Arrays.copyOfRange(s, n + 3, 2 * n + 3), n, v, 2, hd, b, 0, false);
                 for (int e = 0; e < hd; e++) {
                     assertThat(out[1 + e]).as("hd %d, %d rows, head 0 output %d", hd, n, e).isEqualTo(a[e]);
                     assertThat(out[2 * hd + 3 + e]).as("hd %d, %d rows, head 1 output %d", hd, n, e).isEqualTo(b[e]);
@@ -117,11 +117,43 @@ class VectorOpsTest {
                 for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
                 float[] v = gaussian(rnd, 2 + n * dims);
                 float[] out = new float[4 * hd + 1], single = new float[hd];
-                VectorOps.weightedSum4(s, ss, n, v, 2, hd, out, 1);
+                VectorOps.weightedSum4(s, ss, n, v, 2, hd, out, 1, false);
                 for (int j = 0; j < 4; j++) {
-                    VectorOps.weightedSum(java.util.Arrays.copyOfRange(s, j * ss, j * ss + n), n, v, 2, hd, single, 0);
+                    VectorOps.weightedSum(java.util.Arrays.copyOfRange(s, j * ss, j * ss + n), n, v, 2, hd, single, 0, false);
                     for (int e = 0; e < hd; e++) assertThat(out[1 + j * hd + e]).as("hd %d, %d rows, head %d output %d", hd, n, j, e).isEqualTo(single[e]);
                 }
+            }
+        }
+    }
+
+    /**
+     * Weighted sums over value rows given in runs, each run added to the last ({@code add}), give the bits of one
+     * call over all the rows: one, two and four heads, runs of every length around the vector width.
+     */
+    @Test
+    void weightedSumsInRunsMatchOneCallBitForBit() {
+        var rnd = new Random(31);
+        for (int hd : new int[] {64, 80, 37}) {
+            int n = 203, ss = n + 4;
+            float[] s = new float[4 * ss];
+            for (int i = 0; i < s.length; i++) s[i] = rnd.nextFloat();
+            float[] v = gaussian(rnd, 2 + n * hd);
+            float[][] whole = new float[3][4 * hd + 1];
+            VectorOps.weightedSum(s, n, v, 2, hd, whole[0], 1, false);
+            VectorOps.weightedSum2(s, ss, n, v, 2, hd, whole[1], 1, 1 + hd, false);
+            VectorOps.weightedSum4(s, ss, n, v, 2, hd, whole[2], 1, false);
+            for (int run : new int[] {1, 15, 16, 17, 64, 128}) {
+                float[][] runs = new float[3][4 * hd + 1];
+                for (int t0 = 0; t0 < n; t0 += run) {
+                    int m = Math.min(run, n - t0);
+                    float[] part = new float[4 * m];
+                    for (int j = 0; j < 4; j++) System.arraycopy(s, j * ss + t0, part, j * m, m);
+                    int vo = 2 + t0 * hd;
+                    VectorOps.weightedSum(part, m, v, vo, hd, runs[0], 1, t0 > 0);
+                    VectorOps.weightedSum2(part, m, m, v, vo, hd, runs[1], 1, 1 + hd, t0 > 0);
+                    VectorOps.weightedSum4(part, m, m, v, vo, hd, runs[2], 1, t0 > 0);
+                }
+                for (int k = 0; k < 3; k++) assertThat(runs[k]).as("hd %d, runs of %d, kind %d", hd, run, k).containsExactly(whole[k]);
             }
         }
     }

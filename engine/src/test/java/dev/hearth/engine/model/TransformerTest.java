@@ -65,6 +65,30 @@ class TransformerTest {
                 d.tiedEmbeddings(), d.ropeFreqs(), d.seed()));
     }
 
+    /**
+     * Decode rows take the KV cache a block of positions at a time (128 per block): 300 positions, so the last
+     * steps span three blocks, two of them whole, for groups of four, two and one query heads per KV head.
+     */
+    @ParameterizedTest
+    @CsvSource({"8, 2", "4, 2", "4, 4"})
+    void decodeOverSeveralKvBlocksMatchesReference(int heads, int kvHeads) {
+        var d = TinyModels.Spec.of("llama", GgmlType.F32);
+        var spec = new TinyModels.Spec(d.arch(), d.matrixType(), d.dim(), d.layers(), heads, kvHeads, d.ffn(), d.vocab(), 320,
+                d.tiedEmbeddings(), d.ropeFreqs(), d.seed());
+        GgufFile file = TinyModels.build(spec);
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        int[] tokens = new int[300];
+        var rnd = new java.util.Random(3);
+        for (int t = 0; t < tokens.length; t++) tokens[t] = rnd.nextInt(spec.vocab());
+        double[][] expected = new ReferenceTransformer(file).logits(tokens);
+        var session = new Session(model, 320);
+        for (int t = 0; t < tokens.length; t++) {
+            float[] step = session.next(tokens[t]);
+            if (t % 50 == 0 || t >= 254) assertClose(step, expected[t], spec + " step " + t, FLOAT_TOLERANCE);
+        }
+    }
+
     @Test
     void groupsSplitIntoFoursPairsAndSingles() {
         assertThat(Transformer.splitGroup(1)).isDeepEqualTo(new int[][] {{0}, {1}});
