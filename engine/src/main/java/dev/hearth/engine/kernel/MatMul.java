@@ -238,8 +238,9 @@ public final class MatMul {
         final int run = batch == 1 ? to - from : (int) (w.interleaved() ? Math.max(4, perRun & ~3) : Math.max(1, perRun));
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int b1 = Math.min(batch, b0 + chunk);
-            for (int r0 = from; r0 < to; r0 += run) {
-                int r1 = Math.min(to, r0 + run), b = b0;
+            for (int r0 = from, r1; r0 < to; r0 = r1) {
+                r1 = Math.min(to, w.interleaved() ? (r0 & ~3) + run : r0 + run);   // interleaved: runs end on a quad
+                int b = b0;
                 // two activation rows per pass over a weight row where a tile exists; bit-identical to single rows
                 if (tile) {
                     for (; b + 2 <= b1; b += 2) {

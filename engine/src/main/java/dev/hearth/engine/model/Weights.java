@@ -9,8 +9,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
- * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type; the small
- * vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
+ * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type, but for Q4_0 ones on
+ * 512-bit vectors, copied at load into the layout their decode kernel reads fastest ({@link Matrix#interleave}:
+ * same type and bytes, rows four at a time); the small vectors (norm weights, biases, RoPE frequency factors)
+ * are decoded to float arrays once.
  * Names follow the GGUF/llama.cpp tensor names ({@code blk.N.attn_q.weight} -> {@code wq}).
  */
 public final class Weights {

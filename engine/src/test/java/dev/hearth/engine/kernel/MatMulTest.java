@@ -108,6 +108,35 @@ class MatMulTest {
         }
     }
 
+    /**
+     * An interleaved Q4_0 matrix gives the row-major one's bits in every kind of call: several decode rows (runs of
+     * rows that start inside a quad, over three threads whose chunks do too), decode and prompt rows mixed, the
+     * float path, and beside another matrix sharing the input.
+     */
+    @Test
+    void interleavedQ4_0MatchesRowMajorInEveryPath() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(GgmlType.Q4_0, 4, 128), "the interleaved layout needs 512-bit vectors");
+        int rows = 212, cols = 768;
+        var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 77)), rows, cols);
+        var x4 = w.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
+        assertThat(x4.interleaved()).isTrue();
+        var other = new Matrix("v", GgmlType.Q8_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q8_0, 36, cols, 78)), 36, cols);
+        for (int[] shape : new int[][] {{1, 1}, {5, 5}, {7, 3}, {6, 0}}) {
+            int batch = shape[0], decodeRows = shape[1];
+            float[] x = DotTest.randomFloats(batch * cols, batch + 200);
+            float[] expected = new float[batch * rows], got = new float[batch * rows];
+            MatMul.matmul(POOL, w, x, expected, batch, decodeRows);
+            MatMul.matmul(POOL, x4, x, got, batch, decodeRows);
+            assertThat(got).as("batch %d, %d decode rows", batch, decodeRows).containsExactly(expected);
+            float[][] outs = {new float[batch * rows], new float[batch * 36]};
+            MatMul.matmul(POOL, new Matrix[] {x4, other}, x, outs, batch, decodeRows);
+            assertThat(outs[0]).as("beside another matrix, batch %d", batch).containsExactly(expected);
+            MatMul.matmulFloat(POOL, w, x, expected, batch);
+            MatMul.matmulFloat(POOL, x4, x, got, batch);
+            assertThat(got).as("float path, batch %d", batch).containsExactly(expected);
+        }
+    }
+
     /** Checks every output of a batch against the double-precision reference. */
     static void check(GgmlType type, byte[] data, int rows, int cols, int batch, float[] x, float[] out, String what) {
         check(type, data, rows, cols, batch, x, out, what, REL_TOL);
