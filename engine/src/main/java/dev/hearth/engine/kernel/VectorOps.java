@@ -348,7 +348,7 @@ public final class VectorOps {
     }
 
     private static final float LOG2E = 1.44269504088896341f, ROUND = 12582912f;   // 1.5 * 2^23: adding and subtracting it rounds to an integer
-    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;   // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in 10 bits
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;   // ln 2 = LN2_HI + LN2_LO; LN2_HI has 9 significant bits, so n * LN2_HI is exact
     private static final float EXP_MIN = -87.33654f, EXP_MAX = 88.37626f;         // e^x below: not a normal float (0); above: clamped
 
     /**
