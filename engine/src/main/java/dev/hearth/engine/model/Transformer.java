@@ -270,15 +270,18 @@ public final class Transformer {
         }
         KvCache cache = state.row < 0 ? null : b.cache(state.row);
         final int[] converted = state.converted;
+        final short[] halves = halfBuffer(n);
         for (int p = from; p < to; p++) {
             int i = p / items, kvh = (p % items) / perKv, item = (p % items) % perKv;
             int h = kvh * group + itemFirst[item], heads = itemHeads[item];
-            int pos = b.position(i);
+            int pos = b.position(i), qo = i * qDim + h * hd;
+            // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
+            // attention weights; rounding them the same way keeps the 8-bit activations after this
+            // block identical to its own.
+            roundToHalf(q, qo, qh, 0, heads * hd);   // the item's heads are adjacent in q
             if (i < b.decodeRows()) {
                 // the only row of its sequence here: nothing to share a whole conversion with
-                int qo = i * qDim + h * hd;
-                roundToHalf(q, qo, qh, 0, heads * hd);   // as below
-                attendInBlocks(b.cache(i), layer, kvh, pos, heads, qh, scores, n, scale, qo, buf[4], buf[5]);
+                attendInBlocks(b.cache(i), layer, kvh, pos, heads, qh, scores, n, scale, qo, buf[4], buf[5], halves);
                 continue;
             }
             if (b.cache(i) != cache) {
@@ -286,7 +289,7 @@ public final class Transformer {
                 state.row = i;
                 java.util.Arrays.fill(converted, 0);
             }
-            int qo = i * qDim + h * hd, base = kvh * perHead;
+            int base = kvh * perHead;
             if (converted[kvh] <= pos) {
                 // positions [t0, pos] of this KV head: per key dimension one contiguous run, the values one block
                 int t0 = converted[kvh], len = pos + 1 - t0;
@@ -295,18 +298,26 @@ public final class Transformer {
                 fromHalf(cache.values[layer], cache.value(kvh, t0), values, base + t0 * hd, len * hd);
                 converted[kvh] = pos + 1;
             }
-            // llama.cpp multiplies the float16 cache with float16 copies of the query and of the
-            // attention weights; rounding them the same way keeps the 8-bit activations after this
-            // block identical to its own.
-            roundToHalf(q, qo, qh, 0, heads * hd);   // the item's heads are adjacent in q
-            if (heads == 4) VectorOps.dotsTransposed4(qh, hd, keys, base, ks, pos + 1, scores, n);
-            else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, keys, base, ks, pos + 1, scores, n);
-            else VectorOps.dotsTransposed(qh, hd, keys, base, ks, pos + 1, scores);
-            attentionWeights(scores, n, heads, pos + 1, scale, halfBuffer(n));
-            if (heads == 4) VectorOps.weightedSum4(scores, n, pos + 1, values, base, hd, att, qo, false);
-            else if (heads == 2) VectorOps.weightedSum2(scores, n, pos + 1, values, base, hd, att, qo, qo + hd, false);
-            else VectorOps.weightedSum(scores, pos + 1, values, base, hd, att, qo, false);
+            headScores(heads, qh, keys, base, ks, pos + 1, scores, n);
+            attentionWeights(scores, n, heads, pos + 1, scale, halves);
+            weightedSums(heads, scores, n, pos + 1, values, base, att, qo, false);
         }
+    }
+
+    /** Scores of an item's {@code heads} query heads ({@code qh}) against {@code n} keys of one KV head ({@code kT} transposed, rows {@code stride} apart), head j's at {@code scores[j * ss]}. */
+    private void headScores(int heads, float[] qh, float[] kT, int off, int stride, int n, float[] scores, int ss) {
+        final int hd = c.headDim();
+        if (heads == 4) VectorOps.dotsTransposed4(qh, hd, kT, off, stride, n, scores, ss);
+        else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, kT, off, stride, n, scores, ss);
+        else VectorOps.dotsTransposed(qh, hd, kT, off, stride, n, scores);
+    }
+
+    /** An item's {@code heads} weighted sums of {@code n} value rows at {@code v[vo..]} (weights of head j at {@code s[j * ss]}) into {@code out[qo..]}; {@code add}: continue the sums. */
+    private void weightedSums(int heads, float[] s, int ss, int n, float[] v, int vo, float[] out, int qo, boolean add) {
+        final int hd = c.headDim();
+        if (heads == 4) VectorOps.weightedSum4(s, ss, n, v, vo, hd, out, qo, add);
+        else if (heads == 2) VectorOps.weightedSum2(s, ss, n, v, vo, hd, out, qo, qo + hd, add);
+        else VectorOps.weightedSum(s, n, v, vo, hd, out, qo, add);
     }
 
     /** Scores {@code [0, len)} of each of {@code heads} heads (head j's at {@code j * n}) scaled, softmaxed, rounded to float16. */
@@ -330,25 +341,21 @@ public final class Transformer {
      * path: each score is its own sum, and each weighted sum continues over the blocks in position order.
      */
     private void attendInBlocks(KvCache cache, int layer, int kvh, int pos, int heads, float[] qh, float[] scores, int n, float scale,
-                                int qo, float[] blk, float[] sb) {
+                                int qo, float[] blk, float[] sb, short[] halves) {
         final int hd = c.headDim(), len = pos + 1;
         final short[] kc = cache.keys[layer], vc = cache.values[layer];
         for (int t0 = 0; t0 < len; t0 += KV_BLOCK) {
             int m = Math.min(KV_BLOCK, len - t0);
             for (int e = 0; e < hd; e++) blockFromHalf(kc, cache.key(kvh, e, t0), blk, e * KEY_BLOCK_STRIDE, m);
-            if (heads == 4) VectorOps.dotsTransposed4(qh, hd, blk, 0, KEY_BLOCK_STRIDE, m, sb, KV_BLOCK);
-            else if (heads == 2) VectorOps.dotsTransposed2(qh, hd, blk, 0, KEY_BLOCK_STRIDE, m, sb, KV_BLOCK);
-            else VectorOps.dotsTransposed(qh, hd, blk, 0, KEY_BLOCK_STRIDE, m, sb);
+            headScores(heads, qh, blk, 0, KEY_BLOCK_STRIDE, m, sb, KV_BLOCK);
             for (int j = 0; j < heads; j++) System.arraycopy(sb, j * KV_BLOCK, scores, j * n + t0, m);
         }
-        attentionWeights(scores, n, heads, len, scale, halfBuffer(n));
+        attentionWeights(scores, n, heads, len, scale, halves);
         for (int t0 = 0; t0 < len; t0 += KV_BLOCK) {
             int m = Math.min(KV_BLOCK, len - t0);
             blockFromHalf(vc, cache.value(kvh, t0), blk, 0, m * hd);
             for (int j = 0; j < heads; j++) System.arraycopy(scores, j * n + t0, sb, j * KV_BLOCK, m);
-            if (heads == 4) VectorOps.weightedSum4(sb, KV_BLOCK, m, blk, 0, hd, att, qo, t0 > 0);
-            else if (heads == 2) VectorOps.weightedSum2(sb, KV_BLOCK, m, blk, 0, hd, att, qo, qo + hd, t0 > 0);
-            else VectorOps.weightedSum(sb, m, blk, 0, hd, att, qo, t0 > 0);
+            weightedSums(heads, sb, KV_BLOCK, m, blk, 0, att, qo, t0 > 0);
         }
     }
 
