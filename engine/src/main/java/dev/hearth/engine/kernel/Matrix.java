@@ -60,19 +60,26 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
      */
     public Matrix interleave(LongFunction<MemorySegment> allocate) {
         if (interleaved || !interleaves(type, rows, cols)) return this;
-        final int groups = cols / 128;
-        final long rowBytes = rowBytes(), quadBytes = QUAD_GROUP_BYTES * groups;
-        MemorySegment dst = allocate.apply(rows / 4 * quadBytes);
+        final long rowBytes = rowBytes();
+        MemorySegment dst = allocate.apply(rows / 4 * QUAD_GROUP_BYTES * (cols / 128));
         for (int r = 0; r < rows; r++) {
-            long quad = (r / 4) * quadBytes;
-            int k = r % 4;
             for (int b = 0; b < cols / 32; b++) {
-                long from = r * rowBytes + 18L * b, group = quad + QUAD_GROUP_BYTES * (b / 4);
-                MemorySegment.copy(data, from + 2, dst, group + 64 * k + 16 * (b % 4), 16);
-                dst.set(Quant.I16, group + 256 + 2 * (4 * k + b % 4), data.get(Quant.I16, from));
+                long from = r * rowBytes + 18L * b;
+                MemorySegment.copy(data, from + 2, dst, interleavedQuants(cols, r, b), 16);
+                dst.set(Quant.I16, interleavedScale(cols, r, b), data.get(Quant.I16, from));
             }
         }
         return new Matrix(name, type, dst, rows, cols, true);
+    }
+
+    /** Byte offset of block {@code b}'s 16 quant bytes of row {@code r} in an interleaved matrix of {@code cols} columns. */
+    static long interleavedQuants(int cols, int r, int b) {
+        return (r / 4) * QUAD_GROUP_BYTES * (cols / 128) + QUAD_GROUP_BYTES * (b / 4) + 64 * (r % 4) + 16 * (b % 4);
+    }
+
+    /** Byte offset of block {@code b}'s float16 scale of row {@code r} in an interleaved matrix of {@code cols} columns. */
+    static long interleavedScale(int cols, int r, int b) {
+        return (r / 4) * QUAD_GROUP_BYTES * (cols / 128) + QUAD_GROUP_BYTES * (b / 4) + 256 + 2 * (4 * (r % 4) + b % 4);
     }
 
     public long rowBytes() {

@@ -101,13 +101,10 @@ final class RowDecoder {
 
     /** Rows {@code [r0, r1)} of an interleaved Q4_0 matrix ({@link Matrix#interleaved}) into {@code dst[dstOff..]}: the values of {@link #q4_0}. */
     static void q4_0Interleaved(MemorySegment w, int cols, int r0, int r1, float[] dst, int dstOff) {
-        final long quadBytes = Matrix.QUAD_GROUP_BYTES * (cols / 128);
         for (int r = r0; r < r1; r++) {
-            long quad = (r / 4) * quadBytes;
-            int k = r % 4, o = dstOff + (r - r0) * cols;
+            int o = dstOff + (r - r0) * cols;
             for (int b = 0; b < cols / 32; b++) {
-                long group = quad + Matrix.QUAD_GROUP_BYTES * (b / 4);
-                q4_0Block(w, group + 64 * k + 16 * (b % 4), Quant.f16(w, group + 256 + 2 * (4 * k + b % 4)), dst, o + 32 * b);
+                q4_0Block(w, Matrix.interleavedQuants(cols, r, b), Quant.f16(w, Matrix.interleavedScale(cols, r, b)), dst, o + 32 * b);
             }
         }
     }
