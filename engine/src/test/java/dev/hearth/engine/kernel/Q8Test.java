@@ -268,7 +268,15 @@ class Q8Test {
                     assertThat(got[n + 1]).isEqualTo(-7f);
                 }
             }
+            // activation rows not in the Q4_0 order: refused, as by the row-major kernel
+            assertThatThrownBy(() -> Q8Kernels.q4_0x4(x4, 0, 4, cols, a, batch, new float[4], 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("call prepareQ4_0");
         }
+        // a matrix that cannot take the layout is not labelled with it
+        var odd = MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 6, 128, 5));
+        assertThatThrownBy(() -> new Matrix("w", GgmlType.Q4_0, odd, 6, 128, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("6x128 Q4_0 matrix cannot be interleaved");
+        assertThat(new Matrix("w", GgmlType.Q4_0, odd, 6, 128).interleave(bytes -> { throw new AssertionError("copied"); }).interleaved()).isFalse();
     }
 
     /**
