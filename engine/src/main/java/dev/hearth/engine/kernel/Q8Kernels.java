@@ -790,17 +790,19 @@ final class Q8Kernels {
                 // the two halves in a loop, as in q4_KRows (written out, the body ran past C2's parsing budget)
                 var isum = IntVector.zero(I16);
                 for (int h = 0; h < 2; h++) {
-                    var hb = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT.add((short) (4 * h)));   // groups 2h, 2h + 1
-                    var q = ByteVector.fromMemorySegment(B64, w, p + 48 + 64 * h, LE).reinterpretAsShorts();
+                    var hb = qh.lanewise(VectorOperators.LSHR, Q5_QH_SHIFT.add((short) (4 * h))).reinterpretAsInts();   // groups 2h, 2h + 1
+                    var q = IntVector.fromMemorySegment(I16, w, p + 48 + 64 * h, LE);
                     int xh = x + 128 * h;
-                    // two products of at most 31 * 127 per lane, pair sums <= 15748
-                    var lo = q.and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 4).and((short) 0x10)).mul(ShortVector.fromArray(S32, xq, xh))
-                            .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                    // two products of at most 31 * 127 per lane, pair sums <= 15748; the bits taken with int shifts and
+                    // masks of both shorts, as in q6_KRows
+                    var lo = q.and(0x000F_000F).or(hb.lanewise(VectorOperators.LSHL, 4).and(0x0010_0010)).reinterpretAsShorts()
+                            .mul(ShortVector.fromArray(S32, xq, xh))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).or(hb.lanewise(VectorOperators.LSHR, 4).and(0x0010_0010)).reinterpretAsShorts()
                                     .mul(ShortVector.fromArray(S32, xq, xh + 64)))
                             .reinterpretAsInts();
-                    var hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(hb.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                    var hi = q.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).or(hb.lanewise(VectorOperators.LSHL, 3).and(0x0010_0010)).reinterpretAsShorts()
                             .mul(ShortVector.fromArray(S32, xq, xh + 32))
-                            .add(q.lanewise(VectorOperators.LSHR, 12).or(hb.lanewise(VectorOperators.LSHR, 5).and((short) 0x10))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).or(hb.lanewise(VectorOperators.LSHR, 5).and(0x0010_0010)).reinterpretAsShorts()
                                     .mul(ShortVector.fromArray(S32, xq, xh + 96)))
                             .reinterpretAsInts();
                     isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
@@ -889,17 +891,22 @@ final class Q8Kernels {
                 var isum = IntVector.zero(I16);
                 for (int h = 0; h < 2; h++) {
                     // the half's qh bytes lined up with its ql shorts (the second half's indexes are 16 further on)
-                    var qhh = Q6_QH_0.add((short) (16 * h)).selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT);
-                    var l = ByteVector.fromMemorySegment(B64, w, p + 64 * h, LE).reinterpretAsShorts();
+                    var qhh = Q6_QH_0.add((short) (16 * h)).selectFrom(qh).lanewise(VectorOperators.LSHR, Q6_QH_SHIFT).reinterpretAsInts();
+                    var l = IntVector.fromMemorySegment(I16, w, p + 64 * h, LE);
                     int xh = x + 128 * h;
-                    // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh; minus 32
-                    var lo = l.and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh))
-                            .add(l.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(qhh.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32)
-                                    .mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                    // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh; minus 32.
+                    // The bits are taken with int shifts and masks of both shorts (0x000F000F, 0x00300030), which drop
+                    // what a shift moves across the two: C2 compiles a short vector's shift by a constant to a shift
+                    // by a register, a mov and a vmovd more each (as in q4_0Quads)
+                    var lo = l.and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHL, 4).and(0x0030_0030)).reinterpretAsShorts().sub((short) 32)
+                            .mul(ShortVector.fromArray(S32, xq, xh))
+                            .add(l.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHR, 4).and(0x0030_0030)).reinterpretAsShorts()
+                                    .sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 64)))
                             .reinterpretAsInts();
-                    var hi = l.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(qhh.and((short) 0x30)).sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 32))
-                            .add(l.lanewise(VectorOperators.LSHR, 12).or(qhh.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)).sub((short) 32)
-                                    .mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                    var hi = l.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).or(qhh.and(0x0030_0030)).reinterpretAsShorts().sub((short) 32)
+                            .mul(ShortVector.fromArray(S32, xq, xh + 32))
+                            .add(l.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHR, 8).and(0x0030_0030)).reinterpretAsShorts()
+                                    .sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 96)))
                             .reinterpretAsInts();
                     // pair sums written out (see q4_KRows); sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11
                     // and 12-15 in the second (its scale indexes 8 further on)
