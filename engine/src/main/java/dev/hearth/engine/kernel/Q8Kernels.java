@@ -263,12 +263,17 @@ final class Q8Kernels {
     }
 
     /**
-     * As {@link #pairSum}, on 512-bit vectors. (A separate method: one method seeing both shapes would
-     * share one type profile between them, and C2 may then leave vector values boxed.)
+     * As {@link #pairSum}, on 512-bit vectors, in two operations instead of three: with {@code v = hi * 65536 +
+     * (lo & 0xFFFF)}, {@code v * 65537 = v + (v << 16)} modulo 2^32, so bits 16-31 of the product are
+     * {@code (hi + lo) mod 65536} (the low half, {@code lo & 0xFFFF}, carries nothing into them) and the arithmetic
+     * shift gives {@code hi + lo}, exact under the same bound. One {@code vpmulld} for a shift and an add: JMH
+     * {@code KernelBench.intDot} in cache, Q8_0 123 -> 105 us, Q4_K 97 -> 92, Q3_K 180 -> 163, Q5_K 126 -> 119;
+     * Q6_K's kernel, already heavy in multiplies, went 119 -> 135 and keeps the shifts (docs/kernels.md).
+     * (A separate method from pairSum: one method seeing both shapes would share one type profile between
+     * them, and C2 may then leave vector values boxed.)
      */
     static IntVector pairSum512(ShortVector s) {
-        IntVector v = s.reinterpretAsInts();
-        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+        return s.reinterpretAsInts().mul(65537).lanewise(VectorOperators.ASHR, 16);
     }
 
     /**
@@ -416,7 +421,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 var v = s.reinterpretAsInts();
-                var f = (FloatVector) v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                var f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
                 acc0 = f.fma(d.rearrange(X4_ROW0), acc0);
                 q = IntVector.fromMemorySegment(I16, w, p + 64, LE);
                 s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
@@ -424,7 +429,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 v = s.reinterpretAsInts();
-                f = (FloatVector) v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
                 acc1 = f.fma(d.rearrange(X4_ROW1), acc1);
                 q = IntVector.fromMemorySegment(I16, w, p + 128, LE);
                 s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
@@ -432,7 +437,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 v = s.reinterpretAsInts();
-                f = (FloatVector) v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
                 acc2 = f.fma(d.rearrange(X4_ROW2), acc2);
                 q = IntVector.fromMemorySegment(I16, w, p + 192, LE);
                 s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
@@ -440,7 +445,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 v = s.reinterpretAsInts();
-                f = (FloatVector) v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
                 acc3 = f.fma(d.rearrange(X4_ROW3), acc3);
             }
             acc0.intoArray(out, 64 * u);
@@ -727,8 +732,8 @@ final class Q8Kernels {
                     // pair sums written out (as pairSum512), times the 6-bit scales: at most 4 * 63 * 7620 per
                     // lane over the super-block, exact (the same in float, converts and FMAs instead of vpmulld,
                     // was slower)
-                    isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
-                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+                    isum = isum.add(lo.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
+                            .add(hi.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
                 }
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
@@ -805,8 +810,8 @@ final class Q8Kernels {
                             .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).or(hb.lanewise(VectorOperators.LSHR, 5).and(0x0010_0010)).reinterpretAsShorts()
                                     .mul(ShortVector.fromArray(S32, xq, xh + 96)))
                             .reinterpretAsInts();
-                    isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
-                            .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
+                    isum = isum.add(lo.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
+                            .add(hi.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
                 }
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
@@ -908,8 +913,9 @@ final class Q8Kernels {
                             .add(l.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHR, 8).and(0x0030_0030)).reinterpretAsShorts()
                                     .sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 96)))
                             .reinterpretAsInts();
-                    // pair sums written out (see q4_KRows); sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11
-                    // and 12-15 in the second (its scale indexes 8 further on)
+                    // pair sums written out (see q4_KRows), with shifts: pairSum512's multiply measured slower here;
+                    // sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11 and 12-15 in the second (its scale
+                    // indexes 8 further on)
                     isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.add(8 * h).selectFrom(scales)))
                             .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.add(8 * h).selectFrom(scales)));
                 }
