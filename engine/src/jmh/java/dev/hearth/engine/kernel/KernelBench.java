@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * every row with the scalar reference ({@code dequantize}) and the vector decoder of the batched path
  * ({@code decodeRow}), the float dot per row, the integer dot per row (types with an integer kernel;
  * others return at once, ignore them), and activation quantization of one row.
- * Time per whole matrix (2 * 2M flops for the dots).
+ * Time per whole matrix (2 * 2M flops for the dots). {@code weights} sets the matrix size.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 public class KernelBench {
-    static final int WEIGHTS = 512 * 4096;
+    /** Weights in the matrix: 2M (in cache); {@code -p weights=134217728} (128M: 72 MB of Q4_K) streams from memory. */
+    @Param({"2097152"})
+    public int weights;
 
     @Param({"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
@@ -51,7 +53,7 @@ public class KernelBench {
     public void setup() {
         arena = Arena.ofShared();
         var t = GgmlType.valueOf(type);
-        rows = WEIGHTS / cols;
+        rows = weights / cols;
         w = BenchData.matrix(arena, t, rows, cols, 42);
         x = BenchData.activations(cols, 7);
         row = new float[cols];
