@@ -429,6 +429,7 @@ final class Q8Kernels {
                 // the mask keeps each short's low nibble, so the bits an int shift moves across shorts drop out.
                 // The four rows are written out: as one helper called four times, C2 left the calls out of line
                 // and boxed their vectors (InterleaveBench 63 -> 380 us in cache, 5.0 -> 24 ms from memory).
+                // Pair sums as in pairSum512.
                 var q = n0;
                 var s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
                         .add(q.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).reinterpretAsShorts().mul(x1))
