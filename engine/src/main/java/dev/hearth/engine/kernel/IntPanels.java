@@ -1,0 +1,243 @@
+package dev.hearth.engine.kernel;
+
+import dev.hearth.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Integer panel tiles for prompt rows of Q4_0 weights on 512-bit vectors: the outer-product tiles of
+ * {@link Tiles#panelBlock} with 16-bit integers instead of floats, so that one vector multiply does 32
+ * multiply-adds instead of 16.
+ *
+ * <p>The activations are the 8-bit quants of {@link Q8Activations} (Q8_0 kind, one scale per 32 values, as
+ * every path uses for Q4_0 weights), packed 32 rows to a panel column by column ({@link #pack}); the weights
+ * are their quants minus 8, as shorts ({@link #decode}). Over one 32-value block a product of a weight
+ * ({@code -8..7}) and an activation ({@code -127..127}) is at most 1016 in magnitude and the block's 32 of them
+ * at most 32512: the sum is exact in a 16-bit lane. A tile of 4 weight rows x 4 panels keeps 16 such sums in
+ * registers (per column 4 loads, 4 broadcasts, 16 {@code vpmullw}, 16 {@code vpaddw} for 512
+ * multiply-adds), and after each block adds them to float accumulators, {@code acc = (sum * d_w) * d_x + acc},
+ * as llama.cpp scales its integer block sums.
+ *
+ * <p>Batch invariance: every output is that same sequence of float operations over the blocks in order,
+ * whichever tile ({@link #tile4x4}, {@link #tile4x1}) and lane computes it.
+ */
+final class IntPanels {
+    private IntPanels() {}
+
+    /** Activation rows per panel: the 16-bit lanes of a 512-bit vector. */
+    static final int P = 32;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Columns packed per pass over a panel's 32 rows: the 16 KiB of the panel being written stay in L1. */
+    private static final int PACK_COLUMNS = 256;
+    /** Weight rows decoded at once, at most this many bytes of shorts (they stay in L2 while the panels pass). */
+    private static final int WEIGHT_BLOCK_BYTES = 128 * 1024;
+
+    /** Whether prompt rows times {@code w} take these tiles. */
+    static boolean supports(Matrix w) {
+        return w.type() == GgmlType.Q4_0 && Tiles.WIDE && Q8Kernels.WIDE;
+    }
+
+    /** Panels for {@code promptRows} activation rows. */
+    static int panels(int promptRows) {
+        return (promptRows + P - 1) / P;
+    }
+
+    /**
+     * Panels {@code [pFrom, pTo)} of the activation rows {@code [bFrom, bTo)} of {@code a} (Q8_0 kind): quants at
+     * {@code xs[(p * cols + k) * 32 + l]} for row {@code bFrom + 32p + l}, column k; the scales of panel p, block c at
+     * {@code dxs[(p * blocks + c) * 32 ..]}, even rows of the panel ({@code 2j}) in the first 16 floats and odd ones
+     * ({@code 2j + 1}) in the last 16: the order in which a tile takes its 16-bit sums out (see {@link #scaleBlock}).
+     * Lanes past {@code bTo} hold zeros.
+     */
+    static void pack(Q8Activations a, int bFrom, int bTo, short[] xs, float[] dxs, int pFrom, int pTo) {
+        final int cols = a.cols, blocks = cols / 32;
+        final short[] q = a.q;
+        final float[] d = a.d;
+        for (int p = pFrom; p < pTo; p++) {
+            final int b0 = bFrom + P * p, n = Math.min(P, bTo - b0), base = p * cols * P;
+            for (int k0 = 0; k0 < cols; k0 += PACK_COLUMNS) {
+                int k1 = Math.min(cols, k0 + PACK_COLUMNS);
+                for (int l = 0; l < P; l++) {
+                    if (l < n) {
+                        int src = (b0 + l) * cols;
+                        for (int k = k0; k < k1; k++) xs[base + k * P + l] = q[src + k];
+                    } else {
+                        for (int k = k0; k < k1; k++) xs[base + k * P + l] = 0;
+                    }
+                }
+            }
+            for (int c = 0; c < blocks; c++) {
+                int at = (p * blocks + c) * P;
+                for (int l = 0; l < P; l++) dxs[at + 16 * (l & 1) + (l >> 1)] = l < n ? d[(b0 + l) * blocks + c] : 0f;
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of a Q4_0 matrix (either layout) as shorts {@code n - 8} at {@code wq[(r - r0) * cols + k]},
+     * their scales at {@code dw[(r - r0) * blocks + c]}; the rows up to the next multiple of 4 are zeros.
+     */
+    static void decode(Matrix w, int r0, int r1, short[] wq, float[] dw) {
+        final int cols = w.cols(), blocks = cols / 32;
+        final MemorySegment m = w.data();
+        final long rowBytes = w.rowBytes();
+        for (int r = r0; r < r1; r++) {
+            final int o = (r - r0) * cols;
+            for (int c = 0; c < blocks; c++) {
+                long scale, quants;
+                if (w.interleaved()) {
+                    scale = Matrix.interleavedScale(cols, r, c);
+                    quants = Matrix.interleavedQuants(cols, r, c);
+                } else {
+                    scale = r * rowBytes + 18L * c;
+                    quants = scale + 2;
+                }
+                dw[(r - r0) * blocks + c] = Quant.f16(m, scale);
+                // byte j: value j in the low nibble, value j + 16 in the high one (shifted as ints, then masked)
+                var b = ByteVector.fromMemorySegment(B16, m, quants, LE);
+                var lo = b.and((byte) 0x0F);
+                var hi = b.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                ((ShortVector) lo.convertShape(VectorOperators.B2S, S16, 0)).sub((short) 8).intoArray(wq, o + 32 * c);
+                ((ShortVector) hi.convertShape(VectorOperators.B2S, S16, 0)).sub((short) 8).intoArray(wq, o + 32 * c + 16);
+            }
+        }
+        int padded = (r1 - r0 + 3) & ~3;
+        Arrays.fill(wq, (r1 - r0) * cols, padded * cols, (short) 0);
+        Arrays.fill(dw, (r1 - r0) * blocks, padded * blocks, 0f);
+    }
+
+    /** Per-thread buffers: decoded weight rows, their scales, a tile's float accumulators and its block sums. */
+    private static final class Buffers {
+        short[] wq = new short[0];
+        float[] dw = new float[0];
+        final float[] park = new float[16 * 2 * 16];
+        final short[] sums = new short[16 * P];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * Prompt rows {@code [bFrom, bTo)}, packed by {@link #pack} into {@code panels} panels, times weight rows
+     * {@code [from, to)} of {@code w}: {@code out[b * rows + r]}.
+     */
+    static void rows(Matrix w, short[] xs, float[] dxs, int panels, int bFrom, int bTo, float[] out, int from, int to) {
+        final int cols = w.cols(), rows = w.rows(), blocks = cols / 32;
+        final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (2 * cols) & ~3);
+        final Buffers buf = BUFFERS.get();
+        if (buf.wq.length < block * cols) {
+            buf.wq = new short[block * cols];
+            buf.dw = new float[block * blocks];
+        }
+        final short[] wq = buf.wq;
+        final float[] dw = buf.dw, park = buf.park;
+        for (int r0 = from; r0 < to; r0 += block) {
+            final int r1 = Math.min(to, r0 + block), nr = r1 - r0, groups = (nr + 3) / 4;
+            decode(w, r0, r1, wq, dw);
+            for (int p0 = 0; p0 < panels; p0 += 4) {
+                final int np = Math.min(4, panels - p0);
+                for (int g = 0; g < groups; g++) {
+                    Arrays.fill(park, 0f);
+                    if (np == 4) {
+                        tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, p0 * cols * P, dxs, p0 * blocks * P, park, buf.sums);
+                    } else {
+                        for (int v = 0; v < np; v++) {
+                            tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, v, buf.sums);
+                        }
+                    }
+                    for (int i = 0; i < 4 && 4 * g + i < nr; i++) {
+                        final int r = r0 + 4 * g + i;
+                        for (int v = 0; v < np; v++) {
+                            for (int l = 0; l < P; l++) {
+                                int b = bFrom + P * (p0 + v) + l;
+                                if (b < bTo) out[b * rows + r] = park[((4 * i + v) * 2 + (l & 1)) * 16 + (l >> 1)];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Weight rows at {@code wo + i * cols} (i < 4) times the panels at {@code po + v * cols * 32} (v < 4), all blocks;
+     * the float results of (i, v) go to {@code park[(4i + v) * 32 ..]} ({@link #scaleBlock}).
+     */
+    private static void tile4x4(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, short[] sums) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, ps = cols * P;
+        final int p1 = po + ps, p2 = p1 + ps, p3 = p2 + ps, blocks = cols / 32;
+        for (int k0 = 0; k0 < cols; k0 += 32) {
+            var a00 = ShortVector.zero(S); var a01 = a00; var a02 = a00; var a03 = a00;
+            var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00;
+            var a20 = a00; var a21 = a00; var a22 = a00; var a23 = a00;
+            var a30 = a00; var a31 = a00; var a32 = a00; var a33 = a00;
+            for (int k = k0; k < k0 + 32; k++) {
+                var x0 = ShortVector.fromArray(S, xs, po + k * P);
+                var x1 = ShortVector.fromArray(S, xs, p1 + k * P);
+                var x2 = ShortVector.fromArray(S, xs, p2 + k * P);
+                var x3 = ShortVector.fromArray(S, xs, p3 + k * P);
+                var s = ShortVector.broadcast(S, wq[wo + k]);
+                a00 = a00.add(x0.mul(s)); a01 = a01.add(x1.mul(s)); a02 = a02.add(x2.mul(s)); a03 = a03.add(x3.mul(s));
+                s = ShortVector.broadcast(S, wq[w1 + k]);
+                a10 = a10.add(x0.mul(s)); a11 = a11.add(x1.mul(s)); a12 = a12.add(x2.mul(s)); a13 = a13.add(x3.mul(s));
+                s = ShortVector.broadcast(S, wq[w2 + k]);
+                a20 = a20.add(x0.mul(s)); a21 = a21.add(x1.mul(s)); a22 = a22.add(x2.mul(s)); a23 = a23.add(x3.mul(s));
+                s = ShortVector.broadcast(S, wq[w3 + k]);
+                a30 = a30.add(x0.mul(s)); a31 = a31.add(x1.mul(s)); a32 = a32.add(x2.mul(s)); a33 = a33.add(x3.mul(s));
+            }
+            // the sums go through memory to scaleBlock: converted here, the body ran past what C2 keeps in registers
+            a00.intoArray(sums, 0); a01.intoArray(sums, 32); a02.intoArray(sums, 64); a03.intoArray(sums, 96);
+            a10.intoArray(sums, 128); a11.intoArray(sums, 160); a12.intoArray(sums, 192); a13.intoArray(sums, 224);
+            a20.intoArray(sums, 256); a21.intoArray(sums, 288); a22.intoArray(sums, 320); a23.intoArray(sums, 352);
+            a30.intoArray(sums, 384); a31.intoArray(sums, 416); a32.intoArray(sums, 448); a33.intoArray(sums, 480);
+            scaleBlock(sums, 4, dw, dwo, blocks, k0 / 32, dxs, dxo, park, 0);
+        }
+    }
+
+    /** As {@link #tile4x4} for the one panel at {@code po}, whose results go to slot {@code v} of each row in {@code park}. */
+    private static void tile4x1(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, int v, short[] sums) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, blocks = cols / 32;
+        for (int k0 = 0; k0 < cols; k0 += 32) {
+            var a0 = ShortVector.zero(S); var a1 = a0; var a2 = a0; var a3 = a0;
+            for (int k = k0; k < k0 + 32; k++) {
+                var x = ShortVector.fromArray(S, xs, po + k * P);
+                a0 = a0.add(x.mul(ShortVector.broadcast(S, wq[wo + k])));
+                a1 = a1.add(x.mul(ShortVector.broadcast(S, wq[w1 + k])));
+                a2 = a2.add(x.mul(ShortVector.broadcast(S, wq[w2 + k])));
+                a3 = a3.add(x.mul(ShortVector.broadcast(S, wq[w3 + k])));
+            }
+            a0.intoArray(sums, 0); a1.intoArray(sums, 32); a2.intoArray(sums, 64); a3.intoArray(sums, 96);
+            scaleBlock(sums, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, v);
+        }
+    }
+
+    /**
+     * Adds block {@code c}'s 16-bit sums (weight row i, panel v at {@code sums[(i * nv + v) * 32]}) to the float
+     * accumulators: {@code acc = (sum * d_w) * d_x + acc}. Seen as ints, a vector of sums holds even rows in the low
+     * halves (taken out by a left and an arithmetic right shift) and odd rows in the high ones (one shift); their
+     * scales are laid out alike ({@link #pack}). Row i, panel slot {@code v0 + v}, half h is at
+     * {@code park[((4i + v0 + v) * 2 + h) * 16]}.
+     */
+    private static void scaleBlock(short[] sums, int nv, float[] dw, int dwo, int blocks, int c, float[] dxs, int dxo, float[] park, int v0) {
+        for (int i = 0; i < 4; i++) {
+            var d = FloatVector.broadcast(F, dw[dwo + i * blocks + c]);
+            for (int v = 0; v < nv; v++) {
+                var s = ShortVector.fromArray(S, sums, 32 * (i * nv + v)).reinterpretAsInts();
+                int at = ((4 * i + v0 + v) * 2) * 16, x = dxo + (v * blocks + c) * P;
+                var even = (FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                var odd = (FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                even.mul(d).fma(FloatVector.fromArray(F, dxs, x), FloatVector.fromArray(F, park, at)).intoArray(park, at);
+                odd.mul(d).fma(FloatVector.fromArray(F, dxs, x + 16), FloatVector.fromArray(F, park, at + 16)).intoArray(park, at + 16);
+            }
+        }
+    }
+}
