@@ -41,6 +41,8 @@ final class IntPanels {
     private static final int PACK_COLUMNS = 256;
     /** Weight rows decoded at once, at most this many bytes of shorts (they stay in L2 while the panels pass). */
     private static final int WEIGHT_BLOCK_BYTES = 128 * 1024;
+    /** At most this many weight rows at once (short rows): their float accumulators ({@link #QUAD_PARK} per quad) stay small. */
+    private static final int MAX_BLOCK_ROWS = 64;
 
     /** Whether prompt rows times {@code w} take these tiles. */
     static boolean supports(Matrix w) {
@@ -116,13 +118,16 @@ final class IntPanels {
         Arrays.fill(dw, (r1 - r0) * blocks, padded * blocks, 0f);
     }
 
-    /** Per-thread buffers: decoded weight rows, their scales, a tile's float accumulators and its block sums. */
+    /** Per-thread buffers: decoded weight rows, their scales, the float accumulators of a block of rows, a tile's block sums. */
     private static final class Buffers {
         short[] wq = new short[0];
         float[] dw = new float[0];
-        final float[] park = new float[16 * 2 * 16];
+        float[] park = new float[0];
         final short[] sums = new short[16 * P];
     }
+
+    /** Floats of the accumulators of one quad of weight rows times four panels ({@link #scaleBlock}'s layout). */
+    private static final int QUAD_PARK = 16 * P;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
@@ -132,12 +137,11 @@ final class IntPanels {
      */
     static void rows(Matrix w, short[] xs, float[] dxs, int panels, int bFrom, int bTo, float[] out, int from, int to) {
         final int cols = w.cols(), rows = w.rows(), blocks = cols / 32;
-        final int block = Math.max(4, WEIGHT_BLOCK_BYTES / (2 * cols) & ~3);
+        final int block = Math.min(MAX_BLOCK_ROWS, Math.max(4, WEIGHT_BLOCK_BYTES / (2 * cols) & ~3));
         final Buffers buf = BUFFERS.get();
-        if (buf.wq.length < block * cols) {
-            buf.wq = new short[block * cols];
-            buf.dw = new float[block * blocks];
-        }
+        if (buf.wq.length < block * cols) buf.wq = new short[block * cols];
+        if (buf.dw.length < block * blocks) buf.dw = new float[block * blocks];
+        if (buf.park.length < block / 4 * QUAD_PARK) buf.park = new float[block / 4 * QUAD_PARK];
         final short[] wq = buf.wq;
         final float[] dw = buf.dw, park = buf.park;
         for (int r0 = from; r0 < to; r0 += block) {
@@ -145,23 +149,23 @@ final class IntPanels {
             decode(w, r0, r1, wq, dw);
             for (int p0 = 0; p0 < panels; p0 += 4) {
                 final int np = Math.min(4, panels - p0);
+                Arrays.fill(park, 0, groups * QUAD_PARK, 0f);
                 for (int g = 0; g < groups; g++) {
-                    Arrays.fill(park, 0f);
                     if (np == 4) {
-                        tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, p0 * cols * P, dxs, p0 * blocks * P, park, buf.sums);
+                        tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
                     } else {
                         for (int v = 0; v < np; v++) {
-                            tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, v, buf.sums);
+                            tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, g * QUAD_PARK, v, buf.sums);
                         }
                     }
-                    for (int i = 0; i < 4 && 4 * g + i < nr; i++) {
-                        final int r = r0 + 4 * g + i;
-                        for (int v = 0; v < np; v++) {
-                            for (int l = 0; l < P; l++) {
-                                int b = bFrom + P * (p0 + v) + l;
-                                if (b < bTo) out[b * rows + r] = park[((4 * i + v) * 2 + (l & 1)) * 16 + (l >> 1)];
-                            }
-                        }
+                }
+                // an activation row's outputs for the block's weight rows are contiguous in out: written in order
+                for (int v = 0; v < np; v++) {
+                    for (int l = 0; l < P; l++) {
+                        int b = bFrom + P * (p0 + v) + l;
+                        if (b >= bTo) break;
+                        int o = b * rows + r0, lane = (l & 1) * 16 + (l >> 1);
+                        for (int r = 0; r < nr; r++) out[o + r] = park[(r >> 2) * QUAD_PARK + (4 * (r & 3) + v) * 2 * 16 + lane];
                     }
                 }
             }
@@ -170,9 +174,9 @@ final class IntPanels {
 
     /**
      * Weight rows at {@code wo + i * cols} (i < 4) times the panels at {@code po + v * cols * 32} (v < 4), all blocks;
-     * the float results of (i, v) go to {@code park[(4i + v) * 32 ..]} ({@link #scaleBlock}).
+     * the float results of (i, v) go to {@code park[pk + (4i + v) * 32 ..]} ({@link #scaleBlock}).
      */
-    private static void tile4x4(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, short[] sums) {
+    private static void tile4x4(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, short[] sums) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, ps = cols * P;
         final int p1 = po + ps, p2 = p1 + ps, p3 = p2 + ps, blocks = cols / 32;
         for (int k0 = 0; k0 < cols; k0 += 32) {
@@ -199,12 +203,12 @@ final class IntPanels {
             a10.intoArray(sums, 128); a11.intoArray(sums, 160); a12.intoArray(sums, 192); a13.intoArray(sums, 224);
             a20.intoArray(sums, 256); a21.intoArray(sums, 288); a22.intoArray(sums, 320); a23.intoArray(sums, 352);
             a30.intoArray(sums, 384); a31.intoArray(sums, 416); a32.intoArray(sums, 448); a33.intoArray(sums, 480);
-            scaleBlock(sums, 4, dw, dwo, blocks, k0 / 32, dxs, dxo, park, 0);
+            scaleBlock(sums, 4, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, 0);
         }
     }
 
     /** As {@link #tile4x4} for the one panel at {@code po}, whose results go to slot {@code v} of each row in {@code park}. */
-    private static void tile4x1(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, int v, short[] sums) {
+    private static void tile4x1(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, int v, short[] sums) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, blocks = cols / 32;
         for (int k0 = 0; k0 < cols; k0 += 32) {
             var a0 = ShortVector.zero(S); var a1 = a0; var a2 = a0; var a3 = a0;
@@ -216,7 +220,7 @@ final class IntPanels {
                 a3 = a3.add(x.mul(ShortVector.broadcast(S, wq[w3 + k])));
             }
             a0.intoArray(sums, 0); a1.intoArray(sums, 32); a2.intoArray(sums, 64); a3.intoArray(sums, 96);
-            scaleBlock(sums, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, v);
+            scaleBlock(sums, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, v);
         }
     }
 
@@ -225,14 +229,14 @@ final class IntPanels {
      * accumulators: {@code acc = (sum * d_w) * d_x + acc}. Seen as ints, a vector of sums holds even rows in the low
      * halves (taken out by a left and an arithmetic right shift) and odd rows in the high ones (one shift); their
      * scales are laid out alike ({@link #pack}). Row i, panel slot {@code v0 + v}, half h is at
-     * {@code park[((4i + v0 + v) * 2 + h) * 16]}.
+     * {@code park[pk + ((4i + v0 + v) * 2 + h) * 16]}.
      */
-    private static void scaleBlock(short[] sums, int nv, float[] dw, int dwo, int blocks, int c, float[] dxs, int dxo, float[] park, int v0) {
+    private static void scaleBlock(short[] sums, int nv, float[] dw, int dwo, int blocks, int c, float[] dxs, int dxo, float[] park, int pk, int v0) {
         for (int i = 0; i < 4; i++) {
             var d = FloatVector.broadcast(F, dw[dwo + i * blocks + c]);
             for (int v = 0; v < nv; v++) {
                 var s = ShortVector.fromArray(S, sums, 32 * (i * nv + v)).reinterpretAsInts();
-                int at = ((4 * i + v0 + v) * 2) * 16, x = dxo + (v * blocks + c) * P;
+                int at = pk + (4 * i + v0 + v) * 2 * 16, x = dxo + (v * blocks + c) * P;
                 var even = (FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
                 var odd = (FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
                 even.mul(d).fma(FloatVector.fromArray(F, dxs, x), FloatVector.fromArray(F, park, at)).intoArray(park, at);

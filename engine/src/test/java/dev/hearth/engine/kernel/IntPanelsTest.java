@@ -117,6 +117,25 @@ class IntPanelsTest {
         }
     }
 
+    /** Long rows then short ones on the same thread (its buffers sized for the first): each output still exact. */
+    @Test
+    void shortRowsAfterLongOnesOnOneThread() {
+        for (int[] shape : new int[][] {{8, 4096}, {200, 64}, {70, 96}}) {
+            int rows = shape[0], cols = shape[1], batch = 4 * P + 3;
+            byte[] data = RandomBlocks.generate(GgmlType.Q4_0, rows, cols, rows);
+            var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(data), rows, cols);
+            float[] x = DotTest.randomFloats(batch * cols, cols);
+            float[] out = new float[batch * rows];
+            MatMul.matmul(SINGLE, w, x, out, batch, 0);
+            var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, batch, cols);
+            for (int b = 0; b < batch; b++) {
+                for (int r = 0; r < rows; r++) {
+                    assertThat(out[b * rows + r]).as("%dx%d: row %d, output %d", rows, cols, b, r).isEqualTo(expected(data, cols, r, a, b));
+                }
+            }
+        }
+    }
+
     /** Each prompt row as computed alone, in batches with whole tiles, remainder panels and a partial last panel. */
     @Test
     void promptRowsMatchRowsAlone() {
