@@ -43,6 +43,8 @@ final class IntPanels {
     private static final int WEIGHT_BLOCK_BYTES = 128 * 1024;
     /** At most this many weight rows at once (short rows): their float accumulators ({@link #QUAD_PARK} per quad) stay small. */
     private static final int MAX_BLOCK_ROWS = 64;
+    /** Columns per slice of a pass over the panels (a multiple of 32). */
+    private static final int K_SLICE = 2048;
 
     /** Whether prompt rows times {@code w} take these tiles. */
     static boolean supports(Matrix w) {
@@ -150,12 +152,17 @@ final class IntPanels {
             for (int p0 = 0; p0 < panels; p0 += 4) {
                 final int np = Math.min(4, panels - p0);
                 Arrays.fill(park, 0, groups * QUAD_PARK, 0f);
-                for (int g = 0; g < groups; g++) {
-                    if (np == 4) {
-                        tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
-                    } else {
-                        for (int v = 0; v < np; v++) {
-                            tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, g * QUAD_PARK, v, buf.sums);
+                // column slices: the four panels' slice (512 KiB) stays in L2 while every quad of rows passes over it;
+                // the blocks still reach each accumulator in order
+                for (int k0 = 0; k0 < cols; k0 += K_SLICE) {
+                    final int k1 = Math.min(cols, k0 + K_SLICE);
+                    for (int g = 0; g < groups; g++) {
+                        if (np == 4) {
+                            tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
+                        } else {
+                            for (int v = 0; v < np; v++) {
+                                tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, g * QUAD_PARK, v, buf.sums);
+                            }
                         }
                     }
                 }
@@ -173,13 +180,14 @@ final class IntPanels {
     }
 
     /**
-     * Weight rows at {@code wo + i * cols} (i < 4) times the panels at {@code po + v * cols * 32} (v < 4), all blocks;
+     * Weight rows at {@code wo + i * cols} (i < 4) times the panels at {@code po + v * cols * 32} (v < 4), the blocks of
+     * columns {@code [kFrom, kTo)};
      * the float results of (i, v) go to {@code park[pk + (4i + v) * 32 ..]} ({@link #scaleBlock}).
      */
-    private static void tile4x4(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, short[] sums) {
+    private static void tile4x4(short[] wq, int wo, float[] dw, int dwo, int cols, int kFrom, int kTo, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, short[] sums) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, ps = cols * P;
         final int p1 = po + ps, p2 = p1 + ps, p3 = p2 + ps, blocks = cols / 32;
-        for (int k0 = 0; k0 < cols; k0 += 32) {
+        for (int k0 = kFrom; k0 < kTo; k0 += 32) {
             var a00 = ShortVector.zero(S); var a01 = a00; var a02 = a00; var a03 = a00;
             var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00;
             var a20 = a00; var a21 = a00; var a22 = a00; var a23 = a00;
@@ -208,9 +216,9 @@ final class IntPanels {
     }
 
     /** As {@link #tile4x4} for the one panel at {@code po}, whose results go to slot {@code v} of each row in {@code park}. */
-    private static void tile4x1(short[] wq, int wo, float[] dw, int dwo, int cols, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, int v, short[] sums) {
+    private static void tile4x1(short[] wq, int wo, float[] dw, int dwo, int cols, int kFrom, int kTo, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, int v, short[] sums) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, blocks = cols / 32;
-        for (int k0 = 0; k0 < cols; k0 += 32) {
+        for (int k0 = kFrom; k0 < kTo; k0 += 32) {
             var a0 = ShortVector.zero(S); var a1 = a0; var a2 = a0; var a3 = a0;
             for (int k = k0; k < k0 + 32; k++) {
                 var x = ShortVector.fromArray(S, xs, po + k * P);
