@@ -11,21 +11,18 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Integer panel tiles for prompt rows of Q4_0 and Q4_K weights on 512-bit vectors: the outer-product tiles of
+ * Integer panel tiles for prompt rows of Q4_0 weights on 512-bit vectors: the outer-product tiles of
  * {@link Tiles#panelBlock} with 16-bit integers instead of floats, so that one vector multiply does 32
  * multiply-adds instead of 16.
  *
- * <p>The activations are the 8-bit quants of {@link Q8Activations} (the kind every path uses for the weight type:
- * Q8_0 with one scale per 32 values for Q4_0, Q8_K with one per 256 for Q4_K), packed 32 rows to a panel column by
- * column ({@link #pack}); the weights are their 4-bit quants minus 8, as shorts ({@link #decode}). Over one 32-value
- * block (a Q4_0 block, a Q4_K sub-block) a product of a weight ({@code -8..7}) and an activation
- * ({@code -127..127}) is at most 1016 in magnitude and the block's 32 of them at most 32512: the sum is exact in a
- * 16-bit lane. A tile of 4 weight rows x 4 panels keeps 16 such sums in registers (per column 4 loads, 4
- * broadcasts, 16 {@code vpmullw}, 16 {@code vpaddw} for 512 multiply-adds), and after each block adds them to
- * float accumulators ({@link #scaleBlock}): for Q4_0 {@code acc = (sum * d_w) * d_x + acc}, as llama.cpp scales
- * its integer block sums; for Q4_K, whose value is {@code d * sc * q - dmin * m} with {@code q = (q - 8) + 8},
- * {@code acc = (sum * A + bsum * B) * d_x + acc} with {@code A = d * sc}, {@code B = 8A - dmin * m} per weight
- * row and sub-block and {@code bsum} the activations' quant sum of the block.
+ * <p>The activations are the 8-bit quants of {@link Q8Activations} (Q8_0 kind, one scale per 32 values, as
+ * every path uses for Q4_0 weights), packed 32 rows to a panel column by column ({@link #pack}); the weights
+ * are their quants minus 8, as shorts ({@link #decode}). Over one 32-value block a product of a weight
+ * ({@code -8..7}) and an activation ({@code -127..127}) is at most 1016 in magnitude and the block's 32 of them
+ * at most 32512: the sum is exact in a 16-bit lane. A tile of 4 weight rows x 4 panels keeps 16 such sums in
+ * registers (per column 4 loads, 4 broadcasts, 16 {@code vpmullw}, 16 {@code vpaddw} for 512
+ * multiply-adds), and after each block adds them to float accumulators, {@code acc = (sum * d_w) * d_x + acc},
+ * as llama.cpp scales its integer block sums.
  *
  * <p>Batch invariance: every output is that same sequence of float operations over the blocks in order,
  * whichever tile ({@link #tile4x4}, {@link #tile4x1}) and lane computes it.
@@ -38,7 +35,6 @@ final class IntPanels {
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     private static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Columns packed per pass over a panel's 32 rows: the 16 KiB of the panel being written stay in L1. */
@@ -52,7 +48,7 @@ final class IntPanels {
 
     /** Whether prompt rows times {@code w} take these tiles. */
     static boolean supports(Matrix w) {
-        return (w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q4_K) && Tiles.WIDE && Q8Kernels.WIDE;
+        return w.type() == GgmlType.Q4_0 && Tiles.WIDE && Q8Kernels.WIDE;
     }
 
     /** Panels for {@code promptRows} activation rows. */
@@ -60,24 +56,17 @@ final class IntPanels {
         return (promptRows + P - 1) / P;
     }
 
-    /** Floats of {@link #pack}'s activation scales for {@code panels} panels of {@code a}'s rows. */
-    static int scaleFloats(Q8Activations a, int panels) {
-        return panels * (a.cols / a.kind.block()) * P;
-    }
-
     /**
-     * Panels {@code [pFrom, pTo)} of the activation rows {@code [bFrom, bTo)} of {@code a}: quants at
-     * {@code xs[(p * cols + k) * 32 + l]} for row {@code bFrom + 32p + l}, column k; the scales of panel p, scale block s
-     * ({@code a.kind().block()} values) at {@code dxs[(p * scaleBlocks + s) * 32 ..]}, even rows of the panel
-     * ({@code 2j}) in the first 16 floats and odd ones ({@code 2j + 1}) in the last 16: the order in which a tile takes
-     * its 16-bit sums out (see {@link #scaleBlock}). For the Q8_K kind also each 32-value block's quant sum, as a float,
-     * at {@code bsx[(p * blocks + c) * 32 ..]} in the same order (null for Q8_0). Lanes past {@code bTo} hold zeros.
+     * Panels {@code [pFrom, pTo)} of the activation rows {@code [bFrom, bTo)} of {@code a} (Q8_0 kind): quants at
+     * {@code xs[(p * cols + k) * 32 + l]} for row {@code bFrom + 32p + l}, column k; the scales of panel p, block c at
+     * {@code dxs[(p * blocks + c) * 32 ..]}, even rows of the panel ({@code 2j}) in the first 16 floats and odd ones
+     * ({@code 2j + 1}) in the last 16: the order in which a tile takes its 16-bit sums out (see {@link #scaleBlock}).
+     * Lanes past {@code bTo} hold zeros.
      */
-    static void pack(Q8Activations a, int bFrom, int bTo, short[] xs, float[] dxs, float[] bsx, int pFrom, int pTo) {
-        final int cols = a.cols, blocks = cols / 32, scaleBlocks = cols / a.kind.block();
+    static void pack(Q8Activations a, int bFrom, int bTo, short[] xs, float[] dxs, int pFrom, int pTo) {
+        final int cols = a.cols, blocks = cols / 32;
         final short[] q = a.q;
         final float[] d = a.d;
-        final int[] bsum = a.bsum32;
         for (int p = pFrom; p < pTo; p++) {
             final int b0 = bFrom + P * p, n = Math.min(P, bTo - b0), base = p * cols * P;
             for (int k0 = 0; k0 < cols; k0 += PACK_COLUMNS) {
@@ -91,39 +80,18 @@ final class IntPanels {
                     }
                 }
             }
-            for (int c = 0; c < scaleBlocks; c++) {
-                int at = (p * scaleBlocks + c) * P;
-                for (int l = 0; l < P; l++) dxs[at + 16 * (l & 1) + (l >> 1)] = l < n ? d[(b0 + l) * scaleBlocks + c] : 0f;
-            }
-            if (bsx != null) {
-                for (int c = 0; c < blocks; c++) {
-                    int at = (p * blocks + c) * P;
-                    for (int l = 0; l < P; l++) bsx[at + 16 * (l & 1) + (l >> 1)] = l < n ? bsum[(b0 + l) * blocks + c] : 0f;
-                }
+            for (int c = 0; c < blocks; c++) {
+                int at = (p * blocks + c) * P;
+                for (int l = 0; l < P; l++) dxs[at + 16 * (l & 1) + (l >> 1)] = l < n ? d[(b0 + l) * blocks + c] : 0f;
             }
         }
     }
 
     /**
-     * Rows {@code [r0, r1)} of a Q4_0 (either layout) or Q4_K matrix as shorts {@code q - 8} at
-     * {@code wq[(r - r0) * cols + k]}; per 32-value block c, at {@code [(r - r0) * blocks + c]}, the block's scale in
-     * {@code dw} (Q4_0), or {@code A = d * sc} in {@code dw} and {@code B = 8A - dmin * m} in {@code dm} (Q4_K). The
-     * rows up to the next multiple of 4 are zeros.
+     * Rows {@code [r0, r1)} of a Q4_0 matrix (either layout) as shorts {@code n - 8} at {@code wq[(r - r0) * cols + k]},
+     * their scales at {@code dw[(r - r0) * blocks + c]}; the rows up to the next multiple of 4 are zeros.
      */
-    static void decode(Matrix w, int r0, int r1, short[] wq, float[] dw, float[] dm) {
-        final int cols = w.cols(), blocks = cols / 32;
-        if (w.type() == GgmlType.Q4_K) {
-            decodeQ4_K(w, r0, r1, wq, dw, dm);
-        } else {
-            decodeQ4_0(w, r0, r1, wq, dw);
-        }
-        int padded = (r1 - r0 + 3) & ~3;
-        Arrays.fill(wq, (r1 - r0) * cols, padded * cols, (short) 0);
-        Arrays.fill(dw, (r1 - r0) * blocks, padded * blocks, 0f);
-        if (dm != null) Arrays.fill(dm, (r1 - r0) * blocks, padded * blocks, 0f);
-    }
-
-    private static void decodeQ4_0(Matrix w, int r0, int r1, short[] wq, float[] dw) {
+    static void decode(Matrix w, int r0, int r1, short[] wq, float[] dw) {
         final int cols = w.cols(), blocks = cols / 32;
         final MemorySegment m = w.data();
         final long rowBytes = w.rowBytes();
@@ -147,49 +115,17 @@ final class IntPanels {
                 ((ShortVector) hi.convertShape(VectorOperators.B2S, S16, 0)).sub((short) 8).intoArray(wq, o + 32 * c + 16);
             }
         }
+        int padded = (r1 - r0 + 3) & ~3;
+        Arrays.fill(wq, (r1 - r0) * cols, padded * cols, (short) 0);
+        Arrays.fill(dw, (r1 - r0) * blocks, padded * blocks, 0f);
     }
 
-    /** Q4_K: sub-block j of a super-block is the low (j even) or high (j odd) nibbles of its 32 bytes {@code 16 + 32 (j / 2)}. */
-    private static void decodeQ4_K(Matrix w, int r0, int r1, short[] wq, float[] dw, float[] dm) {
-        final int cols = w.cols(), blocks = cols / 32;
-        final MemorySegment m = w.data();
-        final long rowBytes = w.rowBytes();
-        for (int r = r0; r < r1; r++) {
-            final int o = (r - r0) * cols, bo = (r - r0) * blocks;
-            for (int sb = 0; sb < cols / 256; sb++) {
-                long p = r * rowBytes + 144L * sb;
-                float d = Quant.f16(m, p), dmin = Quant.f16(m, p + 2);
-                long lo = m.get(Quant.I64, p + 4);
-                int hi = m.get(Quant.I32, p + 12);
-                long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
-                for (int j = 0; j < 8; j++) {
-                    int c = 8 * sb + j;
-                    float a = d * (int) (scales >>> 8 * j & 0xFF);
-                    dw[bo + c] = a;
-                    dm[bo + c] = 8f * a - dmin * (int) (mins >>> 8 * j & 0xFF);
-                    var b = ByteVector.fromMemorySegment(B32, m, p + 16 + 32L * (j >> 1), LE);
-                    var q = (j & 1) == 0 ? b.and((byte) 0x0F) : b.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
-                    ((ShortVector) q.convertShape(VectorOperators.B2S, S, 0)).sub((short) 8).intoArray(wq, o + 32 * c);
-                }
-            }
-        }
-    }
-
-    /**
-     * Per-thread buffers (decoded weight rows, their block scales, the float accumulators of a block of rows, a tile's
-     * block sums) and where the tile being run finds its scales and accumulators ({@link #scaleBlock}).
-     */
+    /** Per-thread buffers: decoded weight rows, their scales, the float accumulators of a block of rows, a tile's block sums. */
     private static final class Buffers {
         short[] wq = new short[0];
-        /** Per weight row and block: Q4_0's scale, or Q4_K's {@code A}; Q4_K's {@code B} ({@code dm}, null for Q4_0). */
-        float[] dw = new float[0], dmBuffer = new float[0], dm;
+        float[] dw = new float[0];
         float[] park = new float[0];
         final short[] sums = new short[16 * P];
-        /** The activations' scales and (Q8_K) block sums ({@link #pack}); blocks per row, and per activation scale as a shift. */
-        float[] dxs, bsx;
-        int blocks, scaleShift;
-        /** Set before each tile: the offsets of its first weight row's scales, its first panel's scales and sums, its accumulators. */
-        int dwo, dxo, bso, pk;
     }
 
     /** Floats of the accumulators of one quad of weight rows times four panels ({@link #scaleBlock}'s layout). */
@@ -201,26 +137,18 @@ final class IntPanels {
      * Prompt rows {@code [bFrom, bTo)}, packed by {@link #pack} into {@code panels} panels, times weight rows
      * {@code [from, to)} of {@code w}: {@code out[b * rows + r]}.
      */
-    static void rows(Matrix w, short[] xs, float[] dxs, float[] bsx, int panels, int bFrom, int bTo, float[] out, int from, int to) {
+    static void rows(Matrix w, short[] xs, float[] dxs, int panels, int bFrom, int bTo, float[] out, int from, int to) {
         final int cols = w.cols(), rows = w.rows(), blocks = cols / 32;
-        final boolean kQuant = w.type() == GgmlType.Q4_K;
         final int block = Math.min(MAX_BLOCK_ROWS, Math.max(4, WEIGHT_BLOCK_BYTES / (2 * cols) & ~3));
         final Buffers buf = BUFFERS.get();
         if (buf.wq.length < block * cols) buf.wq = new short[block * cols];
         if (buf.dw.length < block * blocks) buf.dw = new float[block * blocks];
-        if (kQuant && buf.dmBuffer.length < block * blocks) buf.dmBuffer = new float[block * blocks];
         if (buf.park.length < block / 4 * QUAD_PARK) buf.park = new float[block / 4 * QUAD_PARK];
-        buf.dm = kQuant ? buf.dmBuffer : null;
-        buf.dxs = dxs;
-        buf.bsx = kQuant ? bsx : null;
-        buf.blocks = blocks;
-        buf.scaleShift = kQuant ? 3 : 0;
-        final int scaleBlocks = blocks >> buf.scaleShift;
         final short[] wq = buf.wq;
-        final float[] park = buf.park;
+        final float[] dw = buf.dw, park = buf.park;
         for (int r0 = from; r0 < to; r0 += block) {
             final int r1 = Math.min(to, r0 + block), nr = r1 - r0, groups = (nr + 3) / 4;
-            decode(w, r0, r1, wq, buf.dw, buf.dm);
+            decode(w, r0, r1, wq, dw);
             for (int p0 = 0; p0 < panels; p0 += 4) {
                 final int np = Math.min(4, panels - p0);
                 Arrays.fill(park, 0, groups * QUAD_PARK, 0f);
@@ -229,17 +157,11 @@ final class IntPanels {
                 for (int k0 = 0; k0 < cols; k0 += K_SLICE) {
                     final int k1 = Math.min(cols, k0 + K_SLICE);
                     for (int g = 0; g < groups; g++) {
-                        buf.dwo = 4 * g * blocks;
-                        buf.pk = g * QUAD_PARK;
                         if (np == 4) {
-                            buf.dxo = p0 * scaleBlocks * P;
-                            buf.bso = p0 * blocks * P;
-                            tile4x4(wq, 4 * g * cols, cols, k0, k1, xs, p0 * cols * P, buf);
+                            tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
                         } else {
                             for (int v = 0; v < np; v++) {
-                                buf.dxo = (p0 + v) * scaleBlocks * P;
-                                buf.bso = (p0 + v) * blocks * P;
-                                tile4x1(wq, 4 * g * cols, cols, k0, k1, xs, (p0 + v) * cols * P, v, buf);
+                                tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, g * QUAD_PARK, v, buf.sums);
                             }
                         }
                     }
@@ -260,12 +182,11 @@ final class IntPanels {
     /**
      * Weight rows at {@code wo + i * cols} (i < 4) times the panels at {@code po + v * cols * 32} (v < 4), the blocks of
      * columns {@code [kFrom, kTo)};
-     * each block's sums go to {@link #scaleBlock}.
+     * the float results of (i, v) go to {@code park[pk + (4i + v) * 32 ..]} ({@link #scaleBlock}).
      */
-    private static void tile4x4(short[] wq, int wo, int cols, int kFrom, int kTo, short[] xs, int po, Buffers buf) {
+    private static void tile4x4(short[] wq, int wo, float[] dw, int dwo, int cols, int kFrom, int kTo, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, short[] sums) {
         final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, ps = cols * P;
-        final int p1 = po + ps, p2 = p1 + ps, p3 = p2 + ps;
-        final short[] sums = buf.sums;
+        final int p1 = po + ps, p2 = p1 + ps, p3 = p2 + ps, blocks = cols / 32;
         for (int k0 = kFrom; k0 < kTo; k0 += 32) {
             var a00 = ShortVector.zero(S); var a01 = a00; var a02 = a00; var a03 = a00;
             var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00;
@@ -290,14 +211,13 @@ final class IntPanels {
             a10.intoArray(sums, 128); a11.intoArray(sums, 160); a12.intoArray(sums, 192); a13.intoArray(sums, 224);
             a20.intoArray(sums, 256); a21.intoArray(sums, 288); a22.intoArray(sums, 320); a23.intoArray(sums, 352);
             a30.intoArray(sums, 384); a31.intoArray(sums, 416); a32.intoArray(sums, 448); a33.intoArray(sums, 480);
-            scaleBlock(sums, 4, k0 / 32, 0, buf);
+            scaleBlock(sums, 4, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, 0);
         }
     }
 
-    /** As {@link #tile4x4} for the one panel at {@code po}, whose results go to panel slot {@code v} of the accumulators. */
-    private static void tile4x1(short[] wq, int wo, int cols, int kFrom, int kTo, short[] xs, int po, int v, Buffers buf) {
-        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols;
-        final short[] sums = buf.sums;
+    /** As {@link #tile4x4} for the one panel at {@code po}, whose results go to slot {@code v} of each row in {@code park}. */
+    private static void tile4x1(short[] wq, int wo, float[] dw, int dwo, int cols, int kFrom, int kTo, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, int v, short[] sums) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, blocks = cols / 32;
         for (int k0 = kFrom; k0 < kTo; k0 += 32) {
             var a0 = ShortVector.zero(S); var a1 = a0; var a2 = a0; var a3 = a0;
             for (int k = k0; k < k0 + 32; k++) {
@@ -308,37 +228,27 @@ final class IntPanels {
                 a3 = a3.add(x.mul(ShortVector.broadcast(S, wq[w3 + k])));
             }
             a0.intoArray(sums, 0); a1.intoArray(sums, 32); a2.intoArray(sums, 64); a3.intoArray(sums, 96);
-            scaleBlock(sums, 1, k0 / 32, v, buf);
+            scaleBlock(sums, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, v);
         }
     }
 
     /**
      * Adds block {@code c}'s 16-bit sums (weight row i, panel v at {@code sums[(i * nv + v) * 32]}) to the float
-     * accumulators: {@code acc = (sum * d_w) * d_x + acc} (Q4_0), {@code acc = (bsum * B + sum * A) * d_x + acc}
-     * (Q4_K, see the class comment). Seen as ints, a vector of sums holds even rows in the low halves (taken out by
-     * a left and an arithmetic right shift) and odd rows in the high ones (one shift); the activations' scales and
-     * sums are laid out alike ({@link #pack}). Row i, panel slot {@code v0 + v}, half h is at
+     * accumulators: {@code acc = (sum * d_w) * d_x + acc}. Seen as ints, a vector of sums holds even rows in the low
+     * halves (taken out by a left and an arithmetic right shift) and odd rows in the high ones (one shift); their
+     * scales are laid out alike ({@link #pack}). Row i, panel slot {@code v0 + v}, half h is at
      * {@code park[pk + ((4i + v0 + v) * 2 + h) * 16]}.
      */
-    private static void scaleBlock(short[] sums, int nv, int c, int v0, Buffers buf) {
-        final float[] dw = buf.dw, dm = buf.dm, dxs = buf.dxs, bsx = buf.bsx, park = buf.park;
-        final int blocks = buf.blocks, scaleBlocks = blocks >> buf.scaleShift, cs = c >> buf.scaleShift;
+    private static void scaleBlock(short[] sums, int nv, float[] dw, int dwo, int blocks, int c, float[] dxs, int dxo, float[] park, int pk, int v0) {
         for (int i = 0; i < 4; i++) {
-            final int wc = buf.dwo + i * blocks + c;
-            var d = FloatVector.broadcast(F, dw[wc]);
+            var d = FloatVector.broadcast(F, dw[dwo + i * blocks + c]);
             for (int v = 0; v < nv; v++) {
                 var s = ShortVector.fromArray(S, sums, 32 * (i * nv + v)).reinterpretAsInts();
-                int at = buf.pk + (4 * i + v0 + v) * 2 * 16, x = buf.dxo + (v * scaleBlocks + cs) * P;
-                var even = ((FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(d);
-                var odd = ((FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(d);
-                if (dm != null) {
-                    var b = FloatVector.broadcast(F, dm[wc]);
-                    int bx = buf.bso + (v * blocks + c) * P;
-                    even = FloatVector.fromArray(F, bsx, bx).fma(b, even);
-                    odd = FloatVector.fromArray(F, bsx, bx + 16).fma(b, odd);
-                }
-                even.fma(FloatVector.fromArray(F, dxs, x), FloatVector.fromArray(F, park, at)).intoArray(park, at);
-                odd.fma(FloatVector.fromArray(F, dxs, x + 16), FloatVector.fromArray(F, park, at + 16)).intoArray(park, at + 16);
+                int at = pk + (4 * i + v0 + v) * 2 * 16, x = dxo + (v * blocks + c) * P;
+                var even = (FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                var odd = (FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                even.mul(d).fma(FloatVector.fromArray(F, dxs, x), FloatVector.fromArray(F, park, at)).intoArray(park, at);
+                odd.mul(d).fma(FloatVector.fromArray(F, dxs, x + 16), FloatVector.fromArray(F, park, at + 16)).intoArray(park, at + 16);
             }
         }
     }

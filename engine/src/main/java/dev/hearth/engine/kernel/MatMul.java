@@ -18,9 +18,9 @@ package dev.hearth.engine.kernel;
  *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
  *       multiplied with the panels in outer-product tiles ({@link Tiles#panelBlock}: 4 weight rows x 3
  *       panels, 12 accumulators; per column 3 vector loads and 4 broadcasts for 12 FMAs). With many rows
- *       the decode is amortised and each FMA does 8 or 16 multiply-adds. Q4_0 and Q4_K weights instead take
- *       integer panel tiles ({@link IntPanels}): the 8-bit activations and the 4-bit weights as shorts, exact
- *       16-bit sums per 32-value block, 32 multiply-adds per vector multiply.
+ *       the decode is amortised and each FMA does 8 or 16 multiply-adds. Q4_0 weights instead take integer
+ *       panel tiles ({@link IntPanels}): the 8-bit activations and the 4-bit weights as shorts, exact 16-bit
+ *       sums per 32-value block, 32 multiply-adds per vector multiply.
  *   <li>decode rows of types without an integer kernel (F32, F16, BF16, Q4_1, Q5_x, Q2_K, and Q3_K below
  *       AVX-512), and prompt rows with 256-bit vectors: the same decoded rows in dot-product tiles
  *       ({@link Tiles#block}), which waste nothing on one row (and on AVX2 were as fast as the panel tiles);
@@ -52,21 +52,18 @@ public final class MatMul {
     private static final ThreadLocal<float[][]> DEQ = ThreadLocal.withInitial(() -> new float[2][0]);
     /** The calling thread's packed prompt rows ({@link Tiles#pack}): float input, and dequantized per kind; grown on demand. */
     private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[3][0]);
-    /** Prompt rows packed in integer panels ({@link IntPanels#pack}): quants, scales, block sums (Q8_K); grown on demand. */
+    /** The calling thread's prompt rows packed in integer panels ({@link IntPanels#pack}): quants and scales; grown on demand. */
     private static final class IntPackBuffers {
         short[] xs = new short[0];
-        float[] dxs = new float[0], bsx = new float[0];
+        float[] dxs = new float[0];
 
-        void ensure(int quants, int scales, int sums) {
+        void ensure(int quants, int scales) {
             if (xs.length < quants) xs = new short[quants];
             if (dxs.length < scales) dxs = new float[scales];
-            if (bsx.length < sums) bsx = new float[sums];
         }
     }
 
-    /** The calling thread's integer panels, one per activation kind. */
-    private static final ThreadLocal<IntPackBuffers[]> INT_PACK = ThreadLocal.withInitial(
-            () -> new IntPackBuffers[] {new IntPackBuffers(), new IntPackBuffers()});
+    private static final ThreadLocal<IntPackBuffers> INT_PACK = ThreadLocal.withInitial(IntPackBuffers::new);
     /** Per-thread accumulator park of the panel tiles. */
     private static final ThreadLocal<float[][]> PARK = ThreadLocal.withInitial(() -> new float[1][0]);
     /** The calling thread's quantized activations, one per kind; reused across calls. */
@@ -166,7 +163,7 @@ public final class MatMul {
         // prompt rows in panel tiles with 512-bit vectors; with 256-bit ones (16 registers) the panel tile
         // measured no faster than the dot-product tiles, which prompt rows then keep
         final int promptRows = batch - decodeRows, panels = Tiles.WIDE ? (promptRows + Dot.L - 1) / Dot.L : 0;
-        // prompt rows times Q4_0 and Q4_K weights: integer panel tiles (IntPanels) over the 8-bit activations
+        // prompt rows times Q4_0 weights: integer panel tiles (IntPanels) over the 8-bit activations
         final boolean[] intPanels = new boolean[m];
         for (int i = 0; i < m; i++) {
             Matrix w = ws[i];
@@ -205,26 +202,22 @@ public final class MatMul {
             }
         }
         // prompt rows: each distinct input packed once, in parallel (float weights use x, the others deq[kind];
-        // Q4_0 and Q4_K weights the 8-bit activations in integer panels, once per activation kind)
+        // Q4_0 weights the 8-bit activations in integer panels)
         final int intPanelCount = IntPanels.panels(promptRows);
-        final IntPackBuffers[] intPacks = new IntPackBuffers[m];   // per matrix on integer panels: its kind's packed rows
+        short[] xs = null;
+        float[] dxs = null;
         if (panels > 0) {
             final int cols = ws[0].cols();
-            IntPackBuffers[] perKindPacks = INT_PACK.get();
-            boolean[] intPacked = new boolean[perKindPacks.length];
             for (int i = 0; i < m; i++) {
-                if (!intPanels[i]) continue;
-                int k = acts[i].kind().ordinal();
-                final IntPackBuffers ip = perKindPacks[k];
-                if (!intPacked[k]) {
-                    final Q8Activations a = acts[i];
-                    ip.ensure(intPanelCount * cols * IntPanels.P, IntPanels.scaleFloats(a, intPanelCount),
-                            a.kind() == Q8Activations.Kind.Q8_K ? intPanelCount * (cols / 32) * IntPanels.P : 0);
-                    final float[] sums = a.kind() == Q8Activations.Kind.Q8_K ? ip.bsx : null;
-                    pool.run(intPanelCount, (from, to) -> IntPanels.pack(a, decodeRows, batch, ip.xs, ip.dxs, sums, from, to));
-                    intPacked[k] = true;
-                }
-                intPacks[i] = ip;
+                if (!intPanels[i] || xs != null) continue;
+                IntPackBuffers ip = INT_PACK.get();
+                ip.ensure(intPanelCount * cols * IntPanels.P, intPanelCount * (cols / 32) * IntPanels.P);
+                final short[] q = ip.xs;
+                final float[] d = ip.dxs;
+                final Q8Activations a = acts[i];
+                pool.run(intPanelCount, (from, to) -> IntPanels.pack(a, decodeRows, batch, q, d, from, to));
+                xs = q;
+                dxs = d;
             }
             for (int i = 0; i < m; i++) {
                 if (inputs[i] == null) continue;
@@ -237,6 +230,8 @@ public final class MatMul {
                 packed[i] = xp;
             }
         }
+        final short[] intXs = xs;
+        final float[] intDxs = dxs;
         pool.run(start[m], minChunkRows(ws[0], batch), (from, to) -> {
             for (int i = 0; i < m; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
@@ -245,7 +240,7 @@ public final class MatMul {
                     if (acts[i] != null) integerRows(ws[i], acts[i], outs[i], decodeRows, lo, hi);
                     else floatRows(ws[i], inputs[i], outs[i], 0, decodeRows, lo, hi);
                 }
-                if (intPanels[i]) IntPanels.rows(ws[i], intPacks[i].xs, intPacks[i].dxs, intPacks[i].bsx, intPanelCount, decodeRows, batch, outs[i], lo, hi);
+                if (intPanels[i]) IntPanels.rows(ws[i], intXs, intDxs, intPanelCount, decodeRows, batch, outs[i], lo, hi);
                 else if (panels > 0) panelRows(ws[i], packed[i], panels, decodeRows, batch, outs[i], lo, hi);
                 else if (decodeRows < batch) floatRows(ws[i], inputs[i], outs[i], decodeRows, batch, lo, hi);
             }

@@ -10,10 +10,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Prompt rows times Q4_0 and Q4_K weights in integer panel tiles ({@link IntPanels}): every output is the exact integer
- * sum of each block, scaled as {@code acc = (sum * d_w) * d_x + acc} block after block (Q4_K: with its mins and
- * sub-block scales), whatever the batch, its decode rows, the tile (4 x 4 panels or the 4 x 1 remainder), the weight
- * layout and the threads.
+ * Prompt rows times Q4_0 weights in integer panel tiles ({@link IntPanels}): every output is the exact integer sum of
+ * each block, scaled as {@code acc = (sum * d_w) * d_x + acc} block after block, whatever the batch, its decode rows,
+ * the tile (4 x 4 panels or the 4 x 1 remainder), the weight layout and the threads.
  */
 class IntPanelsTest {
     static final Parallel POOL = new Parallel(3);
@@ -52,74 +51,6 @@ class IntPanelsTest {
             acc = Math.fma(sum * dw, dx, acc);
         }
         return acc;
-    }
-
-    /**
-     * Q4_K: per sub-block the exact sum of the quants minus 8 times the activation quants, then
-     * {@code acc = (bsum * B + sum * A) * d_x + acc} with {@code A = d * sc}, {@code B = 8A - dmin * m}.
-     */
-    private static float expectedQ4_K(byte[] w, int cols, int r, Q8Activations a, int b) {
-        var seg = MemorySegment.ofArray(w);
-        int blocks = cols / 32;
-        float acc = 0f;
-        for (int sb = 0; sb < cols / 256; sb++) {
-            long p = (long) (r * (cols / 256) + sb) * 144;
-            float d = Quant.f16(seg, p), dmin = Quant.f16(seg, p + 2);
-            long scales = Quant.kScales(seg.get(Quant.I64, p + 4), seg.get(Quant.I32, p + 12));
-            long mins = Quant.kMins(seg.get(Quant.I64, p + 4), seg.get(Quant.I32, p + 12));
-            float dx = a.d[b * (cols / 256) + sb];
-            for (int j = 0; j < 8; j++) {
-                int sum = 0;
-                for (int k = 0; k < 32; k++) {
-                    int q = w[(int) p + 16 + 32 * (j / 2) + k] & 0xFF;
-                    q = (j % 2 == 0 ? q & 0x0F : q >> 4) - 8;
-                    sum += q * a.q[b * cols + 256 * sb + 32 * j + k];
-                }
-                float coefA = d * (int) (scales >>> 8 * j & 0xFF), coefB = 8f * coefA - dmin * (int) (mins >>> 8 * j & 0xFF);
-                float t = Math.fma((float) a.bsum32[b * blocks + 8 * sb + j], coefB, sum * coefA);
-                acc = Math.fma(t, dx, acc);
-            }
-        }
-        return acc;
-    }
-
-    /** Q4_K weights: whole tiles, remainder panels, a partial panel, decode rows before the prompt rows. */
-    @Test
-    void q4_KPromptRowsAreTheScaledExactSubBlockSums() {
-        int rows = 10, cols = 512;
-        byte[] data = RandomBlocks.generate(GgmlType.Q4_K, rows, cols, 47);
-        var w = new Matrix("w", GgmlType.Q4_K, MemorySegment.ofArray(data), rows, cols);
-        for (int[] shape : new int[][] {{4 * P, 0}, {5 * P + 7, 3}, {P - 5, 1}}) {
-            int batch = shape[0], decodeRows = shape[1];
-            float[] x = DotTest.randomFloats(batch * cols, 3L * batch);
-            float[] out = new float[batch * rows];
-            MatMul.matmul(POOL, w, x, out, batch, decodeRows);
-            var a = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
-            for (int b = decodeRows; b < batch; b++) {
-                for (int r = 0; r < rows; r++) {
-                    assertThat(out[b * rows + r]).as("Q4_K, batch %d (%d decode rows): prompt row %d, output %d", batch, decodeRows, b, r)
-                            .isEqualTo(expectedQ4_K(data, cols, r, a, b));
-                }
-            }
-        }
-    }
-
-    /** Q4_0 and Q4_K matrices sharing one input (two activation kinds, each packed once): each as computed alone. */
-    @Test
-    void matricesOfBothTypesSharingAnInput() {
-        int cols = 512, batch = 4 * P + 9;
-        var q40 = new Matrix("a", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 12, cols, 48)), 12, cols);
-        var q4k = new Matrix("b", GgmlType.Q4_K, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_K, 8, cols, 49)), 8, cols);
-        var q6k = new Matrix("c", GgmlType.Q6_K, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q6_K, 4, cols, 50)), 4, cols);
-        float[] x = DotTest.randomFloats(batch * cols, 51);
-        Matrix[] ws = {q40, q4k, q6k};
-        float[][] outs = {new float[batch * 12], new float[batch * 8], new float[batch * 4]};
-        MatMul.matmul(POOL, ws, x, outs, batch, 2);
-        for (int i = 0; i < ws.length; i++) {
-            float[] one = new float[batch * ws[i].rows()];
-            MatMul.matmul(SINGLE, ws[i], x, one, batch, 2);
-            assertThat(outs[i]).as(ws[i].type().toString()).containsExactly(one);
-        }
     }
 
     /**
