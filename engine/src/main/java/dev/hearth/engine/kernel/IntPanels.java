@@ -206,7 +206,8 @@ final class IntPanels {
                 s = ShortVector.broadcast(S, wq[w3 + k]);
                 a30 = a30.add(x0.mul(s)); a31 = a31.add(x1.mul(s)); a32 = a32.add(x2.mul(s)); a33 = a33.add(x3.mul(s));
             }
-            // the sums go through memory to scaleBlock: converted here, the body ran past what C2 keeps in registers
+            // the sums go through memory to scaleBlock, a method of its own, so that this body stays small for C2
+            // (16 accumulators, 4 panel vectors and a broadcast already take 21 of the 32 vector registers)
             a00.intoArray(sums, 0); a01.intoArray(sums, 32); a02.intoArray(sums, 64); a03.intoArray(sums, 96);
             a10.intoArray(sums, 128); a11.intoArray(sums, 160); a12.intoArray(sums, 192); a13.intoArray(sums, 224);
             a20.intoArray(sums, 256); a21.intoArray(sums, 288); a22.intoArray(sums, 320); a23.intoArray(sums, 352);
