@@ -319,7 +319,7 @@ public final class Dot {
         return p;
     }
 
-    /** The 4-bit fields at bit {@code shift} (0 or 4) of 16 bytes, as 0..15 (x86 has no byte shifts: shift as ints, then mask). */
+    /** The 4-bit fields at bit {@code shift} (0 or 4) of each byte, as 0..15 (x86 has no byte shifts: shift as ints, then mask). */
     static ByteVector nibbles(ByteVector q, int shift) {
         return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).and(0x0F0F0F0F).reinterpretAsBytes();
     }

@@ -107,10 +107,10 @@ final class IntPanels {
                     quants = scale + 2;
                 }
                 dw[(r - r0) * blocks + c] = Quant.f16(m, scale);
-                // byte j: value j in the low nibble, value j + 16 in the high one (shifted as ints, then masked)
+                // byte j: value j in the low nibble, value j + 16 in the high one
                 var b = ByteVector.fromMemorySegment(B16, m, quants, LE);
                 var lo = b.and((byte) 0x0F);
-                var hi = b.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+                var hi = Dot.nibbles(b, 4);
                 ((ShortVector) lo.convertShape(VectorOperators.B2S, S16, 0)).sub((short) 8).intoArray(wq, o + 32 * c);
                 ((ShortVector) hi.convertShape(VectorOperators.B2S, S16, 0)).sub((short) 8).intoArray(wq, o + 32 * c + 16);
             }

@@ -68,11 +68,6 @@ final class RowDecoder {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
     }
 
-    /** The 4-bit fields at bit {@code shift} of {@link #BL} bytes (shifted as ints: x86 has no byte shifts). */
-    private static ByteVector nibbles(ByteVector q, int shift) {
-        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).and(0x0F0F0F0F).reinterpretAsBytes();
-    }
-
     private static void q8_0(MemorySegment w, long offset, float[] dst, int n) {
         for (int b = 0; b < n / 32; b++) {
             long p = offset + 34L * b;
@@ -95,7 +90,7 @@ final class RowDecoder {
         for (int j = 0; j < 16; j += L) {
             var q = ByteVector.fromMemorySegment(BL, w, p + j, LE);
             toFloat(q.and((byte) 0x0F)).fma(dv, off).intoArray(dst, o + j);
-            toFloat(nibbles(q, 4)).fma(dv, off).intoArray(dst, o + 16 + j);
+            toFloat(Dot.nibbles(q, 4)).fma(dv, off).intoArray(dst, o + 16 + j);
         }
     }
 
@@ -117,7 +112,7 @@ final class RowDecoder {
             for (int j = 0; j < 16; j += L) {
                 var q = ByteVector.fromMemorySegment(BL, w, p + 4 + j, LE);
                 toFloat(q.and((byte) 0x0F)).fma(dv, mv).intoArray(dst, 32 * b + j);
-                toFloat(nibbles(q, 4)).fma(dv, mv).intoArray(dst, 32 * b + 16 + j);
+                toFloat(Dot.nibbles(q, 4)).fma(dv, mv).intoArray(dst, 32 * b + 16 + j);
             }
         }
     }
@@ -143,7 +138,7 @@ final class RowDecoder {
             for (int j = 0; j < 16; j += L) {
                 var q = ByteVector.fromMemorySegment(BL, w, p + 6 + j, LE);
                 bitsToFloat(qh, j).fma(d16, toFloat(q.and((byte) 0x0F)).fma(dv, off)).intoArray(dst, 32 * b + j);
-                bitsToFloat(qh, 16 + j).fma(d16, toFloat(nibbles(q, 4)).fma(dv, off)).intoArray(dst, 32 * b + 16 + j);
+                bitsToFloat(qh, 16 + j).fma(d16, toFloat(Dot.nibbles(q, 4)).fma(dv, off)).intoArray(dst, 32 * b + 16 + j);
             }
         }
     }
@@ -160,7 +155,7 @@ final class RowDecoder {
             for (int j = 0; j < 16; j += L) {
                 var q = ByteVector.fromMemorySegment(BL, w, p + 8 + j, LE);
                 bitsToFloat(qh, j).fma(d16, toFloat(q.and((byte) 0x0F)).fma(dv, mv)).intoArray(dst, 32 * b + j);
-                bitsToFloat(qh, 16 + j).fma(d16, toFloat(nibbles(q, 4)).fma(dv, mv)).intoArray(dst, 32 * b + 16 + j);
+                bitsToFloat(qh, 16 + j).fma(d16, toFloat(Dot.nibbles(q, 4)).fma(dv, mv)).intoArray(dst, 32 * b + 16 + j);
             }
         }
     }
@@ -228,7 +223,7 @@ final class RowDecoder {
                 long q = qs + 32L * (j >> 1);
                 int shift = 4 * (j & 1);
                 for (int k = 0; k < 32; k += L) {
-                    toFloat(nibbles(ByteVector.fromMemorySegment(BL, w, q + k, LE), shift)).fma(dv, mv).intoArray(dst, 256 * b + 32 * j + k);
+                    toFloat(Dot.nibbles(ByteVector.fromMemorySegment(BL, w, q + k, LE), shift)).fma(dv, mv).intoArray(dst, 256 * b + 32 * j + k);
                 }
             }
         }
