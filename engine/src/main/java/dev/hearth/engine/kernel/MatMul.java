@@ -163,8 +163,9 @@ public final class MatMul {
         // prompt rows in panel tiles with 512-bit vectors; with 256-bit ones (16 registers) the panel tile
         // measured no faster than the dot-product tiles, which prompt rows then keep
         final int promptRows = batch - decodeRows, panels = Tiles.WIDE ? (promptRows + Dot.L - 1) / Dot.L : 0;
-        // prompt rows times Q4_0 weights: integer panel tiles (IntPanels) over the 8-bit activations
+        // prompt rows times Q4_0 weights: integer panel tiles (IntPanels) over their 8-bit activations (one kind)
         final boolean[] intPanels = new boolean[m];
+        Q8Activations intActs = null;
         for (int i = 0; i < m; i++) {
             Matrix w = ws[i];
             checkSizes(w, x, outs[i], batch);
@@ -191,6 +192,7 @@ public final class MatMul {
             } else floatFrom = 0;
             if (panels > 0 && IntPanels.supports(w)) {
                 intPanels[i] = true;
+                intActs = acts[i];
                 floatFrom = batch;
             }
             if (floatFrom < batch) {
@@ -204,21 +206,15 @@ public final class MatMul {
         // prompt rows: each distinct input packed once, in parallel (float weights use x, the others deq[kind];
         // Q4_0 weights the 8-bit activations in integer panels)
         final int intPanelCount = IntPanels.panels(promptRows);
-        short[] xs = null;
-        float[] dxs = null;
+        final IntPackBuffers ip = INT_PACK.get();
+        if (intActs != null) {
+            final int cols = ws[0].cols();
+            final Q8Activations a = intActs;
+            ip.ensure(intPanelCount * cols * IntPanels.P, intPanelCount * (cols / 32) * IntPanels.P);
+            pool.run(intPanelCount, (from, to) -> IntPanels.pack(a, decodeRows, batch, ip.xs, ip.dxs, from, to));
+        }
         if (panels > 0) {
             final int cols = ws[0].cols();
-            for (int i = 0; i < m; i++) {
-                if (!intPanels[i] || xs != null) continue;
-                IntPackBuffers ip = INT_PACK.get();
-                ip.ensure(intPanelCount * cols * IntPanels.P, intPanelCount * (cols / 32) * IntPanels.P);
-                final short[] q = ip.xs;
-                final float[] d = ip.dxs;
-                final Q8Activations a = acts[i];
-                pool.run(intPanelCount, (from, to) -> IntPanels.pack(a, decodeRows, batch, q, d, from, to));
-                xs = q;
-                dxs = d;
-            }
             for (int i = 0; i < m; i++) {
                 if (inputs[i] == null) continue;
                 for (int j = 0; j < i && packed[i] == null; j++) if (inputs[j] == inputs[i]) packed[i] = packed[j];
@@ -230,8 +226,6 @@ public final class MatMul {
                 packed[i] = xp;
             }
         }
-        final short[] intXs = xs;
-        final float[] intDxs = dxs;
         pool.run(start[m], minChunkRows(ws[0], batch), (from, to) -> {
             for (int i = 0; i < m; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
@@ -240,7 +234,7 @@ public final class MatMul {
                     if (acts[i] != null) integerRows(ws[i], acts[i], outs[i], decodeRows, lo, hi);
                     else floatRows(ws[i], inputs[i], outs[i], 0, decodeRows, lo, hi);
                 }
-                if (intPanels[i]) IntPanels.rows(ws[i], intXs, intDxs, intPanelCount, decodeRows, batch, outs[i], lo, hi);
+                if (intPanels[i]) IntPanels.rows(ws[i], ip.xs, ip.dxs, intPanelCount, decodeRows, batch, outs[i], lo, hi);
                 else if (panels > 0) panelRows(ws[i], packed[i], panels, decodeRows, batch, outs[i], lo, hi);
                 else if (decodeRows < batch) floatRows(ws[i], inputs[i], outs[i], decodeRows, batch, lo, hi);
             }
