@@ -104,19 +104,27 @@ class BatchInvarianceTest {
         GgmlType type = GgmlType.valueOf(name);
         int rows = 7, cols = type.quantized() ? Tiles.K_SLICE + 2 * 256 : Tiles.K_SLICE + 37, lanes = Dot.L;
         var w = new Matrix("w", type, MemorySegment.ofArray(RandomBlocks.generate(type, rows, cols, 11L * type.id())), rows, cols);
-        int maxBatch = 7 * lanes + 3;
-        float[] xs = DotTest.randomFloats(maxBatch * cols, 23L + type.id());
+        promptRowsMatchRowsAlone(w, new int[] {3 * lanes, 3 * lanes + 1, 5 * lanes - 2, 7 * lanes + 3}, 2, 23L + type.id(), POOL, SINGLE);
+    }
+
+    /**
+     * Batches of each size in {@code batches} (the last the largest), with 0 and {@code decodeRows} decode rows first:
+     * every prompt row's outputs equal the same row computed alone as a prompt row.
+     */
+    static void promptRowsMatchRowsAlone(Matrix w, int[] batches, int decodeRows, long seed, Parallel pool, Parallel single) {
+        int rows = w.rows(), cols = w.cols(), maxBatch = batches[batches.length - 1];
+        float[] xs = DotTest.randomFloats(maxBatch * cols, seed);
         float[][] alone = new float[maxBatch][rows];
         for (int j = 0; j < maxBatch; j++) {
-            MatMul.matmul(SINGLE, w, java.util.Arrays.copyOfRange(xs, j * cols, (j + 1) * cols), alone[j], 1, 0);
+            MatMul.matmul(single, w, java.util.Arrays.copyOfRange(xs, j * cols, (j + 1) * cols), alone[j], 1, 0);
         }
-        for (int batch : new int[] {3 * lanes, 3 * lanes + 1, 5 * lanes - 2, maxBatch}) {
-            for (int decodeRows : new int[] {0, 2}) {
+        for (int batch : batches) {
+            for (int d : new int[] {0, decodeRows}) {
                 float[] out = new float[batch * rows];
-                MatMul.matmul(POOL, w, java.util.Arrays.copyOf(xs, batch * cols), out, batch, decodeRows);
-                for (int b = decodeRows; b < batch; b++) {
+                MatMul.matmul(pool, w, java.util.Arrays.copyOf(xs, batch * cols), out, batch, d);
+                for (int b = d; b < batch; b++) {
                     for (int r = 0; r < rows; r++) {
-                        assertThat(out[b * rows + r]).as("%s: prompt row %d of %d (%d decode rows), output %d", type, b, batch, decodeRows, r)
+                        assertThat(out[b * rows + r]).as("%s: prompt row %d of %d (%d decode rows), output %d", w.type(), b, batch, d, r)
                                 .isEqualTo(alone[b][r]);
                     }
                 }

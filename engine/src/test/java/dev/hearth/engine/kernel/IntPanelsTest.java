@@ -139,24 +139,8 @@ class IntPanelsTest {
     /** Each prompt row as computed alone, in batches with whole tiles, remainder panels and a partial last panel. */
     @Test
     void promptRowsMatchRowsAlone() {
-        int rows = 9, cols = Tiles.K_SLICE + 64, maxBatch = 9 * P + 3;
+        int rows = 9, cols = Tiles.K_SLICE + 64;
         var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 45)), rows, cols);
-        float[] xs = DotTest.randomFloats(maxBatch * cols, 46);
-        float[][] alone = new float[maxBatch][rows];
-        for (int j = 0; j < maxBatch; j++) {
-            MatMul.matmul(SINGLE, w, java.util.Arrays.copyOfRange(xs, j * cols, (j + 1) * cols), alone[j], 1, 0);
-        }
-        for (int batch : new int[] {4 * P, 4 * P + 1, 7 * P - 2, maxBatch}) {
-            for (int decodeRows : new int[] {0, 3}) {
-                float[] out = new float[batch * rows];
-                MatMul.matmul(POOL, w, java.util.Arrays.copyOf(xs, batch * cols), out, batch, decodeRows);
-                for (int b = decodeRows; b < batch; b++) {
-                    for (int r = 0; r < rows; r++) {
-                        assertThat(out[b * rows + r]).as("prompt row %d of %d (%d decode rows), output %d", b, batch, decodeRows, r)
-                                .isEqualTo(alone[b][r]);
-                    }
-                }
-            }
-        }
+        BatchInvarianceTest.promptRowsMatchRowsAlone(w, new int[] {4 * P, 4 * P + 1, 7 * P - 2, 9 * P + 3}, 3, 46, POOL, SINGLE);
     }
 }
