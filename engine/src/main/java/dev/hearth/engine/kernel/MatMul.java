@@ -206,8 +206,8 @@ public final class MatMul {
         // prompt rows: each distinct input packed once, in parallel (float weights use x, the others deq[kind];
         // Q4_0 weights the 8-bit activations in integer panels)
         final int intPanelCount = IntPanels.panels(promptRows);
-        final IntPackBuffers ip = INT_PACK.get();
-        if (intActs != null) {
+        final IntPackBuffers ip = intActs != null ? INT_PACK.get() : null;
+        if (ip != null) {
             final int cols = ws[0].cols();
             final Q8Activations a = intActs;
             ip.ensure(intPanelCount * cols * IntPanels.P, intPanelCount * (cols / 32) * IntPanels.P);
