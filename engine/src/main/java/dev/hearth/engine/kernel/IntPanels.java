@@ -246,8 +246,8 @@ final class IntPanels {
             for (int v = 0; v < nv; v++) {
                 var s = ShortVector.fromArray(S, sums, 32 * (i * nv + v)).reinterpretAsInts();
                 int at = pk + (4 * i + v0 + v) * 2 * 16, x = dxo + (v * blocks + c) * P;
-                var even = (FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
-                var odd = (FloatVector) s.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                var even = (FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);
+                var odd = (FloatVector) s.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);
                 even.mul(d).fma(FloatVector.fromArray(F, dxs, x), FloatVector.fromArray(F, park, at)).intoArray(park, at);
                 odd.mul(d).fma(FloatVector.fromArray(F, dxs, x + 16), FloatVector.fromArray(F, park, at + 16)).intoArray(park, at + 16);
             }

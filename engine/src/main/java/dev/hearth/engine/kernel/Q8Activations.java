@@ -115,6 +115,7 @@ public final class Q8Activations {
     /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * F.length()));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final float ROUNDER = 12582912f;   // 1.5 * 2^23
 
     public Q8Activations(Kind kind) {
@@ -197,7 +198,7 @@ public final class Q8Activations {
                     // round half to even (Math.rint) exactly: adding and taking away 1.5 * 2^23 leaves the
                     // float rounded to an integer, since |x * inv| <= 127 is far below 2^22
                     var r = FloatVector.fromArray(F, x, i).mul(vinv).add(ROUNDER).sub(ROUNDER);
-                    var v = (IntVector) r.convert(VectorOperators.F2I, 0);
+                    var v = (IntVector) r.convertShape(VectorOperators.F2I, I, 0);
                     ((ShortVector) v.convertShape(VectorOperators.I2S, S, 0)).intoArray(q, i);
                     sum += v.reduceLanes(VectorOperators.ADD);
                 }

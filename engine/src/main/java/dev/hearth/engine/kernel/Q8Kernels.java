@@ -47,6 +47,16 @@ final class Q8Kernels {
     static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_512;
     static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    /**
+     * The conversions here name their result species ({@code convertShape(I2F, F16, 0)}), never
+     * {@code convert(I2F, 0)}: {@code convert} looks the species up at run time, and where C2 took that call site
+     * for a cold one (it depends on the profile a process happens to collect) it did not inline the lookup, the
+     * species was no constant, the conversion was not intrinsified and every vector after it was boxed
+     * (PrintInlining of {@code q6_KRows} in a process that decoded a Q4_K_M file at 11-12 instead of 26-29 t/s:
+     * {@code AbstractSpecies::computeSpecies ... too big}, then {@code VectorSupport::convert ... failed to inline
+     * (intrinsic)}). This closes that one way in; it did not end every such slow process (docs/kernels.md, "Slow
+     * decode after a prefill is boxing").
+     */
     static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
     private static final VectorMask<Integer> UPPER_8_INTS = VectorMask.fromLong(I16, 0xFF00L);
 
@@ -175,7 +185,7 @@ final class Q8Kernels {
     }
 
     static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F8, 0);
     }
 
     /** Q8_0: sum_b dw_b * dx_b * sum(qw * qx). */
@@ -345,7 +355,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 64, LE)))
                         .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromMemorySegment(S32, xq, x + 128, LE)))
                         .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromMemorySegment(S32, xq, x + 192, LE)));
-                var f = (FloatVector) pairSum512(s).sub(IntVector.fromMemorySegment(I16, xq, x + 256, LE)).convert(VectorOperators.I2F, 0);
+                var f = (FloatVector) pairSum512(s).sub(IntVector.fromMemorySegment(I16, xq, x + 256, LE)).convertShape(VectorOperators.I2F, F16, 0);
                 var h = c.rearrange(Q4_0_SCALES).reinterpretAsInts();
                 var d = h.and(0x8000_0000).or(h.and(0x7FFF_0000).lanewise(VectorOperators.LSHR, 3)).reinterpretAsFloats();
                 acc = f.fma(d.mul(FloatVector.fromMemorySegment(F16, xq, x + 320, LE)), acc);
@@ -436,7 +446,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 var v = s.reinterpretAsInts();
-                var f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                var f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
                 acc0 = f.fma(d.rearrange(X4_ROW0), acc0);
                 q = n1;
                 s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
@@ -444,7 +454,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 v = s.reinterpretAsInts();
-                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
                 acc1 = f.fma(d.rearrange(X4_ROW1), acc1);
                 q = n2;
                 s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
@@ -452,7 +462,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 v = s.reinterpretAsInts();
-                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
                 acc2 = f.fma(d.rearrange(X4_ROW2), acc2);
                 q = n3;
                 s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
@@ -460,7 +470,7 @@ final class Q8Kernels {
                         .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
                         .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
                 v = s.reinterpretAsInts();
-                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convert(VectorOperators.I2F, 0);
+                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
                 acc3 = f.fma(d.rearrange(X4_ROW3), acc3);
                 n0 = m0;
                 n1 = m1;
@@ -524,7 +534,7 @@ final class Q8Kernels {
 
     private static FloatVector q8_0Wide(MemorySegment w, long p, short[] xq, int x, float dx, FloatVector acc) {
         var q = (ShortVector) ByteVector.fromMemorySegment(B32, w, p + 2, LE).convertShape(VectorOperators.B2S, S32, 0);
-        var f = (FloatVector) pairSum512(q.mul(ShortVector.fromArray(S32, xq, x))).convert(VectorOperators.I2F, 0);
+        var f = (FloatVector) pairSum512(q.mul(ShortVector.fromArray(S32, xq, x))).convertShape(VectorOperators.I2F, F16, 0);
         return f.fma(FloatVector.broadcast(F16, Quant.f16(w, p) * dx), acc);
     }
 
@@ -666,7 +676,7 @@ final class Q8Kernels {
      */
     private static FloatVector kMinTerm(IntVector minsAndScales, int[] bsum32, int at, float dmin, FloatVector acc) {
         var m = minsAndScales.mul(IntVector.fromArray(I16, bsum32, at)).blend(0, UPPER_8_INTS);
-        return ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, dmin), acc);
+        return ((FloatVector) m.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, dmin), acc);
     }
 
     /**
@@ -754,7 +764,7 @@ final class Q8Kernels {
                     isum = isum.add(lo.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
                             .add(hi.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
                 }
-                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
@@ -832,7 +842,7 @@ final class Q8Kernels {
                     isum = isum.add(lo.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_0.add(4 * h).selectFrom(sc)))
                             .add(hi.mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SCALES_1.add(4 * h).selectFrom(sc)));
                 }
-                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
@@ -938,7 +948,7 @@ final class Q8Kernels {
                     isum = isum.add(lo.add(lo.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_0.add(8 * h).selectFrom(scales)))
                             .add(hi.add(hi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(Q6_SCALES_1.add(8 * h).selectFrom(scales)));
                 }
-                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
         }
@@ -991,7 +1001,7 @@ final class Q8Kernels {
                     }
                 }
                 float d = Float.float16ToFloat(w.get(Quant.I16, p + 108)) * dx[b + xo / 256];
-                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F16, d), acc);
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
         }

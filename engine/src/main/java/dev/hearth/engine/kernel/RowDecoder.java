@@ -123,7 +123,7 @@ final class RowDecoder {
     /** Bits {@code bit0 .. bit0+L-1} of {@code bits} as 0/1 floats, one per lane. */
     private static FloatVector bitsToFloat(int bits, int bit0) {
         return (FloatVector) IntVector.broadcast(Dot.I, bits >>> bit0).lanewise(VectorOperators.LSHR, IOTA).and(1)
-                .convert(VectorOperators.I2F, 0);
+                .convertShape(VectorOperators.I2F, F, 0);
     }
 
     /** Q5_0: x = d * ((nibble | bit << 4) - 16); bit i of the 32-bit qh belongs to element i. */

@@ -8,6 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /** Element-wise and reduction helpers on float arrays used by the forward pass. */
 public final class VectorOps {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Ints of {@link #F}'s shape. Conversions name their result species: see {@code Q8Kernels.F16}. */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     private VectorOps() {}
 
@@ -368,7 +370,7 @@ public final class VectorOps {
         var p = r.fma(1.9875691500e-4f, 1.3981999507e-3f).fma(r, x.broadcast(8.3334519073e-3f))
                 .fma(r, x.broadcast(4.1665795894e-2f)).fma(r, x.broadcast(1.6666665459e-1f))
                 .fma(r, x.broadcast(5.0000001201e-1f)).fma(r.mul(r), r).add(1f);
-        var scale = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        var scale = ((IntVector) n.convertShape(VectorOperators.F2I, I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(scale).blend(0f, x.lt(EXP_MIN));
     }
 
