@@ -9,9 +9,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -226,55 +224,6 @@ final class RowDecoder {
                 int shift = 4 * (j & 1);
                 for (int k = 0; k < 32; k += L) {
                     toFloat(Dot.nibbles(ByteVector.fromMemorySegment(BL, w, q + k, LE), shift)).fma(dv, mv).intoArray(dst, 256 * b + 32 * j + k);
-                }
-            }
-        }
-    }
-
-    /** Per lane of the low (high) 16 values of a sub-block-layout nibble vector: its sub-block's scale (lanes 8-15 of the unpacked bytes) or min (lanes 0-7). */
-    private static final VectorShuffle<Float> SPLIT_D_LO = chunks(8), SPLIT_D_HI = chunks(12), SPLIT_M_LO = chunks(0), SPLIT_M_HI = chunks(4);
-    /** Lanes {@code 4c .. 4c + 3}: the values of one sub-block in a 16-lane piece of a sub-block-layout nibble vector. */
-    @SuppressWarnings("unchecked")
-    private static final VectorMask<Float>[] SPLIT_CHUNK = new VectorMask[] {chunk(0), chunk(1), chunk(2), chunk(3)};
-
-    private static VectorShuffle<Float> chunks(int first) {
-        return VectorShuffle.fromOp(FloatVector.SPECIES_512, l -> first + l / 4);
-    }
-
-    private static VectorMask<Float> chunk(int c) {
-        return VectorMask.fromLong(FloatVector.SPECIES_512, 0xFL << 4 * c);
-    }
-
-    /**
-     * {@code n} values of Q4_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only) from
-     * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Nibble {@code k} of half {@code h}
-     * comes out as 32 values, four of each sub-block ({@code 16h + 4k .. +3}), stored four lanes at a time.
-     */
-    static void q4_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
-        for (int b = 0; b < n / 256; b++) {
-            long p = offset + Matrix.Q4_K_SPLIT_BYTES * b;
-            var ms = (FloatVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, p, LE)
-                    .convertShape(VectorOperators.B2I, IntVector.SPECIES_512, 0).convertShape(VectorOperators.I2F, FloatVector.SPECIES_512, 0);
-            int dm = w.get(Quant.I32, p + 16);
-            // d * scale and -dmin * min, exact products as in q4_K
-            var ds = ms.mul(Float.float16ToFloat((short) dm));
-            var mn = ms.mul(-Float.float16ToFloat((short) (dm >>> 16)));
-            var dLo = ds.rearrange(SPLIT_D_LO);
-            var dHi = ds.rearrange(SPLIT_D_HI);
-            var mLo = mn.rearrange(SPLIT_M_LO);
-            var mHi = mn.rearrange(SPLIT_M_HI);
-            for (int h = 0; h < 2; h++) {
-                var q = ByteVector.fromMemorySegment(ByteVector.SPECIES_512, w, p + 20 + 64 * h, LE).reinterpretAsShorts();
-                for (int k = 0; k < 4; k++) {
-                    var nib = k == 3 ? q.lanewise(VectorOperators.LSHR, 12) : q.lanewise(VectorOperators.LSHR, 4 * k).and((short) 0x0F);
-                    var lo = ((FloatVector) nib.convertShape(VectorOperators.S2F, FloatVector.SPECIES_512, 0)).fma(dLo, mLo);
-                    var hi = ((FloatVector) nib.convertShape(VectorOperators.S2F, FloatVector.SPECIES_512, 1)).fma(dHi, mHi);
-                    // lane 4c + j is value 16h + 4k + j of sub-block c (lo) or 4 + c (hi)
-                    int at = dstOff + 256 * b + 16 * h + 4 * k;
-                    for (int c = 0; c < 4; c++) {
-                        lo.intoArray(dst, at + 28 * c, SPLIT_CHUNK[c]);
-                        hi.intoArray(dst, at + 128 + 28 * c, SPLIT_CHUNK[c]);
-                    }
                 }
             }
         }
