@@ -52,7 +52,8 @@ final class Q8Kernels {
      * {@code convert(I2F, 0)}: {@code convert} looks the species up at run time, and where C2 took that call site
      * for a cold one (it depends on the profile a process happens to collect) it did not inline the lookup, the
      * species was no constant, the conversion was not intrinsified and every vector after it was boxed
-     * (PrintInlining of {@code q6_KRows} in a process that decoded a Q4_K_M file at 11-12 instead of 26-29 t/s:
+     * (PrintInlining of {@code q6_KRows} in a process that decoded a Q4_K_M file at 11-12 instead of 26-29 t/s, with
+     * the Q4_K layout of commit d22944a:
      * {@code AbstractSpecies::computeSpecies ... too big}, then {@code VectorSupport::convert ... failed to inline
      * (intrinsic)}). This closes that one way in; it did not end every such slow process (docs/kernels.md, "Slow
      * decode after a prefill is boxing").
