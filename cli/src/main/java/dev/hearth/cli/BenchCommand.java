@@ -72,6 +72,26 @@ public final class BenchCommand implements Callable<Integer> {
     boolean progress;
 
     /** One output row: a test on a model at a thread count, with what it is measured against. */
+    /**
+     * Heap allocation per token above this share of the weight bytes a token reads (and above {@link #BOXING_FLOOR})
+     * means a kernel's compiled code boxes its vectors: such processes allocated hundreds of MB to GBs per token
+     * of a 1.1B model, normal ones 1-2 % of the weights (13 MB per token of the 1.1B Q4_K_M file, 0.14 MB of the
+     * brown Q8_0 one, in tg64; a few hundred bytes per token in pp512).
+     */
+    static final double BOXING_SHARE = 0.1;
+    /** Below this many bytes per token no warning: a tiny model's per-token arrays (logits) and a cold JIT's. */
+    static final long BOXING_FLOOR = 1L << 20;
+
+    /** A warning for {@code r} when its timed runs allocated like boxed kernels (see {@link #BOXING_SHARE}), else null. */
+    static String boxingWarning(BenchResult r, long weightBytesPerToken) {
+        double perToken = r.allocatedBytesPerToken();
+        if (!(perToken > BOXING_SHARE * weightBytesPerToken && perToken > BOXING_FLOOR)) return null;
+        return String.format(Locale.ROOT, "hearth bench: warning: %s allocated %s of heap per token (%.0f%% of the weight bytes a token reads): "
+                        + "the JIT's code for a kernel boxes its vectors in this process, so its figures are not representative; run it again "
+                        + "(docs/kernels.md, \"Slow decode after a prefill is boxing\")",
+                r.test().name(), Format.bytes((long) perToken), 100 * perToken / weightBytesPerToken);
+    }
+
     record Row(String file, ModelSummary model, BenchResult result, double bandwidthGBs, long bytesPerToken) {
         /** Decode bound on this machine, tokens/s; NaN without a bandwidth figure. */
         double rooflineTs() {
@@ -131,6 +151,11 @@ public final class BenchCommand implements Callable<Integer> {
                                 });
                         if (progress && r.warmupNs() > 0) {
                             err.printf(Locale.ROOT, "hearth bench: %s first warm-up run %.2f t/s, timed runs %.2f t/s%n", test.name(), r.warmupTs(), r.avgTs());
+                            err.flush();
+                        }
+                        String boxing = boxingWarning(r, m.weights().bytesPerToken());
+                        if (boxing != null) {
+                            err.println(boxing);
                             err.flush();
                         }
                         printer.row(new Row(file.toString(), summary, r, bw, m.weights().bytesPerToken()));
@@ -272,6 +297,7 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("bytes_per_token", k ? null : r.bytesPerToken());
             m.put("roofline_ts", k ? null : finite(round(r.rooflineTs())));
             m.put("roofline_fraction", k ? null : finite(Double.isFinite(r.rooflineFraction()) ? Math.round(r.rooflineFraction() * 10000) / 10000.0 : Double.NaN));
+            m.put("alloc_bytes_per_token", k ? null : finite(Math.round(res.allocatedBytesPerToken() * 10) / 10.0));
             return m;
         }
 

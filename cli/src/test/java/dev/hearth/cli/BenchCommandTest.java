@@ -44,6 +44,21 @@ class BenchCommandTest {
         assertThat(r.out().lines().filter(l -> l.startsWith("roofline: tiny.gguf reads ")).count()).isEqualTo(2);
     }
 
+    /** Timed runs that allocated like boxed kernels get a warning on stderr; normal ones, and uncounted ones, none. */
+    @Test
+    void heavyAllocationPerTokenIsFlaggedAsBoxing() {
+        var test = dev.hearth.engine.bench.BenchTest.gen(64);
+        long weights = 600L << 20, runs = 2;
+        var boxed = new dev.hearth.engine.bench.BenchResult(test, 2, new long[] {1, 1}, 0, 350L * 1024 * 1024 * 64 * runs);
+        assertThat(BenchCommand.boxingWarning(boxed, weights)).contains("tg64 allocated 350.0 MiB of heap per token (58% of the weight bytes")
+                .contains("boxes its vectors").contains("run it again");
+        var normal = new dev.hearth.engine.bench.BenchResult(test, 2, new long[] {1, 1}, 0, 14L * 1024 * 1024 * 64 * runs);
+        assertThat(BenchCommand.boxingWarning(normal, weights)).isNull();
+        assertThat(BenchCommand.boxingWarning(new dev.hearth.engine.bench.BenchResult(test, 2, new long[] {1, 1}, 0), weights)).isNull();
+        // a tiny model: most of its weights' size per token, but under the floor
+        assertThat(BenchCommand.boxingWarning(new dev.hearth.engine.bench.BenchResult(test, 2, new long[] {1, 1}, 0, 340L * 1024 * 64 * runs), 370L * 1024)).isNull();
+    }
+
     @Test
     void jsonWithLlamaBenchKeysThatThePlannerReads() throws Exception {
         var r = CliRun.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "2", "-r", "3", "-o", "json", "--bandwidth-mib", "16", "--warmup-seconds", "0.2", "--warmup-max-seconds", "0");
@@ -76,6 +91,10 @@ class BenchCommandTest {
                 org.assertj.core.data.Percentage.withPercentage(0.01));
         assertThat(tg.get("roofline_fraction").asDouble()).isCloseTo(tg.get("avg_ts").asDouble() / tg.get("roofline_ts").asDouble(),
                 org.assertj.core.data.Offset.offset(1e-4));
+        // heap allocated per token of the timed runs (HotSpot counts it); a tiny model's, cold, stays under the warning's floor
+        assertThat(tg.get("alloc_bytes_per_token").isNumber()).as(tg.toString()).isTrue();
+        assertThat(tg.get("alloc_bytes_per_token").asDouble()).isBetween(0.0, (double) BenchCommand.BOXING_FLOOR);
+        assertThat(r.err()).doesNotContain("boxes its vectors");
 
         // The planner's readers take this file as it is.
         Path file = Files.writeString(dir.resolve("bench.json"), r.out());

@@ -4,10 +4,21 @@ package dev.hearth.engine.bench;
  * The timed repetitions of one test: wall time of each in nanoseconds, and as llama-bench reports
  * them, tokens per second per repetition with their mean and sample standard deviation.
  *
- * @param warmupNs the first untimed warm-up run's duration (0 when there was none): against the timed
- *                 runs, it shows what JIT compilation costs a cold start
+ * @param warmupNs       the first untimed warm-up run's duration (0 when there was none): against the timed
+ *                       runs, it shows what JIT compilation costs a cold start
+ * @param allocatedBytes heap bytes allocated by the whole JVM during the timed runs, -1 where not counted
  */
-public record BenchResult(BenchTest test, int threads, long[] samplesNs, long warmupNs) {
+public record BenchResult(BenchTest test, int threads, long[] samplesNs, long warmupNs, long allocatedBytes) {
+
+    /** A result whose allocations were not counted. */
+    public BenchResult(BenchTest test, int threads, long[] samplesNs, long warmupNs) {
+        this(test, threads, samplesNs, warmupNs, -1);
+    }
+
+    /** Heap bytes allocated per token of the timed runs, NaN where not counted. */
+    public double allocatedBytesPerToken() {
+        return allocatedBytes < 0 ? Double.NaN : (double) allocatedBytes / ((long) test.tokens() * samplesNs.length);
+    }
 
     public double[] samplesTs() {
         double[] ts = new double[samplesNs.length];

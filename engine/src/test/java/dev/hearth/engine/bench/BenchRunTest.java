@@ -88,6 +88,9 @@ class BenchRunTest {
         var r = Bench.run(model, 1, BenchTest.gen(16), 1, 0, 300_000_000L, 3, null);
         long took = System.nanoTime() - t0;
         assertThat(r.warmupNs()).isPositive();
+        // the JVM's allocation count over the timed run (HotSpot keeps one), per token of it
+        assertThat(r.allocatedBytes()).isNotNegative();
+        assertThat(r.allocatedBytesPerToken()).isEqualTo(r.allocatedBytes() / 16.0);
         // at most the limit, one more warm-up run started just before it, and the timed run
         assertThat(took).isLessThan(300_000_000L + 2 * r.warmupNs() + 500_000_000L);
     }
