@@ -69,14 +69,33 @@ public final class Dot {
      * tree, operand for operand. Rows enter in bit-reversed order, so row {@code r} ends in lane {@code r}.
      */
     static void sumRows16(float[] acc, int accOff, float[] out, int outOff) {
-        var a0 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 0, 8);
-        var a1 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 4, 12);
-        var a2 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 2, 10);
-        var a3 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 6, 14);
-        var a4 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 1, 9);
-        var a5 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 5, 13);
-        var a6 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 3, 11);
-        var a7 = fold(SUM_LO_8, SUM_HI_8, acc, accOff, 7, 15);
+        // level 1 written out, no helper: a small method that takes and returns vectors is inlined only where C2
+        // counts its call site as hot, and elsewhere its vectors are boxed (a helper here allocated ~13 MB per
+        // decode token of a 1.1B Q4_K_M model, docs/kernels.md)
+        var x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff);
+        var y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 8);
+        var a0 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 4);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 12);
+        var a1 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 2);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 10);
+        var a2 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 6);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 14);
+        var a3 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 9);
+        var a4 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 5);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 13);
+        var a5 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 3);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 11);
+        var a6 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
+        x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 7);
+        y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * 15);
+        var a7 = SUM_LO_8.selectFrom(x, y).add(SUM_HI_8.selectFrom(x, y));
         var b0 = SUM_LO_4.selectFrom(a0, a1).add(SUM_HI_4.selectFrom(a0, a1));
         var b1 = SUM_LO_4.selectFrom(a2, a3).add(SUM_HI_4.selectFrom(a2, a3));
         var b2 = SUM_LO_4.selectFrom(a4, a5).add(SUM_HI_4.selectFrom(a4, a5));
@@ -84,12 +103,6 @@ public final class Dot {
         var c0 = SUM_LO_2.selectFrom(b0, b1).add(SUM_HI_2.selectFrom(b0, b1));
         var c1 = SUM_LO_2.selectFrom(b2, b3).add(SUM_HI_2.selectFrom(b2, b3));
         SUM_LO_1.selectFrom(c0, c1).add(SUM_HI_1.selectFrom(c0, c1)).intoArray(out, outOff);
-    }
-
-    private static FloatVector fold(FloatVector lo, FloatVector hi, float[] acc, int accOff, int row0, int row1) {
-        var x = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * row0);
-        var y = FloatVector.fromArray(FloatVector.SPECIES_512, acc, accOff + 16 * row1);
-        return lo.selectFrom(x, y).add(hi.selectFrom(x, y));
     }
 
     /**
