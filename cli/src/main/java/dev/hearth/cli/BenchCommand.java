@@ -75,8 +75,8 @@ public final class BenchCommand implements Callable<Integer> {
     /**
      * Heap allocation per token above this share of the weight bytes a token reads (and above {@link #BOXING_FLOOR})
      * means a kernel's compiled code boxes its vectors: such processes allocated hundreds of MB to GBs per token
-     * of a 1.1B model, normal ones 1-2 % of the weights (13 MB per token of the 1.1B Q4_K_M file, 0.14 MB of the
-     * brown Q8_0 one, in tg64; a few hundred bytes per token in pp512).
+     * of a 1.1B model, normal ones about 1 % of the weights or less (0.16 MB per token of the 1.1B Q4_K_M file,
+     * 0.14 MB of the brown Q8_0 one, in tg64; a few hundred bytes per token in pp512).
      */
     static final double BOXING_SHARE = 0.1;
     /** Below this many bytes per token no warning: a tiny model's per-token arrays (logits) and a cold JIT's. */
