@@ -71,7 +71,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Print each run as it starts, and the warm-up speed, on stderr")
     boolean progress;
 
-    /** One output row: a test on a model at a thread count, with what it is measured against. */
     /**
      * Heap allocation per token above this share of the weight bytes a token reads (and above {@link #BOXING_FLOOR})
      * means a kernel's compiled code boxes its vectors: such processes allocated hundreds of MB to GBs per token
@@ -92,6 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
                 r.test().name(), Format.bytes((long) perToken), 100 * perToken / weightBytesPerToken);
     }
 
+    /** One output row: a test on a model at a thread count, with what it is measured against. */
     record Row(String file, ModelSummary model, BenchResult result, double bandwidthGBs, long bytesPerToken) {
         /** Decode bound on this machine, tokens/s; NaN without a bandwidth figure. */
         double rooflineTs() {
