@@ -142,6 +142,7 @@ public final class BenchCommand implements Callable<Integer> {
                     var summary = ModelSummary.of(m.file());
                     int bos = m.tokenizer().addBos() ? m.tokenizer().bos() : -1;
                     double bw = bandwidth.containsKey(t) ? bandwidth.get(t).gbPerSecond() : Double.NaN;
+                    long weightBytes = m.weights().bytesPerToken();
                     for (BenchTest test : tests) {
                         var r = Bench.run(m.transformer(), bos, test, repetitions, noWarmup ? -1 : (long) (warmupSeconds * 1e9), (long) (warmupMaxSeconds * 1e9), 42,
                                 !progress ? null : (tt, rep, reps) -> {
@@ -153,12 +154,12 @@ public final class BenchCommand implements Callable<Integer> {
                             err.printf(Locale.ROOT, "hearth bench: %s first warm-up run %.2f t/s, timed runs %.2f t/s%n", test.name(), r.warmupTs(), r.avgTs());
                             err.flush();
                         }
-                        String boxing = boxingWarning(r, m.weights().bytesPerToken());
+                        String boxing = boxingWarning(r, weightBytes);
                         if (boxing != null) {
                             err.println(boxing);
                             err.flush();
                         }
-                        printer.row(new Row(file.toString(), summary, r, bw, m.weights().bytesPerToken()));
+                        printer.row(new Row(file.toString(), summary, r, bw, weightBytes));
                     }
                 }
             }
