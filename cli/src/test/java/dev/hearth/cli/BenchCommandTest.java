@@ -91,10 +91,13 @@ class BenchCommandTest {
                 org.assertj.core.data.Percentage.withPercentage(0.01));
         assertThat(tg.get("roofline_fraction").asDouble()).isCloseTo(tg.get("avg_ts").asDouble() / tg.get("roofline_ts").asDouble(),
                 org.assertj.core.data.Offset.offset(1e-4));
-        // heap allocated per token of the timed runs (HotSpot counts it); a tiny model's, cold, stays under the warning's floor
+        // heap allocated per token of the timed runs (HotSpot counts it), and the warning exactly when it passes the
+        // thresholds (a tiny model after 0.2 s of warm-up is still partly in the interpreter: 0.35-1.6 MB per token seen)
         assertThat(tg.get("alloc_bytes_per_token").isNumber()).as(tg.toString()).isTrue();
-        assertThat(tg.get("alloc_bytes_per_token").asDouble()).isBetween(0.0, (double) BenchCommand.BOXING_FLOOR);
-        assertThat(r.err()).doesNotContain("boxes its vectors");
+        double alloc = tg.get("alloc_bytes_per_token").asDouble();
+        assertThat(alloc).isNotNegative();
+        boolean boxed = alloc > BenchCommand.BOXING_SHARE * tg.get("bytes_per_token").asDouble() && alloc > BenchCommand.BOXING_FLOOR;
+        assertThat(r.err().contains("tg8 allocated")).as(r.err()).isEqualTo(boxed);
 
         // The planner's readers take this file as it is.
         Path file = Files.writeString(dir.resolve("bench.json"), r.out());
