@@ -38,17 +38,21 @@ public final class GgufFile implements AutoCloseable {
 
     private final String source;
     private final Arena arena;
+    /** The file's bytes as the tensors' views see them: for a mapped file, a native segment over the mapping (see {@link #open}). */
     private final MemorySegment file;
+    /** The mapping itself ({@code FileChannel.map}), or null for bytes given in memory: for {@link #release}. */
+    private final MemorySegment mapped;
     private final int version;
     private final Map<String, GgufValue> metadata;
     private final Map<String, GgufTensor> tensors;
     private final int alignment;
     private final long dataOffset;
 
-    private GgufFile(String source, Arena arena, MemorySegment file) {
+    private GgufFile(String source, Arena arena, MemorySegment file, MemorySegment mapped) {
         this.source = source;
         this.arena = arena;
         this.file = file;
+        this.mapped = mapped;
         var r = new Reader(file, source);
         int magic = r.i32();
         if (magic != MAGIC) {
@@ -170,7 +174,13 @@ public final class GgufFile implements AutoCloseable {
                 throw new GgufException(path + ": file is only " + size + " bytes, too short for a GGUF header (24 bytes); it is truncated or not a model file");
             }
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return new GgufFile(path.toString(), arena, seg);
+            // The tensors see the mapping as a plain native segment (same memory, same lifetime), the class of the
+            // segments the engine allocates for the weights it lays out anew (Matrix.interleave). The Vector API's
+            // loads are shared JDK code whose type profile then sees one segment class: with two (mapped and
+            // native), C2 compiled some decode kernels with class-check traps and boxed vectors in part of the JVM
+            // runs (docs/kernels.md, "One segment class for all weights").
+            MemorySegment view = MemorySegment.ofAddress(seg.address()).reinterpret(size, arena, null);
+            return new GgufFile(path.toString(), arena, view, seg);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new GgufException("model file not found: " + path);
@@ -188,7 +198,7 @@ public final class GgufFile implements AutoCloseable {
         if (bytes.byteSize() < 24) {
             throw new GgufException(name + ": only " + bytes.byteSize() + " bytes, too short for a GGUF header (24 bytes)");
         }
-        return new GgufFile(name, null, bytes);
+        return new GgufFile(name, null, bytes, null);
     }
 
     public String source() { return source; }
@@ -326,6 +336,18 @@ public final class GgufFile implements AutoCloseable {
      */
     public MemorySegment allocate(long bytes, long alignment) {
         return (arena != null ? arena : Arena.ofAuto()).allocate(bytes, alignment);
+    }
+
+    /**
+     * Gives the pages of a tensor's data back to the OS when the engine no longer reads them (it has copied the
+     * tensor into a layout of its own): they leave the process's resident set. Nothing happens for bytes given in
+     * memory ({@link #read}). {@code data} is a tensor's view from this file.
+     */
+    public void release(MemorySegment data) {
+        if (mapped == null || data.byteSize() == 0) return;
+        long at = data.address() - file.address();
+        if (at < 0 || at + data.byteSize() > file.byteSize()) throw new IllegalArgumentException("release: not a view of " + source);
+        mapped.asSlice(at, data.byteSize()).unload();
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class Weights {
      */
     private static Matrix interleaved(GgufFile f, Matrix m) {
         Matrix x = m.interleave(bytes -> f.allocate(bytes, 64));
-        if (x != m && m.data().isMapped()) m.data().unload();
+        if (x != m) f.release(m.data());
         return x;
     }
 

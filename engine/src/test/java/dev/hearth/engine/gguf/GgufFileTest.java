@@ -81,6 +81,33 @@ class GgufFileTest {
         }
     }
 
+    /**
+     * A mapped file's tensors are plain native segments over the mapping (the class of the engine's own weight
+     * copies: the Vector API's shared loads then see one segment class), with the file's bytes and lifetime;
+     * {@link GgufFile#release} unloads a tensor's pages and refuses memory that is not one of the file's views.
+     */
+    @Test
+    void mappedTensorsAreNativeViewsAndCanBeReleased(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("m.gguf");
+        sample().write(p);
+        MemorySegment data;
+        try (GgufFile f = GgufFile.open(p)) {
+            data = f.requireTensor("weights").data();
+            assertThat(data.isNative()).isTrue();
+            assertThat(data.isMapped()).as("a native view, not the MappedMemorySegmentImpl").isFalse();
+            assertThat(data.getClass()).isEqualTo(Arena.ofAuto().allocate(8).getClass());
+            assertThat(data.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4 * 7)).isEqualTo(8f);
+            f.release(data);
+            // the pages come back from the file when read again
+            assertThat(data.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0)).isEqualTo(1f);
+            assertThatThrownBy(() -> f.release(Arena.ofAuto().allocate(64))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not a view of");
+        }
+        MemorySegment closed = data;
+        assertThatThrownBy(() -> closed.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)).as("the view dies with the file")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
     @Test
     void invalidUtf8InATokenTextLoadsAsReplacementCharacters() {
         byte[] b = sample().toBytes();
