@@ -270,16 +270,22 @@ final class Tiles {
                 s = FloatVector.broadcast(F, w[w3 + k]);
                 a30 = x0.fma(s, a30); a31 = x1.fma(s, a31); a32 = x2.fma(s, a32);
             }
-            park(a00, park, pk); park(a01, park, pk + L); park(a02, park, pk + 2 * L);
-            park(a10, park, pk + 3 * L); park(a11, park, pk + 4 * L); park(a12, park, pk + 5 * L);
-            park(a20, park, pk + 6 * L); park(a21, park, pk + 7 * L); park(a22, park, pk + 8 * L);
-            park(a30, park, pk + 9 * L); park(a31, park, pk + 10 * L); park(a32, park, pk + 11 * L);
+            // the chain's sums added to park, written out: a helper taking the vector (as this had) is a call that
+            // C2 parses past its node budget for inlining in this method (~20,000 nodes), inlines late, and in some
+            // JVM runs leaves as a call with the vector boxed (docs/kernels.md, "Kernels past C2's inlining budget")
+            a00.add(FloatVector.fromArray(F, park, pk)).intoArray(park, pk);
+            a01.add(FloatVector.fromArray(F, park, pk + L)).intoArray(park, pk + L);
+            a02.add(FloatVector.fromArray(F, park, pk + 2 * L)).intoArray(park, pk + 2 * L);
+            a10.add(FloatVector.fromArray(F, park, pk + 3 * L)).intoArray(park, pk + 3 * L);
+            a11.add(FloatVector.fromArray(F, park, pk + 4 * L)).intoArray(park, pk + 4 * L);
+            a12.add(FloatVector.fromArray(F, park, pk + 5 * L)).intoArray(park, pk + 5 * L);
+            a20.add(FloatVector.fromArray(F, park, pk + 6 * L)).intoArray(park, pk + 6 * L);
+            a21.add(FloatVector.fromArray(F, park, pk + 7 * L)).intoArray(park, pk + 7 * L);
+            a22.add(FloatVector.fromArray(F, park, pk + 8 * L)).intoArray(park, pk + 8 * L);
+            a30.add(FloatVector.fromArray(F, park, pk + 9 * L)).intoArray(park, pk + 9 * L);
+            a31.add(FloatVector.fromArray(F, park, pk + 10 * L)).intoArray(park, pk + 10 * L);
+            a32.add(FloatVector.fromArray(F, park, pk + 11 * L)).intoArray(park, pk + 11 * L);
         }
-    }
-
-    /** Adds {@code a} to {@code park[at..at+L)} (zeroed before a tile's first chain). */
-    private static void park(FloatVector a, float[] park, int at) {
-        a.add(FloatVector.fromArray(F, park, at)).intoArray(park, at);
     }
 
     /** As {@link #tile4x3} for one panel at {@code po}; accumulator i at {@code park[pk + 3 * i * L]}. */
@@ -295,7 +301,11 @@ final class Tiles {
                 a2 = x0.fma(FloatVector.broadcast(F, w[w2 + k]), a2);
                 a3 = x0.fma(FloatVector.broadcast(F, w[w3 + k]), a3);
             }
-            park(a0, park, pk); park(a1, park, pk + 3 * L); park(a2, park, pk + 6 * L); park(a3, park, pk + 9 * L);
+            // added to park as in tile4x3
+            a0.add(FloatVector.fromArray(F, park, pk)).intoArray(park, pk);
+            a1.add(FloatVector.fromArray(F, park, pk + 3 * L)).intoArray(park, pk + 3 * L);
+            a2.add(FloatVector.fromArray(F, park, pk + 6 * L)).intoArray(park, pk + 6 * L);
+            a3.add(FloatVector.fromArray(F, park, pk + 9 * L)).intoArray(park, pk + 9 * L);
         }
     }
 }
