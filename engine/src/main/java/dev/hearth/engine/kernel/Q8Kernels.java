@@ -862,6 +862,9 @@ final class Q8Kernels {
      * super-block's 16 (m = 0, 1 here; the second half's m = 2, 3 are 8 further on).
      */
     private static final IntVector Q6_SCALES_0 = quarters(0), Q6_SCALES_1 = quarters(1);
+    /** Masks of both shorts of an int lane (the low nibble; bits 4-5), and Q6_K's offset, as vectors: see {@link #q6_KRows}. */
+    private static final IntVector LOW_NIBBLES = IntVector.broadcast(I16, 0x000F_000F), BITS_4_5 = IntVector.broadcast(I16, 0x0030_0030);
+    private static final ShortVector Q6_OFFSET = ShortVector.broadcast(S32, (short) 32);
 
     private static short[] q6QhIndexes() {
         short[] idx = new short[32];
@@ -933,15 +936,15 @@ final class Q8Kernels {
                     // The bits are taken with int shifts and masks of both shorts (0x000F000F, 0x00300030), which drop
                     // what a shift moves across the two: C2 compiles a short vector's shift by a constant to a shift
                     // by a register, a mov and a vmovd more each (as in q4_0Quads)
-                    var lo = l.and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHL, 4).and(0x0030_0030)).reinterpretAsShorts().sub((short) 32)
+                    var lo = l.and(LOW_NIBBLES).or(qhh.lanewise(VectorOperators.LSHL, 4).and(BITS_4_5)).reinterpretAsShorts().sub(Q6_OFFSET)
                             .mul(ShortVector.fromArray(S32, xq, xh))
-                            .add(l.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHR, 4).and(0x0030_0030)).reinterpretAsShorts()
-                                    .sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .add(l.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(qhh.lanewise(VectorOperators.LSHR, 4).and(BITS_4_5)).reinterpretAsShorts()
+                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 64)))
                             .reinterpretAsInts();
-                    var hi = l.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).or(qhh.and(0x0030_0030)).reinterpretAsShorts().sub((short) 32)
+                    var hi = l.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(qhh.and(BITS_4_5)).reinterpretAsShorts().sub(Q6_OFFSET)
                             .mul(ShortVector.fromArray(S32, xq, xh + 32))
-                            .add(l.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).or(qhh.lanewise(VectorOperators.LSHR, 8).and(0x0030_0030)).reinterpretAsShorts()
-                                    .sub((short) 32).mul(ShortVector.fromArray(S32, xq, xh + 96)))
+                            .add(l.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(qhh.lanewise(VectorOperators.LSHR, 8).and(BITS_4_5)).reinterpretAsShorts()
+                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 96)))
                             .reinterpretAsInts();
                     // pair sums written out (see q4_KRows), with shifts: pairSum512's multiply measured slower here;
                     // sub-blocks: lo 0-3 and hi 4-7 in the first half, 8-11 and 12-15 in the second (its scale
