@@ -2,7 +2,6 @@ package dev.hearth.engine.kernel;
 
 import dev.hearth.engine.gguf.GgmlType;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,9 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Q4_0 decode rows, one thread: the row-major kernel ({@code rowMajor}) against the same matrix interleaved
- * four rows at a time ({@code interleaved}). {@code rows = 1024} (1.2 MB at 2048 columns) stays in L2/L3;
- * {@code 65536} (75 MB) streams from memory.
+ * Q4_0 and Q4_K decode rows, one thread: the kernel for the file's layout ({@code rowMajor}) against the same
+ * matrix in its decode kernel's layout ({@code interleaved}: Q4_0 four rows at a time, Q4_K by sub-block).
+ * {@code rows = 1024} (1.2 MB at 2048 columns) stays in L2/L3; {@code 65536} (75 MB) streams from memory.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,20 +35,24 @@ public class InterleaveBench {
     @Param({"2048"})
     public int cols;
 
+    @Param({"Q4_0", "Q4_K"})
+    public String type;
+
     private Arena arena;
-    private Matrix w;
-    private MemorySegment x4;
+    private Matrix w, x4;
     private float[] out;
     private Q8Activations q8;
 
     @Setup(Level.Trial)
     public void setup() {
         arena = Arena.ofShared();
-        w = BenchData.matrix(arena, GgmlType.Q4_0, rows, cols, 42);
-        x4 = w.interleave(bytes -> arena.allocate(bytes, 64)).data();
+        var t = GgmlType.valueOf(type);
+        w = BenchData.matrix(arena, t, rows, cols, 42);
+        x4 = w.interleave(bytes -> arena.allocate(bytes, 64));
         out = new float[rows];
-        q8 = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(BenchData.activations(cols, 7), 1, cols);
-        Q8Kernels.prepare(GgmlType.Q4_0, q8, 1);
+        q8 = new Q8Activations(Q8Activations.kindFor(t)).quantize(BenchData.activations(cols, 7), 1, cols);
+        Q8Kernels.prepare(t, q8, 1);
+        Q8Kernels.prepare(x4, q8, 1);
     }
 
     @TearDown(Level.Trial)
@@ -59,13 +62,14 @@ public class InterleaveBench {
 
     @Benchmark
     public float[] rowMajor() {
-        Q8Kernels.dots(GgmlType.Q4_0, w.data(), 0, w.rowBytes(), rows, q8, 0, out, 0);
+        Q8Kernels.dots(w.type(), w.data(), 0, w.rowBytes(), rows, q8, 0, out, 0);
         return out;
     }
 
     @Benchmark
     public float[] interleaved() {
-        Q8Kernels.q4_0x4(x4, 0, rows, cols, q8, 0, out, 0);
+        if (x4.quads()) Q8Kernels.q4_0x4(x4.data(), 0, rows, cols, q8, 0, out, 0);
+        else Q8Kernels.q4_KSplit(x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
         return out;
     }
 }

@@ -11,8 +11,9 @@ package dev.hearth.engine.kernel;
  *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; Q3_K with 512-bit vectors) the integer path, as in llama.cpp:
  *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
- *       what decode (one activation row per weight read) needs. Q4_0 matrices are read in their
- *       interleaved layout where they have one ({@link Matrix#interleaved}: four rows at a time).
+ *       what decode (one activation row per weight read) needs. Q4_0 and Q4_K matrices are read in their
+ *       decode kernels' layouts where they have one ({@link Matrix#interleaved}: Q4_0 four rows at a time,
+ *       Q4_K by sub-block).
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
  *       512-bit vectors: packed once per call into panels of one vector's worth of rows stored column
  *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
@@ -133,7 +134,7 @@ public final class MatMul {
         if (out.length < (long) batch * rows) {
             throw new IllegalArgumentException("matmul " + w.name() + ": out has " + out.length + " floats, needs " + (long) batch * rows);
         }
-        Q8Kernels.prepare(w.type(), a, batch);
+        Q8Kernels.prepare(w, a, batch);
         pool.run(rows, minChunkRows(w, batch), (from, to) -> integerRows(w, a, out, batch, from, to));
     }
 
@@ -188,7 +189,7 @@ public final class MatMul {
             int floatFrom = decodeRows;   // decode rows take the integer path where there is one
             if (hasIntegerPath(w)) {
                 acts[i] = perKind[k];
-                Q8Kernels.prepare(w.type(), acts[i], decodeRows);
+                Q8Kernels.prepare(ws[i], acts[i], decodeRows);
             } else floatFrom = 0;
             if (panels > 0 && IntPanels.supports(w)) {
                 intPanels[i] = true;
@@ -268,11 +269,11 @@ public final class MatMul {
         // one activation row: the whole range in one kernel call; several: runs of weight rows that stay
         // in L1/L2 while every activation row of the chunk passes over them (interleaved Q4_0: whole quads)
         final long perRun = INT_ROW_RUN_BYTES / rowBytes;
-        final int run = batch == 1 ? to - from : (int) (w.interleaved() ? Math.max(4, perRun & ~3) : Math.max(1, perRun));
+        final int run = batch == 1 ? to - from : (int) (w.quads() ? Math.max(4, perRun & ~3) : Math.max(1, perRun));
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int b1 = Math.min(batch, b0 + chunk);
             for (int r0 = from, r1; r0 < to; r0 = r1) {
-                r1 = Math.min(to, w.interleaved() ? (r0 & ~3) + run : r0 + run);   // interleaved: runs end on a quad
+                r1 = Math.min(to, w.quads() ? (r0 & ~3) + run : r0 + run);   // interleaved: runs end on a quad
                 int b = b0;
                 // two activation rows per pass over a weight row where a tile exists; bit-identical to single rows
                 if (tile) {
@@ -280,8 +281,10 @@ public final class MatMul {
                         for (int r = r0; r < r1; r++) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
                     }
                 }
-                if (w.interleaved()) {
+                if (w.quads()) {
                     for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
+                } else if (w.interleaved()) {
+                    for (; b < b1; b++) Q8Kernels.q4_KSplit(w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 } else {
                     for (; b < b1; b++) Q8Kernels.dots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 }

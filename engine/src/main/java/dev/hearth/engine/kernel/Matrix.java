@@ -4,11 +4,12 @@ import dev.hearth.engine.gguf.GgmlType;
 import dev.hearth.engine.gguf.GgufException;
 import dev.hearth.engine.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.function.LongFunction;
 
 /**
  * A weight matrix of {@code rows x cols} in a GGUF tensor type. As a GGUF file stores it (zero copy, a view of
- * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0 matrix can instead be
+ * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0 or Q4_K matrix can instead be
  * {@link #interleaved}, a copy laid out for the decode kernel ({@link #interleave}).
  *
  * <p><b>Interleaved Q4_0</b> (rows a multiple of 4, columns of 128, 512-bit vectors): rows in quads, each quad
@@ -17,10 +18,21 @@ import java.util.function.LongFunction;
  * {@code 4 * row + block}). One 64-byte load is a row's group, and the four rows share the activations and a
  * single load of their scales. One stream of bytes (scales in a region of their own after the quants ran at
  * 60 % of the speed from memory).
+ *
+ * <p><b>Q4_K in sub-blocks</b> (512-bit vectors): row by row, {@link #Q4_K_SPLIT_BYTES} per super-block of 256
+ * values: the 8 mins and 8 scales unpacked (one byte each), then d and dmin (float16), then 128 quant bytes in
+ * two halves of 64. Sub-block {@code s}'s 32 values are 16 bytes as in a Q4_0 block (byte {@code j}: value
+ * {@code j} in the low nibble, {@code j + 16} in the high one), of which bytes 0-7 lie at {@code 8s} in the
+ * first half and bytes 8-15 at {@code 8s} in the second: 16-bit lane {@code i} of either half holds four nibbles
+ * of sub-block {@code i / 4}. Same values as the file's layout, 4 bytes more per super-block; the decode kernel
+ * ({@code Q8Kernels.q4_KSplit}) sums a lane's products in 16 bits and scales each sub-block once, and a
+ * sub-block's 16 bytes come back by one blend of two 16-byte loads ({@code RowDecoder.q4_KSplit}).
  */
 public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
     /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes, then 16 scales. */
     static final long QUAD_GROUP_BYTES = 288;
+    /** Bytes of a super-block of a Q4_K matrix in sub-blocks: 8 mins, 8 scales, d, dmin, 128 quant bytes. */
+    static final long Q4_K_SPLIT_BYTES = 148;
 
     public Matrix {
         if (!type.supported()) {
@@ -48,9 +60,14 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return new Matrix(t.name(), t.type(), t.data(), t.rows(), t.cols());
     }
 
-    /** Whether a matrix of this type and shape has the interleaved layout on this machine (see the class comment). */
+    /** Whether a matrix of this type and shape has a decode kernel's layout on this machine (see the class comment). */
     public static boolean interleaves(GgmlType type, int rows, int cols) {
-        return type == GgmlType.Q4_0 && Q8Kernels.WIDE && rows % 4 == 0 && cols % 128 == 0;
+        return Q8Kernels.WIDE && (type == GgmlType.Q4_0 && rows % 4 == 0 && cols % 128 == 0 || type == GgmlType.Q4_K);
+    }
+
+    /** Whether this is a Q4_0 matrix interleaved in quads of rows. */
+    boolean quads() {
+        return interleaved && type == GgmlType.Q4_0;
     }
 
     /**
@@ -60,6 +77,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
      */
     public Matrix interleave(LongFunction<MemorySegment> allocate) {
         if (interleaved || !interleaves(type, rows, cols)) return this;
+        if (type == GgmlType.Q4_K) return splitQ4_K(allocate);
         final long rowBytes = rowBytes();
         MemorySegment dst = allocate.apply(rows / 4 * QUAD_GROUP_BYTES * (cols / 128));
         for (int r = 0; r < rows; r++) {
@@ -82,19 +100,55 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return (r / 4) * QUAD_GROUP_BYTES * (cols / 128) + QUAD_GROUP_BYTES * (b / 4) + 256 + 2 * (4 * (r % 4) + b % 4);
     }
 
+    /**
+     * {@link #splitQ4_K}: each super-block's 12 packed scale bytes unpacked into 8 mins and 8 scales, and its
+     * quants moved so that a 16-bit lane of a 64-byte half holds one sub-block's nibbles (class comment).
+     */
+    private Matrix splitQ4_K(LongFunction<MemorySegment> allocate) {
+        final long blocks = (long) rows * (cols / 256);
+        MemorySegment dst = allocate.apply(blocks * Q4_K_SPLIT_BYTES);
+        byte[] in = new byte[144], out = new byte[(int) Q4_K_SPLIT_BYTES];
+        for (long b = 0; b < blocks; b++) {
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 144 * b, in, 0, 144);
+            long lo = 0;
+            for (int j = 7; j >= 0; j--) lo = lo << 8 | in[4 + j] & 0xFF;
+            int hi = (in[12] & 0xFF) | (in[13] & 0xFF) << 8 | (in[14] & 0xFF) << 16 | (in[15] & 0xFF) << 24;
+            long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
+            for (int j = 0; j < 8; j++) {
+                out[j] = (byte) (mins >>> 8 * j);
+                out[8 + j] = (byte) (scales >>> 8 * j);
+            }
+            System.arraycopy(in, 0, out, 16, 4);   // d, dmin
+            // sub-block s's value v is byte 32 (s / 2) + v % 32 of the file's quants, high nibble when s is odd;
+            // its byte j (values j and j + 16) goes to half j / 8, byte 8s + j % 8
+            for (int sb = 0; sb < 8; sb++) {
+                int src = 16 + 32 * (sb / 2), shift = 4 * (sb % 2);
+                for (int j = 0; j < 16; j++) {
+                    int low = in[src + j] >> shift & 0x0F, high = in[src + j + 16] >> shift & 0x0F;
+                    out[20 + 64 * (j / 8) + 8 * sb + j % 8] = (byte) (low | high << 4);
+                }
+            }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, Q4_K_SPLIT_BYTES * b, out.length);
+        }
+        return new Matrix(name, type, dst, rows, cols, true);
+    }
+
+    /** Bytes from one row's start to the next: the GGUF type's row size, or that of the decode kernel's layout (Q4_K in sub-blocks). */
     public long rowBytes() {
-        return type.byteSize(cols);
+        return interleaved && type == GgmlType.Q4_K ? Q4_K_SPLIT_BYTES * (cols / 256) : type.byteSize(cols);
     }
 
     /** Dequantizes row {@code r} into {@code dst[dstOff .. dstOff+cols)}. */
     public void row(int r, float[] dst, int dstOff) {
-        if (interleaved) RowDecoder.q4_0Interleaved(data, cols, r, r + 1, dst, dstOff);
+        if (quads()) RowDecoder.q4_0Interleaved(data, cols, r, r + 1, dst, dstOff);
+        else if (interleaved) RowDecoder.q4_KSplit(data, r * rowBytes(), dst, dstOff, cols);
         else Quant.dequantize(type, data, r * rowBytes(), dst, dstOff, cols);
     }
 
     /** Rows {@code [r0, r1)} as floats into {@code dst[0, (r1 - r0) * cols)} ({@link RowDecoder}). */
     void decodeRows(int r0, int r1, float[] dst) {
-        if (interleaved) RowDecoder.q4_0Interleaved(data, cols, r0, r1, dst, 0);
+        if (quads()) RowDecoder.q4_0Interleaved(data, cols, r0, r1, dst, 0);
+        else if (interleaved) RowDecoder.q4_KSplit(data, r0 * rowBytes(), dst, 0, (r1 - r0) * cols);
         else RowDecoder.decode(type, data, r0 * rowBytes(), dst, (r1 - r0) * cols);
     }
 }

@@ -111,6 +111,15 @@ public final class Q8Activations {
     int q4Rows;
     /** Rows {@code [0, q6Rows)} are in the Q6_K kernel's order ({@link #q6}). */
     int q6Rows;
+    /**
+     * Q8_K kind on 512-bit vectors only: the quants in the order of the kernel for Q4_K matrices in the
+     * sub-block layout ({@link Matrix#interleaved}, {@link #prepareQ4_KSplit}): per 128 values (half {@code h} of a
+     * super-block), slot {@code 32k + i} is the activation of nibble {@code k} (bits {@code 4k..4k+3}) of the
+     * half's 16-bit lane {@code i}: value {@code 8h + 2 (i % 4) + k / 2 + 16 (k % 2)} of sub-block {@code i / 4}.
+     */
+    short[] q4s = new short[0];
+    /** Rows {@code [0, q4sRows)} are in the sub-block order ({@link #q4s}). */
+    int q4sRows;
 
     /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
@@ -172,6 +181,7 @@ public final class Q8Activations {
         this.cols = cols;
         this.q4Rows = 0;
         this.q6Rows = 0;
+        this.q4sRows = 0;
         if (pool == null || batch == 1) quantizeBlocks(x, 0, n / bs);
         else pool.run(n / bs, BLOCKS_PER_CHUNK * 32 / bs, (from, to) -> quantizeBlocks(x, from, to));
         return this;
@@ -282,6 +292,27 @@ public final class Q8Activations {
             }
         }
         q4Rows = rows;
+    }
+
+    /**
+     * Fills the order of the kernel for Q4_K matrices in the sub-block layout ({@link #q4s}) for rows
+     * {@code [0, rows)} where not done since the last {@link #quantize}; as {@link #prepareQ4_0}.
+     */
+    void prepareQ4_KSplit(int rows) {
+        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q4sRows) return;
+        if (rows > batch) throw new IllegalArgumentException("prepareQ4_KSplit: " + rows + " rows, only " + batch + " quantized");
+        if (q4s.length < rows * cols) {
+            q4s = new short[rows * cols];
+            q4sRows = 0;
+        }
+        for (int s = q4sRows * cols; s < rows * cols; s += 256) {
+            for (int h = 0; h < 2; h++) {
+                for (int k = 0; k < 4; k++) {
+                    for (int i = 0; i < 32; i++) q4s[s + 128 * h + 32 * k + i] = q[s + 32 * (i / 4) + 8 * h + 2 * (i % 4) + k / 2 + 16 * (k % 2)];
+                }
+            }
+        }
+        q4sRows = rows;
     }
 
     /**

@@ -122,6 +122,12 @@ final class Q8Kernels {
      * the others as quantized.
      * Call it before the parallel run that reads them (not thread-safe).
      */
+    static void prepare(Matrix w, Q8Activations a, int rows) {
+        if (w.interleaved() && w.type() == GgmlType.Q4_K) a.prepareQ4_KSplit(rows);
+        else prepare(w.type(), a, rows);
+    }
+
+    /** {@link #prepare(Matrix, Q8Activations, int)} for a matrix of {@code type} in the file's layout. */
     static void prepare(GgmlType type, Q8Activations a, int rows) {
         if (type == GgmlType.Q4_0) a.prepareQ4_0(rows);
         if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) a.prepareQ4_K(rows);
@@ -767,6 +773,74 @@ final class Q8Kernels {
                 }
                 acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
+            acc.intoArray(out, 16 * r);
+            minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
+        }
+    }
+
+    /**
+     * Q4_K in the sub-block layout ({@link Matrix#interleaved}; {@code offset} and {@code rowBytes} in it), on
+     * 512-bit vectors: as {@link #q4_KWide}, but each 16-bit lane of both 64-byte quant loads holds nibbles of
+     * one sub-block only (lane {@code i}: sub-block {@code i / 4}), so a lane's eight products (at most
+     * 8 * 15 * 127 = 15,240) add up in 16 bits over the whole super-block, and the pair sums and their
+     * multiplication by the 6-bit scales are done once per super-block instead of four times; the scales and
+     * mins are stored unpacked, one byte each, and taken by one widening load. The integer sum per super-block
+     * is the same as {@link #q4_KWide}'s (exact), spread over other lanes.
+     */
+    static void q4_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        if (row >= a.q4sRows) throw new IllegalStateException("Q4_K kernel: activation row " + row + " is not in the sub-block order; call prepareQ4_KSplit first");
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q4_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+            kRowSums(acc, n, out, outOff + r0);
+        }
+    }
+
+    /** Pair-sum lane {@code j} of a sub-block-layout super-block belongs to sub-block {@code j / 2}: its scale is unpacked lane {@code 8 + j / 2}. */
+    private static final IntVector K_SPLIT_SCALES = IntVector.fromArray(I16, new int[] {8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15}, 0);
+
+    /**
+     * {@code n} Q4_K rows in the sub-block layout, as {@link #q4_KRows} (its two accumulators per row into
+     * {@link #ROW_ACC}); the dot's float sums alternate between two accumulators, super-block by super-block.
+     * Why two: with one, the only other difference from {@link #q4_KRows} being which lanes the exact integer
+     * sums land in, the float rounding moved one teacher-forced top-1 of {@code ReferenceOutputsTest} on the
+     * random tiny Q4_K_M file (a near-tie, 0.055 nats) off llama.cpp's; two accumulators did not. Neither is
+     * more exact: both round once per super-block and lane.
+     */
+    private static void q4_KSplitRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q4s;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            var acc2 = acc;
+            var minAcc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + Matrix.Q4_K_SPLIT_BYTES * b;
+                int x = xo + 256 * b;
+                // mins (lanes 0-7) and scales (8-15), one byte each
+                var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+                int dm = w.get(Quant.I32, p + 16);
+                float dX = dx[b + xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
+                minAcc = kMinTerm(ms, bsum32, x / 32, dmin, minAcc);
+                var s = ShortVector.zero(S32);
+                for (int h = 0; h < 2; h++) {
+                    var q = ByteVector.fromMemorySegment(B64, w, p + 20 + 64 * h, LE).reinterpretAsShorts();
+                    int xh = x + 128 * h;
+                    s = s.add(q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh)))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 32)))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, xh + 96)));
+                }
+                // pair sums (at most 30,480) times the scales: at most 1,920,240 per lane, exact as a float
+                var isum = s.reinterpretAsInts().mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SPLIT_SCALES.selectFrom(ms));
+                var next = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc2);
+                acc2 = acc;
+                acc = next;
+            }
+            acc = acc.add(acc2);
             acc.intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
         }

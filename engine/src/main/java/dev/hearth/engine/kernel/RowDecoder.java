@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -225,6 +226,33 @@ final class RowDecoder {
                 for (int k = 0; k < 32; k += L) {
                     toFloat(Dot.nibbles(ByteVector.fromMemorySegment(BL, w, q + k, LE), shift)).fma(dv, mv).intoArray(dst, 256 * b + 32 * j + k);
                 }
+            }
+        }
+    }
+
+    /** Lanes 8-15 of {@link #BL} (16 bytes wherever the sub-block layout exists). */
+    private static final VectorMask<Byte> UPPER_HALF = VectorMask.fromLong(BL, 0xFF00L);
+
+    /**
+     * {@code n} values of Q4_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only) from
+     * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Sub-block {@code s}'s 16 bytes are
+     * bytes 0-7 of a load at {@code 8s} of the first half and bytes 8-15 of a load ending at {@code 8s + 8} of the
+     * second, blended; then as a Q4_0 block with the sub-block's scale and min.
+     */
+    static void q4_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 256; b++) {
+            long p = offset + Matrix.Q4_K_SPLIT_BYTES * b, qs = p + 20;
+            int dm = w.get(Quant.I32, p + 16);
+            float d = Float.float16ToFloat((short) dm), dmin = Float.float16ToFloat((short) (dm >>> 16));
+            for (int sb = 0; sb < 8; sb++) {
+                // d * scale and -dmin * min, exact products as in q4_K
+                var dv = FloatVector.broadcast(F, d * Quant.u8(w, p + 8 + sb));
+                var mv = FloatVector.broadcast(F, -dmin * Quant.u8(w, p + sb));
+                var q = ByteVector.fromMemorySegment(BL, w, qs + 8 * sb, LE)
+                        .blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
+                int o = dstOff + 256 * b + 32 * sb;
+                toFloat(q.and((byte) 0x0F)).fma(dv, mv).intoArray(dst, o);
+                toFloat(Dot.nibbles(q, 4)).fma(dv, mv).intoArray(dst, o + 16);
             }
         }
     }

@@ -9,10 +9,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
- * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type, but for Q4_0 ones on
- * 512-bit vectors, copied at load into the layout their decode kernel reads fastest ({@link Matrix#interleave}:
- * same type and bytes, rows four at a time); the small vectors (norm weights, biases, RoPE frequency factors)
- * are decoded to float arrays once.
+ * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type, but for Q4_0 and Q4_K
+ * ones on 512-bit vectors, copied at load into the layout their decode kernel reads fastest ({@link Matrix#interleave}:
+ * same type and values; Q4_0 rows four at a time, Q4_K scales unpacked and quants regrouped by sub-block); the
+ * small vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
  * Names follow the GGUF/llama.cpp tensor names ({@code blk.N.attn_q.weight} -> {@code wq}).
  */
 public final class Weights {
@@ -43,7 +43,8 @@ public final class Weights {
 
     /**
      * @param interleave lay out the matrices for their decode kernels where that applies ({@link Matrix#interleave});
-     *                   false keeps every matrix a view of the file (results are the same bit for bit)
+     *                   false keeps every matrix a view of the file (results are the same bit for bit, but for
+     *                   decode rows times Q4_K matrices: their kernel's sums differ by float rounding)
      */
     public Weights(GgufFile f, ModelConfig c, boolean interleave) {
         Matrix embd = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
@@ -91,7 +92,7 @@ public final class Weights {
 
     /**
      * {@code m} interleaved ({@link Matrix#interleave}) in memory that lives as long as the file, where that layout
-     * applies (Q4_0 on 512-bit vectors). The file's pages of it are not read again, so they leave the process's
+     * applies (Q4_0 and Q4_K on 512-bit vectors). The file's pages of it are not read again, so they leave the process's
      * resident set: the model still takes about its file's size in memory.
      */
     private static Matrix interleaved(GgufFile f, Matrix m) {

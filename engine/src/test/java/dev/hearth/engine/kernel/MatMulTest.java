@@ -137,6 +137,47 @@ class MatMulTest {
         }
     }
 
+    /**
+     * A Q4_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give the file
+     * layout's bits (the same decoded values); decode rows take the layout's own kernel, whose sums are the file
+     * kernel's up to float rounding (same integer sums per super-block, other lanes), and are batch-invariant: a
+     * decode row gives the same bits alone, in a batch, and beside another matrix.
+     */
+    @Test
+    void q4_KInSubBlocksMatchesTheFileLayout() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(GgmlType.Q4_K, 1, 256), "the sub-block layout needs 512-bit vectors");
+        int rows = 93, cols = 768;
+        byte[] data = RandomBlocks.generate(GgmlType.Q4_K, rows, cols, 91);
+        var w = new Matrix("w", GgmlType.Q4_K, MemorySegment.ofArray(data), rows, cols);
+        var split = w.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
+        assertThat(split.interleaved()).isTrue();
+        var other = new Matrix("v", GgmlType.Q6_K, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q6_K, 36, cols, 92)), 36, cols);
+        float[] x = DotTest.randomFloats(7 * cols, 301);
+        float[] alone = new float[7 * rows];
+        for (int b = 0; b < 7; b++) {
+            float[] one = new float[rows];
+            MatMul.matmul(POOL, split, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1, 1);
+            System.arraycopy(one, 0, alone, b * rows, rows);
+        }
+        Q8Test.checkIntegerResult(GgmlType.Q4_K, data, rows, cols, 7, x, alone, "sub-block layout, decode rows alone");
+        for (int[] shape : new int[][] {{5, 5}, {7, 3}, {6, 0}}) {
+            int batch = shape[0], decodeRows = shape[1];
+            float[] expected = new float[batch * rows], got = new float[batch * rows];
+            MatMul.matmul(POOL, w, x, expected, batch, decodeRows);
+            MatMul.matmul(POOL, split, x, got, batch, decodeRows);
+            for (int i = 0; i < batch * rows; i++) {
+                float want = i < decodeRows * rows ? alone[i] : expected[i];
+                assertThat(got[i]).as("batch %d, %d decode rows, out %d", batch, decodeRows, i).isEqualTo(want);
+            }
+            float[][] outs = {new float[batch * rows], new float[batch * 36]};
+            MatMul.matmul(POOL, new Matrix[] {split, other}, x, outs, batch, decodeRows);
+            assertThat(outs[0]).as("beside another matrix, batch %d", batch).containsExactly(got);
+            MatMul.matmulFloat(POOL, w, x, expected, batch);
+            MatMul.matmulFloat(POOL, split, x, got, batch);
+            assertThat(got).as("float path, batch %d", batch).containsExactly(expected);
+        }
+    }
+
     /** Checks every output of a batch against the double-precision reference. */
     static void check(GgmlType type, byte[] data, int rows, int cols, int batch, float[] x, float[] out, String what) {
         check(type, data, rows, cols, batch, x, out, what, REL_TOL);

@@ -280,6 +280,67 @@ class Q8Test {
     }
 
     /**
+     * Q4_K matrices in the sub-block layout ({@link Matrix#interleaved}): decoded rows are the file's values bit
+     * for bit (the reference decoder and the batched path's), and the decode kernel is exact up to float
+     * rounding, in runs of rows of any length and alone, with random blocks and with every quant, scale and min
+     * at the end of its range against activations of +-127 (lane sums of 15,240, pair sums of 30,480).
+     */
+    @Test
+    void q4_KInSubBlocksDecodesToTheFilesValuesAndDotsExactly() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q4_K sub-block layout needs 512-bit vectors");
+        var type = GgmlType.Q4_K;
+        for (int cols : new int[] {256, 512, 4096}) {
+            int rows = 37, batch = 3;
+            for (int fill : new int[] {-1, 0xFF, 0x00, 0xC0}) {
+                byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 13L) : new byte[(int) type.byteSize((long) rows * cols)];
+                if (fill >= 0) {
+                    Arrays.fill(data, (byte) fill);
+                    for (int at = 0; at < data.length; at += 144) { data[at] = 0; data[at + 1] = 0x3C; data[at + 2] = 0; data[at + 3] = 0x3C; }
+                }
+                var file = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
+                var split = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
+                assertThat(split.interleaved()).isTrue();
+                assertThat(split.rowBytes()).isEqualTo(148L * cols / 256);
+                // values: row by row (reference decoder) and in blocks of rows (the batched path's decoder)
+                float[] want = new float[cols], got = new float[cols + 3];
+                float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];
+                file.decodeRows(0, rows, wantRows);
+                split.decodeRows(0, rows, gotRows);
+                for (int r = 0; r < rows; r++) {
+                    file.row(r, want, 0);
+                    split.row(r, got, 3);
+                    for (int i = 0; i < cols; i++) {
+                        assertThat(Float.floatToRawIntBits(got[3 + i])).as("fill %d cols %d row %d value %d", fill, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i]));
+                        assertThat(Float.floatToRawIntBits(gotRows[r * cols + i])).as("block decode, row %d value %d", r, i).isEqualTo(Float.floatToRawIntBits(wantRows[r * cols + i]));
+                    }
+                }
+                float[] x = new float[batch * cols];
+                if (fill < 0) x = DotTest.randomFloats(batch * cols, cols * 5L);
+                else for (int i = 0; i < cols; i++) { x[i] = 1f; x[cols + i] = -1f; x[2 * cols + i] = (i / 4) % 2 == 0 ? 1f : -1f; }
+                var a = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
+                Q8Kernels.prepare(split, a, batch);
+                for (int b = 0; b < batch; b++) {
+                    float[] run = new float[rows + 2], single = new float[1];
+                    Arrays.fill(run, -7f);
+                    Q8Kernels.q4_KSplit(split.data(), 0, split.rowBytes(), rows, a, b, run, 1);
+                    assertThat(run[0]).isEqualTo(-7f);
+                    assertThat(run[rows + 1]).isEqualTo(-7f);
+                    for (int r = 0; r < rows; r++) {
+                        Q8Kernels.q4_KSplit(split.data(), r * split.rowBytes(), 0, 1, a, b, single, 0);
+                        assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d", fill, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
+                        assertMatchesReference(run[1 + r], type, data, r, cols, a, b);
+                    }
+                }
+                // activation rows not in the sub-block order: refused
+                var fresh = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
+                Q8Kernels.prepare(type, fresh, batch);   // the file layout's order only
+                assertThatThrownBy(() -> Q8Kernels.q4_KSplit(split.data(), 0, split.rowBytes(), 1, fresh, 0, new float[1], 0))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("call prepareQ4_KSplit");
+            }
+        }
+    }
+
+    /**
      * The 512-bit Q4_0 kernel turns the f16 scales into floats on the vector with bit operations: every kind
      * of finite f16 (zero of both signs, subnormals, the smallest and largest normals, negatives) must give
      * the scale that {@link Float#float16ToFloat} gives. A row of 8 blocks (two 4-block steps) per scale.

@@ -114,6 +114,38 @@ class TransformerTest {
         }
     }
 
+    /**
+     * Q4_K matrices in the sub-block layout ({@code Matrix.interleave}, on 512-bit vectors): prompt rows and the
+     * tied embeddings' lookups give the file layout's logits bit for bit (the same decoded values); decode rows
+     * take the layout's own kernel, whose sums differ from the file kernel's by float rounding only.
+     */
+    @Test
+    void q4_KInSubBlocksGivesTheSameLogits(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        var spec = TinyModels.Spec.of("llama", GgmlType.Q4_K).withTied(true);
+        var path = dir.resolve("tiny-q4_k.gguf");
+        TinyModels.writer(spec).write(path);
+        try (GgufFile file = GgufFile.open(path)) {
+            ModelConfig config = ModelConfig.from(file);
+            var split = new Weights(file, config);
+            assertThat(split.output.interleaved()).isEqualTo(dev.hearth.engine.kernel.Matrix.interleaves(GgmlType.Q4_K, 1, 256));
+            var models = new Transformer[] {new Transformer(config, split, POOL), new Transformer(config, new Weights(file, config, false), POOL)};
+            float[][][] batched = new float[2][][], steps = new float[2][TOKENS.length][];
+            for (int m = 0; m < 2; m++) {
+                batched[m] = new Session(models[m], 64).feedAll(TOKENS);
+                var session = new Session(models[m], 64);
+                for (int t = 0; t < TOKENS.length; t++) steps[m][t] = session.next(TOKENS[t]);
+            }
+            for (int t = 0; t < TOKENS.length; t++) {
+                assertThat(batched[0][t]).as("prompt row %d", t).containsExactly(batched[1][t]);
+                float max = 0;
+                for (float v : steps[1][t]) max = Math.max(max, Math.abs(v));
+                for (int i = 0; i < steps[1][t].length; i++) {
+                    assertThat(steps[0][t][i]).as("decode row %d logit %d", t, i).isCloseTo(steps[1][t][i], org.assertj.core.data.Offset.offset(1e-4f * max));
+                }
+            }
+        }
+    }
+
     private static void assertSameLogitsInterleaved(GgufFile file) {
         ModelConfig config = ModelConfig.from(file);
         var interleaved = new Weights(file, config);
