@@ -4,7 +4,6 @@ import dev.hearth.engine.gguf.GgmlType;
 import dev.hearth.engine.gguf.GgufException;
 import dev.hearth.engine.gguf.GgufTensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.function.LongFunction;
 
 /**
@@ -107,28 +106,25 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     private Matrix splitQ4_K(LongFunction<MemorySegment> allocate) {
         final long blocks = (long) rows * (cols / 256);
         MemorySegment dst = allocate.apply(blocks * Q4_K_SPLIT_BYTES);
-        byte[] in = new byte[144], out = new byte[(int) Q4_K_SPLIT_BYTES];
+        final long lowNibbles = 0x0F0F_0F0F_0F0F_0F0FL;
         for (long b = 0; b < blocks; b++) {
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 144 * b, in, 0, 144);
-            long lo = 0;
-            for (int j = 7; j >= 0; j--) lo = lo << 8 | in[4 + j] & 0xFF;
-            int hi = (in[12] & 0xFF) | (in[13] & 0xFF) << 8 | (in[14] & 0xFF) << 16 | (in[15] & 0xFF) << 24;
+            long p = 144 * b, o = Q4_K_SPLIT_BYTES * b;
+            long lo = data.get(Quant.I64, p + 4);
+            int hi = data.get(Quant.I32, p + 12);
             long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
-            for (int j = 0; j < 8; j++) {
-                out[j] = (byte) (mins >>> 8 * j);
-                out[8 + j] = (byte) (scales >>> 8 * j);
-            }
-            System.arraycopy(in, 0, out, 16, 4);   // d, dmin
-            // sub-block s's value v is byte 32 (s / 2) + v % 32 of the file's quants, high nibble when s is odd;
-            // its byte j (values j and j + 16) goes to half j / 8, byte 8s + j % 8
-            for (int sb = 0; sb < 8; sb++) {
-                int src = 16 + 32 * (sb / 2), shift = 4 * (sb % 2);
-                for (int j = 0; j < 16; j++) {
-                    int low = in[src + j] >> shift & 0x0F, high = in[src + j + 16] >> shift & 0x0F;
-                    out[20 + 64 * (j / 8) + 8 * sb + j % 8] = (byte) (low | high << 4);
+            dst.set(Quant.I64, o, mins);   // byte j: min j (little-endian, as kMins packs them)
+            dst.set(Quant.I64, o + 8, scales);
+            dst.set(Quant.I32, o + 16, data.get(Quant.I32, p));   // d, dmin
+            // the file's group g (32 bytes at 16 + 32g): low nibbles sub-block 2g, high nibbles 2g + 1, value v in
+            // byte v. Sub-block s's byte j (values j, j + 16) goes to half j / 8, byte 8s + j % 8: eight bytes at a time
+            for (int g = 0; g < 4; g++) {
+                for (int h = 0; h < 2; h++) {
+                    long a = data.get(Quant.I64, p + 16 + 32 * g + 8 * h), c = data.get(Quant.I64, p + 16 + 32 * g + 8 * h + 16);
+                    long at = o + 20 + 64 * h + 8 * (2 * g);
+                    dst.set(Quant.I64, at, a & lowNibbles | (c & lowNibbles) << 4);
+                    dst.set(Quant.I64, at + 8, a >>> 4 & lowNibbles | c & ~lowNibbles);
                 }
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, Q4_K_SPLIT_BYTES * b, out.length);
         }
         return new Matrix(name, type, dst, rows, cols, true);
     }
