@@ -146,6 +146,38 @@ class TransformerTest {
         }
     }
 
+    /**
+     * A model whose matrices are partly copied into the decode kernels' layouts (the shared Q4_K_M file: Q4_K
+     * copied on 512-bit vectors, Q6_K left in the mapped file) holds every matrix in one segment class: the
+     * Vector API's loads are shared JDK code, and with two classes C2 compiled decode kernels that boxed their
+     * vectors in some JVM runs (docs/kernels.md, fifteenth session).
+     */
+    @Test
+    void everyMatrixOfAMappedModelIsOneSegmentClass() {
+        var path = dev.hearth.engine.SharedFiles.require("models/tiny-llama-spm-q4_k_m.gguf");
+        try (GgufFile file = GgufFile.open(path)) {
+            var w = new Weights(file, ModelConfig.from(file));
+            var classes = new java.util.HashSet<Class<?>>();
+            var types = new java.util.HashSet<GgmlType>();
+            boolean copied = false, viewed = false;
+            for (var m : allMatrices(w)) {
+                classes.add(m.data().getClass());
+                types.add(m.type());
+                if (m.interleaved()) copied = true; else viewed = true;
+            }
+            assertThat(types).contains(GgmlType.Q4_K, GgmlType.Q6_K);
+            assertThat(viewed).as("some matrices stay views of the file").isTrue();
+            assertThat(copied).isEqualTo(dev.hearth.engine.kernel.Matrix.interleaves(GgmlType.Q4_K, 1, 256));
+            assertThat(classes).as("segment classes of the matrices").hasSize(1);
+        }
+    }
+
+    private static java.util.List<dev.hearth.engine.kernel.Matrix> allMatrices(Weights w) {
+        var all = new java.util.ArrayList<dev.hearth.engine.kernel.Matrix>(java.util.List.of(w.tokenEmbd, w.output));
+        for (var l : w.layers) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()));
+        return all;
+    }
+
     private static void assertSameLogitsInterleaved(GgufFile file) {
         ModelConfig config = ModelConfig.from(file);
         var interleaved = new Weights(file, config);
