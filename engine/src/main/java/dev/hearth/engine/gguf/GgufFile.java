@@ -178,7 +178,7 @@ public final class GgufFile implements AutoCloseable {
             // segments the engine allocates for the weights it lays out anew (Matrix.interleave). The Vector API's
             // loads are shared JDK code whose type profile then sees one segment class: with two (mapped and
             // native), C2 compiled some decode kernels with class-check traps and boxed vectors in part of the JVM
-            // runs (docs/kernels.md, "One segment class for all weights").
+            // runs (docs/kernels.md, "Boxing causes").
             MemorySegment view = MemorySegment.ofAddress(seg.address()).reinterpret(size, arena, null);
             return new GgufFile(path.toString(), arena, view, seg);
         } catch (NoSuchFileException e) {

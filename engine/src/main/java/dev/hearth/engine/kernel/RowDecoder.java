@@ -230,8 +230,8 @@ final class RowDecoder {
         }
     }
 
-    /** Lanes 8-15 of {@link #BL} (16 bytes wherever the sub-block layout exists). */
-    private static final VectorMask<Byte> UPPER_HALF = VectorMask.fromLong(BL, 0xFF00L);
+    /** Lanes 8-15 of {@link #BL}, which has 16 lanes wherever the sub-block layout exists (512-bit vectors); null elsewhere. */
+    private static final VectorMask<Byte> UPPER_HALF = BL != null && BL.length() == 16 ? VectorMask.fromLong(BL, 0xFF00L) : null;
 
     /**
      * {@code n} values of Q4_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only) from

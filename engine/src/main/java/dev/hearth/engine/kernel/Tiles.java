@@ -272,7 +272,7 @@ final class Tiles {
             }
             // the chain's sums added to park, written out: a helper taking the vector (as this had) is a call that
             // C2 parses past its node budget for inlining in this method (~20,000 nodes), inlines late, and in some
-            // JVM runs leaves as a call with the vector boxed (docs/kernels.md, "Kernels past C2's inlining budget")
+            // JVM runs leaves as a call with the vector boxed (docs/kernels.md, "Boxing causes")
             a00.add(FloatVector.fromArray(F, park, pk)).intoArray(park, pk);
             a01.add(FloatVector.fromArray(F, park, pk + L)).intoArray(park, pk + L);
             a02.add(FloatVector.fromArray(F, park, pk + 2 * L)).intoArray(park, pk + 2 * L);
