@@ -35,6 +35,11 @@ public final class Weights {
             return new Layer(attnNorm, f.apply(wq), f.apply(wk), f.apply(wv), f.apply(wo), bq, bk, bv, qNorm, kNorm, ffnNorm,
                     f.apply(ffnGate), f.apply(ffnUp), f.apply(ffnDown));
         }
+
+        /** The layer's seven matrices, in the order of the record. */
+        public Matrix[] matrices() {
+            return new Matrix[] {wq, wk, wv, wo, ffnGate, ffnUp, ffnDown};
+        }
     }
 
     public Weights(GgufFile f, ModelConfig c) {
@@ -118,7 +123,7 @@ public final class Weights {
     public long bytesPerToken() {
         long sum = output.type().byteSize((long) output.rows() * output.cols());
         for (Layer l : layers) {
-            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) {
+            for (Matrix m : l.matrices()) {
                 sum += m.type().byteSize((long) m.rows() * m.cols());
             }
         }

@@ -125,16 +125,8 @@ class TransformerTest {
         var path = dir.resolve("tiny-q4_k.gguf");
         TinyModels.writer(spec).write(path);
         try (GgufFile file = GgufFile.open(path)) {
-            ModelConfig config = ModelConfig.from(file);
-            var split = new Weights(file, config);
-            assertThat(split.output.interleaved()).isEqualTo(dev.hearth.engine.kernel.Matrix.interleaves(GgmlType.Q4_K, 1, 256));
-            var models = new Transformer[] {new Transformer(config, split, POOL), new Transformer(config, new Weights(file, config, false), POOL)};
-            float[][][] batched = new float[2][][], steps = new float[2][TOKENS.length][];
-            for (int m = 0; m < 2; m++) {
-                batched[m] = new Session(models[m], 64).feedAll(TOKENS);
-                var session = new Session(models[m], 64);
-                for (int t = 0; t < TOKENS.length; t++) steps[m][t] = session.next(TOKENS[t]);
-            }
+            var logits = logitsWithAndWithoutCopies(file, GgmlType.Q4_K, 1, 256);
+            float[][][] batched = logits[0], steps = logits[1];
             for (int t = 0; t < TOKENS.length; t++) {
                 assertThat(batched[0][t]).as("prompt row %d", t).containsExactly(batched[1][t]);
                 float max = 0;
@@ -174,21 +166,33 @@ class TransformerTest {
 
     private static java.util.List<dev.hearth.engine.kernel.Matrix> allMatrices(Weights w) {
         var all = new java.util.ArrayList<dev.hearth.engine.kernel.Matrix>(java.util.List.of(w.tokenEmbd, w.output));
-        for (var l : w.layers) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.ffnGate(), l.ffnUp(), l.ffnDown()));
+        for (var l : w.layers) all.addAll(java.util.List.of(l.matrices()));
         return all;
     }
 
-    private static void assertSameLogitsInterleaved(GgufFile file) {
+    /**
+     * {@link #TOKENS} through the file's model with its matrices copied into their decode layouts (index 0) and as
+     * views of the file (index 1): {@code [0][m]} the logits of all tokens fed as prompt rows, {@code [1][m]} those of
+     * the tokens fed one at a time as decode rows. Checks first that the output matrix of {@code type} is copied
+     * exactly where {@code Matrix.interleaves(type, rows, cols)} says.
+     */
+    private static float[][][][] logitsWithAndWithoutCopies(GgufFile file, GgmlType type, int rows, int cols) {
         ModelConfig config = ModelConfig.from(file);
-        var interleaved = new Weights(file, config);
-        assertThat(interleaved.output.interleaved()).isEqualTo(dev.hearth.engine.kernel.Matrix.interleaves(GgmlType.Q4_0, 4, 128));
-        var models = new Transformer[] {new Transformer(config, interleaved, POOL), new Transformer(config, new Weights(file, config, false), POOL)};
+        var copied = new Weights(file, config);
+        assertThat(copied.output.interleaved()).isEqualTo(dev.hearth.engine.kernel.Matrix.interleaves(type, rows, cols));
+        var models = new Transformer[] {new Transformer(config, copied, POOL), new Transformer(config, new Weights(file, config, false), POOL)};
         float[][][] batched = new float[2][][], steps = new float[2][TOKENS.length][];
         for (int m = 0; m < 2; m++) {
             batched[m] = new Session(models[m], 64).feedAll(TOKENS);
             var session = new Session(models[m], 64);
             for (int t = 0; t < TOKENS.length; t++) steps[m][t] = session.next(TOKENS[t]);
         }
+        return new float[][][][] {batched, steps};
+    }
+
+    private static void assertSameLogitsInterleaved(GgufFile file) {
+        var logits = logitsWithAndWithoutCopies(file, GgmlType.Q4_0, 4, 128);
+        float[][][] batched = logits[0], steps = logits[1];
         for (int t = 0; t < TOKENS.length; t++) {
             assertThat(batched[0][t]).as("prompt row %d", t).containsExactly(batched[1][t]);
             assertThat(steps[0][t]).as("decode row %d", t).containsExactly(steps[1][t]);
