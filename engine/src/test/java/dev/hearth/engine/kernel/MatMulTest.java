@@ -128,12 +128,7 @@ class MatMulTest {
             MatMul.matmul(POOL, w, x, expected, batch, decodeRows);
             MatMul.matmul(POOL, x4, x, got, batch, decodeRows);
             assertThat(got).as("batch %d, %d decode rows", batch, decodeRows).containsExactly(expected);
-            float[][] outs = {new float[batch * rows], new float[batch * 36]};
-            MatMul.matmul(POOL, new Matrix[] {x4, other}, x, outs, batch, decodeRows);
-            assertThat(outs[0]).as("beside another matrix, batch %d", batch).containsExactly(expected);
-            MatMul.matmulFloat(POOL, w, x, expected, batch);
-            MatMul.matmulFloat(POOL, x4, x, got, batch);
-            assertThat(got).as("float path, batch %d", batch).containsExactly(expected);
+            assertBesideAnotherAndOnTheFloatPath(w, x4, other, x, batch, decodeRows, expected);
         }
     }
 
@@ -169,13 +164,22 @@ class MatMulTest {
                 float want = i < decodeRows * rows ? alone[i] : expected[i];
                 assertThat(got[i]).as("batch %d, %d decode rows, out %d", batch, decodeRows, i).isEqualTo(want);
             }
-            float[][] outs = {new float[batch * rows], new float[batch * 36]};
-            MatMul.matmul(POOL, new Matrix[] {split, other}, x, outs, batch, decodeRows);
-            assertThat(outs[0]).as("beside another matrix, batch %d", batch).containsExactly(got);
-            MatMul.matmulFloat(POOL, w, x, expected, batch);
-            MatMul.matmulFloat(POOL, split, x, got, batch);
-            assertThat(got).as("float path, batch %d", batch).containsExactly(expected);
+            assertBesideAnotherAndOnTheFloatPath(w, split, other, x, batch, decodeRows, got);
         }
+    }
+
+    /**
+     * {@code copy}, a decode layout of {@code w} ({@link Matrix#interleave}): in one call with {@code other} it gives
+     * {@code want} (its outputs alone) bit for bit, and on the float path {@code w}'s outputs bit for bit.
+     */
+    private static void assertBesideAnotherAndOnTheFloatPath(Matrix w, Matrix copy, Matrix other, float[] x, int batch, int decodeRows, float[] want) {
+        float[][] outs = {new float[batch * w.rows()], new float[batch * other.rows()]};
+        MatMul.matmul(POOL, new Matrix[] {copy, other}, x, outs, batch, decodeRows);
+        assertThat(outs[0]).as("beside another matrix, batch %d", batch).containsExactly(want);
+        float[] expected = new float[batch * w.rows()], got = new float[batch * w.rows()];
+        MatMul.matmulFloat(POOL, w, x, expected, batch);
+        MatMul.matmulFloat(POOL, copy, x, got, batch);
+        assertThat(got).as("float path, batch %d", batch).containsExactly(expected);
     }
 
     /** Checks every output of a batch against the double-precision reference. */
