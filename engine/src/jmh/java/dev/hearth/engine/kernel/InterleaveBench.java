@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Q4_0 and Q4_K decode rows, one thread: the kernel for the file's layout ({@code rowMajor}) against the same
- * matrix in its decode kernel's layout ({@code interleaved}: Q4_0 four rows at a time, Q4_K by sub-block).
+ * Q4_0, Q4_K and Q6_K decode rows, one thread: the kernel for the file's layout ({@code rowMajor}) against the
+ * same matrix in its decode kernel's layout ({@code interleaved}: Q4_0 four rows at a time, the K-quants by
+ * sub-block).
  * {@code rows = 1024} (1.2 MB at 2048 columns) stays in L2/L3; {@code 65536} (75 MB) streams from memory.
  */
 @State(Scope.Benchmark)
@@ -35,7 +36,7 @@ public class InterleaveBench {
     @Param({"2048"})
     public int cols;
 
-    @Param({"Q4_0", "Q4_K"})
+    @Param({"Q4_0", "Q4_K", "Q6_K"})
     public String type;
 
     private Arena arena;
@@ -69,7 +70,7 @@ public class InterleaveBench {
     @Benchmark
     public float[] interleaved() {
         if (x4.quads()) Q8Kernels.q4_0x4(x4.data(), 0, rows, cols, q8, 0, out, 0);
-        else Q8Kernels.q4_KSplit(x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
+        else Q8Kernels.splitDots(x4.type(), x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
         return out;
     }
 }

@@ -13,7 +13,7 @@ package dev.hearth.engine.kernel;
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
  *       what decode (one activation row per weight read) needs. Q4_0 and Q4_K matrices are read in their
  *       decode kernels' layouts where they have one ({@link Matrix#interleaved}: Q4_0 four rows at a time,
- *       Q4_K by sub-block).
+ *       Q4_K and Q6_K by sub-block).
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
  *       512-bit vectors: packed once per call into panels of one vector's worth of rows stored column
  *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
@@ -284,7 +284,7 @@ public final class MatMul {
                 if (w.quads()) {
                     for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
                 } else if (w.interleaved()) {
-                    for (; b < b1; b++) Q8Kernels.q4_KSplit(w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
+                    for (; b < b1; b++) Q8Kernels.splitDots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 } else {
                     for (; b < b1; b++) Q8Kernels.dots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 }

@@ -8,7 +8,7 @@ import java.util.function.LongFunction;
 
 /**
  * A weight matrix of {@code rows x cols} in a GGUF tensor type. As a GGUF file stores it (zero copy, a view of
- * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0 or Q4_K matrix can instead be
+ * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0, Q4_K or Q6_K matrix can instead be
  * {@link #interleaved}, a copy laid out for the decode kernel ({@link #interleave}).
  *
  * <p><b>Interleaved Q4_0</b> (rows a multiple of 4, columns of 128, 512-bit vectors): rows in quads, each quad
@@ -26,6 +26,15 @@ import java.util.function.LongFunction;
  * of sub-block {@code i / 4}. Same values as the file's layout, 4 bytes more per super-block; the decode kernel
  * ({@code Q8Kernels.q4_KSplit}) sums a lane's products in 16 bits and scales each sub-block once, and a
  * sub-block's 16 bytes come back by one blend of two 16-byte loads ({@code RowDecoder.q4_KSplit}).
+ *
+ * <p><b>Q6_K in sub-blocks</b> (512-bit vectors): row by row, the file's 210 bytes per super-block, its 16 scales
+ * and d where they were, the 6-bit values moved so that each 16-bit lane of the two 64-byte halves of {@code ql}
+ * holds low bits of one 16-value sub-block only. Sub-block {@code s}'s value {@code t} has its low 4 bits in nibble
+ * {@code t % 8} of the 4 bytes at {@code 4s} of half {@code t / 8} ({@code 64 (t / 8) + 4s}: lanes {@code 2s, 2s+1},
+ * four values each), and its high 2 bits at bits {@code 2 (t % 4)} of byte {@code 2 (2s + t % 8 / 4) + t / 8} of the
+ * 64 bytes of {@code qh} at 128: byte 0 of {@code qh}'s short {@code i} goes with short {@code i} of the first
+ * half, byte 1 with the second's, so the kernel ({@code Q8Kernels.q6_KSplit}) lines them up by one shift per half
+ * (no permute), sums a lane's eight products in 16 bits and scales each sub-block once.
  */
 public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
     /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes, then 16 scales. */
@@ -61,7 +70,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Whether a matrix of this type and shape has a decode kernel's layout on this machine (see the class comment). */
     public static boolean interleaves(GgmlType type, int rows, int cols) {
-        return Q8Kernels.WIDE && (type == GgmlType.Q4_0 && rows % 4 == 0 && cols % 128 == 0 || type == GgmlType.Q4_K);
+        return Q8Kernels.WIDE && (type == GgmlType.Q4_0 && rows % 4 == 0 && cols % 128 == 0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K);
     }
 
     /** Whether this is a Q4_0 matrix interleaved in quads of rows. */
@@ -77,6 +86,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     public Matrix interleave(LongFunction<MemorySegment> allocate) {
         if (interleaved || !interleaves(type, rows, cols)) return this;
         if (type == GgmlType.Q4_K) return splitQ4_K(allocate);
+        if (type == GgmlType.Q6_K) return splitQ6_K(allocate);
         final long rowBytes = rowBytes();
         MemorySegment dst = allocate.apply(rows / 4 * QUAD_GROUP_BYTES * (cols / 128));
         for (int r = 0; r < rows; r++) {
@@ -129,6 +139,38 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return new Matrix(name, type, dst, rows, cols, true);
     }
 
+    /**
+     * {@link #splitQ6_K}: each 16-value sub-block's low 4 bits packed into 4 + 4 bytes of the two halves of
+     * {@code ql}, and its high 2 bits into 4 bytes of {@code qh}, in the order of the class comment.
+     */
+    private Matrix splitQ6_K(LongFunction<MemorySegment> allocate) {
+        final long blocks = (long) rows * (cols / 256);
+        MemorySegment dst = allocate.apply(blocks * 210);
+        for (long b = 0; b < blocks; b++) {
+            long p = 210 * b;
+            // the file: sub-block s (values 16s..16s+15) has its low 4 bits in nibble q / 2 of the 16 bytes of ql at
+            // 64n + 32 (q % 2) + 16 (s % 2) and its high 2 bits in bits 2q, 2q+1 of the 16 bytes of qh at
+            // 128 + 32n + 16 (s % 2), value t in byte t, for the half n = s / 8 and q = s % 8 / 2
+            for (int s = 0; s < 16; s++) {
+                int q = s % 8 / 2;
+                long ql = p + 64 * (s / 8) + 32 * (q % 2) + 16 * (s % 2), qh = p + 128 + 32 * (s / 8) + 16 * (s % 2);
+                for (int h = 0; h < 2; h++) {
+                    // values 8h..8h+7: one nibble a byte, then pairs of bytes into one (byte 2m | byte 2m+1 << 4),
+                    // then bytes 0, 2, 4, 6 together: value 8h + j in nibble j of the 4 bytes at 64h + 4s
+                    long nibbles = data.get(Quant.I64, ql + 8 * h) >>> 4 * (q / 2) & 0x0F0F_0F0F_0F0F_0F0FL;
+                    dst.set(Quant.I32, p + 64 * h + 4 * s, (int) Long.compress(nibbles | nibbles >>> 4, 0x00FF_00FF_00FF_00FFL));
+                    // values 8h + 4m .. 8h + 4m + 3 (m = 0, 1): their 2-bit fields in one byte, at 2 (2s + m) + h of qh
+                    for (int m = 0; m < 2; m++) {
+                        int bits = data.get(Quant.I32, qh + 8 * h + 4 * m) >>> 2 * q & 0x0303_0303;
+                        dst.set(Quant.I8, p + 128 + 2 * (2 * s + m) + h, (byte) Integer.compress(bits, 0x0303_0303));
+                    }
+                }
+            }
+            MemorySegment.copy(data, p + 192, dst, p + 192, 18);   // scales, d
+        }
+        return new Matrix(name, type, dst, rows, cols, true);
+    }
+
     /** Bytes from one row's start to the next: the GGUF type's row size, or that of the decode kernel's layout (Q4_K in sub-blocks). */
     public long rowBytes() {
         return interleaved && type == GgmlType.Q4_K ? Q4_K_SPLIT_BYTES * (cols / 256) : type.byteSize(cols);
@@ -137,14 +179,14 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     /** Dequantizes row {@code r} into {@code dst[dstOff .. dstOff+cols)}. */
     public void row(int r, float[] dst, int dstOff) {
         if (quads()) RowDecoder.q4_0Interleaved(data, cols, r, r + 1, dst, dstOff);
-        else if (interleaved) RowDecoder.q4_KSplit(data, r * rowBytes(), dst, dstOff, cols);
+        else if (interleaved) RowDecoder.split(type, data, r * rowBytes(), dst, dstOff, cols);
         else Quant.dequantize(type, data, r * rowBytes(), dst, dstOff, cols);
     }
 
     /** Rows {@code [r0, r1)} as floats into {@code dst[0, (r1 - r0) * cols)} ({@link RowDecoder}). */
     void decodeRows(int r0, int r1, float[] dst) {
         if (quads()) RowDecoder.q4_0Interleaved(data, cols, r0, r1, dst, 0);
-        else if (interleaved) RowDecoder.q4_KSplit(data, r0 * rowBytes(), dst, 0, (r1 - r0) * cols);
+        else if (interleaved) RowDecoder.split(type, data, r0 * rowBytes(), dst, 0, (r1 - r0) * cols);
         else RowDecoder.decode(type, data, r0 * rowBytes(), dst, (r1 - r0) * cols);
     }
 }

@@ -61,34 +61,20 @@ public final class Q8Activations {
     /** {@code d * sum(q)} of each 32 values (Q8_0 kind only). */
     float[] dsum32 = new float[0];
     /**
-     * On 512-bit vectors ({@link Q8Kernels#WIDE}) only, for the rows made ready by a prepare method (decode rows;
-     * sized on first use): the quants in the order of the 4-bit kernels, which take
-     * the nibbles of a 64-byte load out in 16-bit lanes (short {@code i} = bytes {@code 2i, 2i+1}), so slot
-     * {@code 32k + i} of each 128 values meets nibble {@code k} of short {@code i}.
-     * <ul>
-     *   <li>Q8_0 kind, for Q4_0 ({@link #prepareQ4_0}): per 128 values (four blocks), byte {@code 2i + k / 2}
-     *       of the group (of block {@code i / 8}); its low nibble is value {@code byte % 16} of its block, its
-     *       high nibble value {@code byte % 16 + 16}. A row's last 1-3 blocks stay in their natural order.
-     *   <li>Q8_K kind, for Q4_K and Q5_K ({@link #prepareQ4_K}): per 128 values (half a super-block, two 32-byte
-     *       groups of quants, each the low nibbles of sub-block {@code 2g} and high ones of {@code 2g+1}),
-     *       short {@code i} is in group {@code i / 16} at byte {@code t = 2i % 32}; nibble k is value
-     *       {@code t + k / 2} of sub-block {@code 2g + k % 2}.
-     * </ul>
+     * Q8_0 kind on 512-bit vectors ({@link Q8Kernels#WIDE}) only, for the rows made ready by {@link #prepareQ4_0}
+     * (decode rows; sized on first use): the quants in the order of the Q4_0 kernel, which takes the nibbles of a
+     * 64-byte load out in 16-bit lanes (short {@code i} = bytes {@code 2i, 2i+1}), so slot {@code 32k + i} of each
+     * 128 values meets nibble {@code k} of short {@code i}: per 128 values (four blocks), byte {@code 2i + k / 2}
+     * of the group (of block {@code i / 8}); its low nibble is value {@code byte % 16} of its block, its high
+     * nibble value {@code byte % 16 + 16}. A row's last 1-3 blocks stay in their natural order.
      */
     short[] q4 = new short[0];
-    /**
-     * Q8_K kind on 512-bit vectors only: the quants in the order of the Q6_K kernel ({@link #prepareQ6_K}), which
-     * takes a short {@code i} of 64 bytes of {@code ql} as four nibbles {@code k}: per 128 values (half a
-     * super-block), slot {@code 32k + i} holds value {@code 2i + k / 2 + 64 (k % 2)}. (A model's Q4_K and
-     * Q6_K matrices share one activation buffer, hence an array of its own.)
-     */
-    short[] q6 = new short[0];
     /**
      * {@link #q4} again, for Q4_0 only, copied by {@link #prepareQ4_0} into off-heap memory aligned to 64
      * bytes, where the 512-bit Q4_0 kernel reads it: a Java array's elements start 16 bytes into the object,
      * so every 64-byte load from one splits two cache lines (the Q4_0 kernel ran 5-8 % faster aligned). The
-     * Q4_K, Q5_K and Q6_K kernels read {@link #q4} and {@link #q6} themselves: with segment loads their bodies
-     * were too large for C2 to compile the same way in every run (see {@code Q8Kernels.q4_KRows}).
+     * K-quant kernels read their {@link Order}'s array themselves: with segment loads their bodies were too
+     * large for C2 to compile the same way in every run (see {@code Q8Kernels.q4_KRows}).
      *
      * <p>For Q4_0 (Q8_0 kind), everything the kernel reads per 4-block group of values {@code v..v+127} of
      * the activations sits together at byte {@code 3v}: the 128 quants as shorts in {@link #q4}'s order
@@ -107,19 +93,67 @@ public final class Q8Activations {
      * {@code b} ({@code q[2j] + q[2j+1] + q[2j+16] + q[2j+17]} for lane j).
      */
     int[] q4Offset = new int[0];
-    /** Rows {@code [0, q4Rows)} are in the 4-bit kernels' order: {@link #q4} and {@link #q4Aligned}, and {@link #q4Offset} for Q4_0. */
+    /** Rows {@code [0, q4Rows)} are in the Q4_0 kernel's order: {@link #q4}, {@link #q4Aligned} and {@link #q4Offset}. */
     int q4Rows;
-    /** Rows {@code [0, q6Rows)} are in the Q6_K kernel's order ({@link #q6}). */
-    int q6Rows;
     /**
-     * Q8_K kind on 512-bit vectors only: the quants in the order of the kernel for Q4_K matrices in the
-     * sub-block layout ({@link Matrix#interleaved}, {@link #prepareQ4_KSplit}): per 128 values (half {@code h} of a
-     * super-block), slot {@code 32k + i} is the activation of nibble {@code k} (bits {@code 4k..4k+3}) of the
-     * half's 16-bit lane {@code i}: value {@code 8h + 2 (i % 4) + k / 2 + 16 (k % 2)} of sub-block {@code i / 4}.
+     * Q8_K kind on 512-bit vectors only: the quants of the rows made ready by {@link #prepare(Order, int)} (decode
+     * rows; sized on first use) in the order of a K-quant kernel. The kernels take the nibbles of a 64-byte load
+     * of quants out in 16-bit lanes (short {@code i} = bytes {@code 2i, 2i+1}): slot {@code 128h + 32k + i} of a
+     * super-block is the activation that meets nibble {@code k} (bits {@code 4k..4k+3}) of short {@code i} of
+     * its load {@code h}, value {@link #slots}{@code [128h + 32k + i]} of the super-block. (A model's matrices of
+     * several kinds share one activation buffer: an array per order.)
      */
-    short[] q4s = new short[0];
-    /** Rows {@code [0, q4sRows)} are in the sub-block order ({@link #q4s}). */
-    int q4sRows;
+    static final class Order {
+        final String name;
+        /** Value (0-255) of the super-block in each slot. */
+        final int[] slots = new int[256];
+        short[] q = new short[0];
+        /** Rows {@code [0, rows)} are in this order. */
+        int rows;
+
+        Order(String name, java.util.function.IntBinaryOperator value) {
+            this.name = name;
+            for (int h = 0; h < 2; h++) {
+                for (int k = 0; k < 4; k++) {
+                    for (int i = 0; i < 32; i++) slots[128 * h + 32 * k + i] = value.applyAsInt(h, 32 * k + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q4_K and Q5_K as in the file: each load (128 values) is two 32-byte groups of quants, each the low nibbles
+     * of sub-block {@code 2g} and high ones of {@code 2g+1}; short {@code i} is in group {@code i / 16} at byte
+     * {@code t = 2i % 32}, and nibble k is value {@code t + k / 2} of sub-block {@code 2g + k % 2}.
+     */
+    final Order q4_K = new Order("Q4_K", (h, ki) -> {
+        int k = ki / 32, i = ki % 32;
+        return 128 * h + 32 * (2 * (i / 16) + k % 2) + 2 * i % 32 + k / 2;
+    });
+    /**
+     * Q6_K as in the file: short {@code i} of 64 bytes of {@code ql} as four nibbles {@code k} meets value
+     * {@code 2i + k / 2 + 64 (k % 2)} of the load's 128.
+     */
+    final Order q6_K = new Order("Q6_K", (h, ki) -> {
+        int k = ki / 32, i = ki % 32;
+        return 128 * h + 64 * (k % 2) + 2 * i + k / 2;
+    });
+    /**
+     * Q4_K (and Q5_K) in the sub-block layout ({@link Matrix#interleaved}): nibble {@code k} of short {@code i} of
+     * load {@code h} is value {@code 8h + 2 (i % 4) + k / 2 + 16 (k % 2)} of sub-block {@code i / 4}.
+     */
+    final Order q4_KSplit = new Order("Q4_K sub-block", (h, ki) -> {
+        int k = ki / 32, i = ki % 32;
+        return 32 * (i / 4) + 8 * h + 2 * (i % 4) + k / 2 + 16 * (k % 2);
+    });
+    /**
+     * Q6_K in the sub-block layout ({@link Matrix#interleaved}): nibble {@code k} of short {@code i} of load
+     * {@code h} is value {@code 8h + 4 (i % 2) + k} of the 16-value sub-block {@code i / 2}.
+     */
+    final Order q6_KSplit = new Order("Q6_K sub-block", (h, ki) -> {
+        int k = ki / 32, i = ki % 32;
+        return 16 * (i / 2) + 8 * h + 4 * (i % 2) + k;
+    });
 
     /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
@@ -180,8 +214,7 @@ public final class Q8Activations {
         this.batch = batch;
         this.cols = cols;
         this.q4Rows = 0;
-        this.q6Rows = 0;
-        this.q4sRows = 0;
+        q4_K.rows = q6_K.rows = q4_KSplit.rows = q6_KSplit.rows = 0;
         if (pool == null || batch == 1) quantizeBlocks(x, 0, n / bs);
         else pool.run(n / bs, BLOCKS_PER_CHUNK * 32 / bs, (from, to) -> quantizeBlocks(x, from, to));
         return this;
@@ -265,9 +298,8 @@ public final class Q8Activations {
     }
 
     /**
-     * Room for {@code n} values in the 4-bit order, sized by the rows prepared (decode rows: a prompt's rows
-     * never need it); the rows already prepared are made again. Q4_0 also needs {@link #q4Aligned}, which
-     * {@link #prepareQ4_0} grows with it; the K-quants read {@link #q4} only.
+     * Room for {@code n} values in the Q4_0 order, sized by the rows prepared (decode rows: a prompt's rows never
+     * need it); the rows already prepared are made again.
      */
     private void growQ4(int n) {
         q4 = new short[n];
@@ -275,64 +307,23 @@ public final class Q8Activations {
     }
 
     /**
-     * Fills the Q4_K kernel's order ({@link #q4}) for rows {@code [0, rows)} where not done since the last
-     * {@link #quantize}; as {@link #prepareQ4_0}.
+     * Fills {@code order} for rows {@code [0, rows)} where not done since the last {@link #quantize}; as
+     * {@link #prepareQ4_0}.
      */
-    void prepareQ4_K(int rows) {
-        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q4Rows) return;
-        if (rows > batch) throw new IllegalArgumentException("prepareQ4_K: " + rows + " rows, only " + batch + " quantized");
-        if (q4.length < rows * cols) growQ4(rows * cols);
-        for (int h = q4Rows * cols; h < rows * cols; h += 128) {
-            // h: the first of 128 values, half a super-block; sub-blocks 32 values each
-            for (int k = 0; k < 4; k++) {
-                for (int i = 0; i < 32; i++) {
-                    int group = i / 16, t = 2 * i % 32;
-                    q4[h + 32 * k + i] = q[h + 32 * (2 * group + k % 2) + t + k / 2];
-                }
-            }
-        }
-        q4Rows = rows;
-    }
-
-    /**
-     * Fills the order of the kernel for Q4_K matrices in the sub-block layout ({@link #q4s}) for rows
-     * {@code [0, rows)} where not done since the last {@link #quantize}; as {@link #prepareQ4_0}.
-     */
-    void prepareQ4_KSplit(int rows) {
-        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q4sRows) return;
-        if (rows > batch) throw new IllegalArgumentException("prepareQ4_KSplit: " + rows + " rows, only " + batch + " quantized");
-        if (q4s.length < rows * cols) {
-            q4s = new short[rows * cols];
-            q4sRows = 0;
-        }
-        for (int s = q4sRows * cols; s < rows * cols; s += 256) {
-            for (int h = 0; h < 2; h++) {
-                for (int k = 0; k < 4; k++) {
-                    for (int i = 0; i < 32; i++) q4s[s + 128 * h + 32 * k + i] = q[s + 32 * (i / 4) + 8 * h + 2 * (i % 4) + k / 2 + 16 * (k % 2)];
-                }
-            }
-        }
-        q4sRows = rows;
-    }
-
-    /**
-     * Fills the Q6_K kernel's order ({@link #q6}) for rows {@code [0, rows)} where not done since the last
-     * {@link #quantize}; as {@link #prepareQ4_0}.
-     */
-    void prepareQ6_K(int rows) {
-        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= q6Rows) return;
-        if (rows > batch) throw new IllegalArgumentException("prepareQ6_K: " + rows + " rows, only " + batch + " quantized");
-        if (q6.length < rows * cols) {
+    void prepare(Order order, int rows) {
+        if (kind != Kind.Q8_K || !Q8Kernels.WIDE || rows <= order.rows) return;
+        if (rows > batch) throw new IllegalArgumentException("prepare " + order.name + ": " + rows + " rows, only " + batch + " quantized");
+        if (order.q.length < rows * cols) {
             // all rows again: the new array starts empty
-            q6 = new short[rows * cols];
-            q6Rows = 0;
+            order.q = new short[rows * cols];
+            order.rows = 0;
         }
-        for (int h = q6Rows * cols; h < rows * cols; h += 128) {
-            for (int k = 0; k < 4; k++) {
-                for (int i = 0; i < 32; i++) q6[h + 32 * k + i] = q[h + 64 * (k % 2) + 2 * i + k / 2];
-            }
+        final short[] dst = order.q;
+        final int[] slots = order.slots;
+        for (int s = order.rows * cols; s < rows * cols; s += 256) {
+            for (int j = 0; j < 256; j++) dst[s + j] = q[s + slots[j]];
         }
-        q6Rows = rows;
+        order.rows = rows;
     }
 
     /**

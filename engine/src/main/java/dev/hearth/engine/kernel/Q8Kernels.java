@@ -117,21 +117,28 @@ final class Q8Kernels {
     }
 
     /**
-     * Makes activation rows {@code [0, rows)} of {@code a} ready for the kernel of {@code type}: the 512-bit
-     * Q4_0, Q4_K, Q5_K and Q6_K kernels read them in their own order ({@link Q8Activations#q4}, {@link Q8Activations#q6});
-     * the others as quantized.
-     * Call it before the parallel run that reads them (not thread-safe).
+     * Makes activation rows {@code [0, rows)} of {@code a} ready for the kernel of {@code w}: the 512-bit Q4_0 and
+     * K-quant kernels read them in their own order ({@link Q8Activations#q4}, {@link Q8Activations.Order}); the
+     * others as quantized. Call it before the parallel run that reads them (not thread-safe).
      */
     static void prepare(Matrix w, Q8Activations a, int rows) {
-        if (w.interleaved() && w.type() == GgmlType.Q4_K) a.prepareQ4_KSplit(rows);
+        if (w.interleaved() && w.type() == GgmlType.Q4_K) a.prepare(a.q4_KSplit, rows);
+        else if (w.interleaved() && w.type() == GgmlType.Q6_K) a.prepare(a.q6_KSplit, rows);
         else prepare(w.type(), a, rows);
     }
 
     /** {@link #prepare(Matrix, Q8Activations, int)} for a matrix of {@code type} in the file's layout. */
     static void prepare(GgmlType type, Q8Activations a, int rows) {
         if (type == GgmlType.Q4_0) a.prepareQ4_0(rows);
-        if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) a.prepareQ4_K(rows);
-        if (type == GgmlType.Q6_K) a.prepareQ6_K(rows);
+        if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) a.prepare(a.q4_K, rows);
+        if (type == GgmlType.Q6_K) a.prepare(a.q6_K, rows);
+    }
+
+    /** Refuses activation row {@code row} when it is not in {@code order} (the kernel would compute wrong sums). */
+    private static void requireOrder(Q8Activations.Order order, int row, String kernel) {
+        if (row >= order.rows) {
+            throw new IllegalStateException(kernel + " kernel: activation row " + row + " is not in the " + order.name + " order; call Q8Kernels.prepare first");
+        }
     }
 
     /**
@@ -330,7 +337,7 @@ final class Q8Kernels {
      * unboxed.
      */
     static void q4_0Wide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
+        if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call Q8Kernels.prepare first");
         final int cols = a.cols, groups = cols / 128;
         final float[] acc = ROW_ACC.get();
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
@@ -392,7 +399,7 @@ final class Q8Kernels {
      * (from memory) 6.4 -> 5.6 ms.
      */
     static void q4_0x4(MemorySegment w, int first, int rows, int cols, Q8Activations a, int row, float[] out, int outOff) {
-        if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call prepareQ4_0 first");
+        if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call Q8Kernels.prepare first");
         final int groups = cols / 128, end = first + rows;
         final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups;
         final float[] acc = ROW_ACC.get();
@@ -698,7 +705,7 @@ final class Q8Kernels {
      * 4 * 63 * 7620 per lane) is converted once and scaled by {@code d * dx}, as llama.cpp does.
      */
     static void q4_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        if (row >= a.q4Rows) throw new IllegalStateException("Q4_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
+        requireOrder(a.q4_K, row, "Q4_K");
         final float[] acc = ROW_ACC.get();
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
@@ -731,7 +738,7 @@ final class Q8Kernels {
      * and {@code out[256 + 16r, ...)} ({@link #ROW_ACC}).
      */
     private static void q4_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
-        final short[] xq = a.q4;
+        final short[] xq = a.q4_K.q;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -788,7 +795,7 @@ final class Q8Kernels {
      * is the same as {@link #q4_KWide}'s (exact), spread over other lanes.
      */
     static void q4_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        if (row >= a.q4sRows) throw new IllegalStateException("Q4_K kernel: activation row " + row + " is not in the sub-block order; call prepareQ4_KSplit first");
+        requireOrder(a.q4_KSplit, row, "Q4_K");
         final float[] acc = ROW_ACC.get();
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
@@ -809,7 +816,7 @@ final class Q8Kernels {
      * more exact: both round once per super-block and lane.
      */
     private static void q4_KSplitRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
-        final short[] xq = a.q4s;
+        final short[] xq = a.q4_KSplit.q;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -867,7 +874,7 @@ final class Q8Kernels {
      * Activations in the Q4_K order (the quant bytes are laid out alike).
      */
     static void q5_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        if (row >= a.q4Rows) throw new IllegalStateException("Q5_K kernel: activation row " + row + " is not in the Q4_K order; call prepareQ4_K first");
+        requireOrder(a.q4_K, row, "Q5_K");
         final float[] acc = ROW_ACC.get();
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
@@ -877,7 +884,7 @@ final class Q8Kernels {
     }
 
     private static void q5_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
-        final short[] xq = a.q4;
+        final short[] xq = a.q4_K.q;
         final int[] bsum32 = a.bsum32;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
@@ -971,7 +978,7 @@ final class Q8Kernels {
      * {@code 32 * d * dx * sum_j scale_j * bsum16_j}, took a multiply and a lane reduction per super-block.)
      */
     static void q6_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        if (row >= a.q6Rows) throw new IllegalStateException("Q6_K kernel: activation row " + row + " is not in the Q6_K order; call prepareQ6_K first");
+        requireOrder(a.q6_K, row, "Q6_K");
         final float[] acc = ROW_ACC.get();
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
@@ -988,7 +995,7 @@ final class Q8Kernels {
      * to ~9 KB in others, and decode in those ran 10-60 % slower; this form compiled the same in every run.
      */
     private static void q6_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
-        final short[] xq = a.q6;
+        final short[] xq = a.q6_K.q;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
         for (int r = 0; r < n; r++, offset += rowBytes) {
@@ -1029,6 +1036,76 @@ final class Q8Kernels {
                 acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
+        }
+    }
+
+    /**
+     * Q6_K in the sub-block layout ({@link Matrix#interleaved}), on 512-bit vectors: as {@link #q6_KWide}, but each
+     * 16-bit lane of both 64-byte loads of {@code ql} holds low bits of one 16-value sub-block only (lane {@code i}:
+     * sub-block {@code i / 2}), and the byte of {@code qh} with its high bits is byte {@code h} of short {@code i}
+     * of one 64-byte load: no permute and no per-lane shift to line the bits up, a lane's eight products (at most
+     * 8 * 32 * 127 = 32,512) add up in 16 bits over the whole super-block, and the pair sums and their
+     * multiplication by the 16 scales (pair-sum lane {@code j}: sub-block {@code j}, its scale in lane {@code j} of
+     * one widening load) are done once per super-block instead of four times. The integer sum per super-block is
+     * {@link #q6_KWide}'s (exact), spread over other lanes.
+     */
+    static void q6_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        requireOrder(a.q6_KSplit, row, "Q6_K");
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q6_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+            rowSums(acc, n, out, outOff + r0);
+        }
+    }
+
+    /** {@code n} Q6_K rows in the sub-block layout, as {@link #q6_KRows} (row r's accumulator into {@code out[16r, 16r + 16)}). */
+    private static void q6_KSplitRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q6_KSplit.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + 210L * b;
+                int x = xo + 256 * b;
+                var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
+                float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
+                var qh = IntVector.fromMemorySegment(I16, w, p + 128, LE);
+                var s = ShortVector.zero(S32);
+                for (int h = 0; h < 2; h++) {
+                    // byte h of each short of qh down to bits 0-7: bits 2k, 2k+1 go with nibble k (the bits moved in
+                    // from the next short are masked off below)
+                    var hb = qh.lanewise(VectorOperators.LSHR, 8 * h);
+                    var l = IntVector.fromMemorySegment(I16, w, p + 64 * h, LE);
+                    int xh = x + 128 * h;
+                    // value of nibble k: its 4 bits and bits 4-5 from hb, minus 32 (int shifts and masks of both
+                    // shorts, as in q6_KRows)
+                    s = s.add(l.and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 4).and(BITS_4_5)).reinterpretAsShorts().sub(Q6_OFFSET)
+                                    .mul(ShortVector.fromArray(S32, xq, xh)))
+                            .add(l.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 2).and(BITS_4_5)).reinterpretAsShorts()
+                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 32)))
+                            .add(l.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(hb.and(BITS_4_5)).reinterpretAsShorts()
+                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .add(l.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHR, 2).and(BITS_4_5)).reinterpretAsShorts()
+                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 96)));
+                }
+                // pair sums by sign-extending both shorts (up to 65,024: past pairSum's 16-bit bound), times the
+                // int8 scales: at most 65,024 * 128 per lane, exact as a float
+                var v = s.reinterpretAsInts();
+                var isum = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.ASHR, 16)).mul(scales);
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
+            }
+            acc.intoArray(out, 16 * r);
+        }
+    }
+
+    /** Dots of rows of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K or Q6_K), as {@link #dots}. */
+    static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        switch (type) {
+            case Q4_K -> q4_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
+            case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
+            default -> throw new UnsupportedOperationException("no sub-block kernel for " + type);
         }
     }
 

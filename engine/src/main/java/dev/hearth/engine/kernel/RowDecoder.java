@@ -257,6 +257,48 @@ final class RowDecoder {
         }
     }
 
+    /** {@code n} values of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K or Q6_K), as {@link #decode}. */
+    static void split(GgmlType type, MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        switch (type) {
+            case Q4_K -> q4_KSplit(w, offset, dst, dstOff, n);
+            case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);
+            default -> throw new IllegalArgumentException("no sub-block layout for " + type);
+        }
+    }
+
+    /** Per value {@code t} of a Q6_K sub-block in the sub-block layout: the shift of its low 4 bits in its int of {@code ql}, and of its high 2 bits in its int of {@code qh}. */
+    private static final IntVector Q6_SPLIT_LOW = UPPER_HALF == null ? null : IntVector.fromArray(Q8Kernels.I16, q6SplitShifts(false), 0),
+            Q6_SPLIT_HIGH = UPPER_HALF == null ? null : IntVector.fromArray(Q8Kernels.I16, q6SplitShifts(true), 0);
+    private static final VectorMask<Integer> UPPER_8_INTS = UPPER_HALF == null ? null : VectorMask.fromLong(Q8Kernels.I16, 0xFF00L);
+
+    private static int[] q6SplitShifts(boolean high) {
+        int[] shifts = new int[16];
+        for (int t = 0; t < 16; t++) shifts[t] = high ? 8 * (2 * (t % 8 / 4) + t / 8) + 2 * (t % 4) : 4 * (t % 8);
+        return shifts;
+    }
+
+    /**
+     * {@code n} values of Q6_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only), the values
+     * of {@link #q6_K}: per sub-block, its two ints of low bits (values 0-7, 8-15) and its int of high bits
+     * broadcast to 16 lanes and each lane shifted to its own value.
+     */
+    static void q6_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 256; b++) {
+            long p = offset + 210L * b;
+            float d = Quant.f16(w, p + 208);
+            for (int s = 0; s < 16; s++) {
+                var low = IntVector.broadcast(Q8Kernels.I16, w.get(Quant.I32, p + 4 * s)).blend(w.get(Quant.I32, p + 64 + 4 * s), UPPER_8_INTS)
+                        .lanewise(VectorOperators.LSHR, Q6_SPLIT_LOW).and(0x0F);
+                var high = IntVector.broadcast(Q8Kernels.I16, w.get(Quant.I32, p + 128 + 4 * s))
+                        .lanewise(VectorOperators.LSHR, Q6_SPLIT_HIGH).and(0x03).lanewise(VectorOperators.LSHL, 4);
+                // q * (d * scale) - 32 * d * scale in one fma, as q6_K (the same bits, the sign of a zero included)
+                float dl = d * w.get(Quant.I8, p + 192 + s);
+                ((FloatVector) low.or(high).convertShape(VectorOperators.I2F, Q8Kernels.F16, 0))
+                        .fma(FloatVector.broadcast(Q8Kernels.F16, dl), FloatVector.broadcast(Q8Kernels.F16, -32f * dl)).intoArray(dst, dstOff + 256 * b + 16 * s);
+            }
+        }
+    }
+
     private static void q5_K(MemorySegment w, long offset, float[] dst, int n) {
         for (int b = 0; b < n / 256; b++) {
             long p = offset + 176L * b, sc = p + 4, qh = p + 16, qs = p + 48;

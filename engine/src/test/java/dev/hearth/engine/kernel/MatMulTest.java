@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class MatMulTest {
@@ -133,17 +134,18 @@ class MatMulTest {
     }
 
     /**
-     * A Q4_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give the file
-     * layout's bits (the same decoded values); decode rows take the layout's own kernel, whose sums are the file
-     * kernel's up to float rounding (same integer sums per super-block, other lanes), and are batch-invariant: a
+     * A Q4_K or Q6_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give
+     * the file layout's bits (the same decoded values); decode rows take the layout's own kernel, whose sums are the
+     * file kernel's up to float rounding (same integer sums per super-block, other lanes), and are batch-invariant: a
      * decode row gives the same bits alone, in a batch, and beside another matrix.
      */
-    @Test
-    void q4_KInSubBlocksMatchesTheFileLayout() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(GgmlType.Q4_K, 1, 256), "the sub-block layout needs 512-bit vectors");
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantsInSubBlocksMatchTheFileLayout(GgmlType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(type, 1, 256), "the sub-block layout needs 512-bit vectors");
         int rows = 93, cols = 768;
-        byte[] data = RandomBlocks.generate(GgmlType.Q4_K, rows, cols, 91);
-        var w = new Matrix("w", GgmlType.Q4_K, MemorySegment.ofArray(data), rows, cols);
+        byte[] data = RandomBlocks.generate(type, rows, cols, 91);
+        var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
         var split = w.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
         assertThat(split.interleaved()).isTrue();
         var other = new Matrix("v", GgmlType.Q6_K, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q6_K, 36, cols, 92)), 36, cols);
@@ -154,7 +156,7 @@ class MatMulTest {
             MatMul.matmul(POOL, split, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1, 1);
             System.arraycopy(one, 0, alone, b * rows, rows);
         }
-        Q8Test.checkIntegerResult(GgmlType.Q4_K, data, rows, cols, 7, x, alone, "sub-block layout, decode rows alone");
+        Q8Test.checkIntegerResult(type, data, rows, cols, 7, x, alone, "sub-block layout, decode rows alone");
         for (int[] shape : new int[][] {{5, 5}, {7, 3}, {6, 0}}) {
             int batch = shape[0], decodeRows = shape[1];
             float[] expected = new float[batch * rows], got = new float[batch * rows];

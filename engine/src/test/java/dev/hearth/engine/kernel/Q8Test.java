@@ -270,7 +270,7 @@ class Q8Test {
             }
             // activation rows not in the Q4_0 order: refused, as by the row-major kernel
             assertThatThrownBy(() -> Q8Kernels.q4_0x4(x4, 0, 4, cols, a, batch, new float[4], 0))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("call prepareQ4_0");
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("call Q8Kernels.prepare first");
         }
         // a matrix that cannot take the layout is not labelled with it
         var odd = MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, 6, 128, 5));
@@ -280,27 +280,37 @@ class Q8Test {
     }
 
     /**
-     * Q4_K matrices in the sub-block layout ({@link Matrix#interleaved}): decoded rows are the file's values bit
-     * for bit (the reference decoder and the batched path's), and the decode kernel is exact up to float
-     * rounding, in runs of rows of any length and alone, with random blocks and with every quant, scale and min
-     * at the end of its range against activations of +-127 (lane sums of 15,240, pair sums of 30,480).
+     * Q4_K and Q6_K matrices in the sub-block layout ({@link Matrix#interleaved}): decoded rows are the file's values
+     * bit for bit (the reference decoder and the batched path's), and the decode kernel is exact up to float
+     * rounding, in runs of rows of any length and alone, with random blocks and with every quant and scale (and
+     * Q4_K's mins) at the ends of their ranges against activations of +-127 (Q4_K: lane sums of 15,240, pair sums
+     * of 30,480; Q6_K: lane sums of 32,512, pair sums of 65,024).
      */
-    @Test
-    void q4_KInSubBlocksDecodesToTheFilesValuesAndDotsExactly() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q4_K sub-block layout needs 512-bit vectors");
-        var type = GgmlType.Q4_K;
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantsInSubBlocksDecodeToTheFilesValuesAndDotExactly(GgmlType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the sub-block layouts need 512-bit vectors");
+        int blockBytes = (int) type.byteSize(256);
         for (int cols : new int[] {256, 512, 4096}) {
             int rows = 37, batch = 3;
             for (int fill : new int[] {-1, 0xFF, 0x00, 0xC0}) {
                 byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 13L) : new byte[(int) type.byteSize((long) rows * cols)];
                 if (fill >= 0) {
                     Arrays.fill(data, (byte) fill);
-                    for (int at = 0; at < data.length; at += 144) { data[at] = 0; data[at + 1] = 0x3C; data[at + 2] = 0; data[at + 3] = 0x3C; }
+                    for (int at = 0; at < data.length; at += blockBytes) {
+                        if (type == GgmlType.Q4_K) {
+                            data[at] = 0; data[at + 1] = 0x3C; data[at + 2] = 0; data[at + 3] = 0x3C;   // d = dmin = 1
+                        } else {
+                            // scales 127 (quants all 31), -128 (all -32), 64 (0xC0: a mix)
+                            Arrays.fill(data, at + 192, at + 208, (byte) (fill ^ 0x80));
+                            data[at + 208] = 0; data[at + 209] = 0x3C;   // d = 1
+                        }
+                    }
                 }
                 var file = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
                 var split = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
                 assertThat(split.interleaved()).isTrue();
-                assertThat(split.rowBytes()).isEqualTo(148L * cols / 256);
+                assertThat(split.rowBytes()).isEqualTo((type == GgmlType.Q4_K ? 148L : 210L) * cols / 256);
                 // values: row by row (reference decoder) and in blocks of rows (the batched path's decoder)
                 float[] want = new float[cols], got = new float[cols + 3];
                 float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];
@@ -310,7 +320,9 @@ class Q8Test {
                     file.row(r, want, 0);
                     split.row(r, got, 3);
                     for (int i = 0; i < cols; i++) {
-                        assertThat(Float.floatToRawIntBits(got[3 + i])).as("fill %d cols %d row %d value %d", fill, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i]));
+                        // + 0f: for Q6_K values of 0 the reference gives (d * scale) * 0, -0 where the scale is
+                        // negative, and the vector decoders' fma +0
+                        assertThat(Float.floatToRawIntBits(got[3 + i] + 0f)).as("fill %d cols %d row %d value %d", fill, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i] + 0f));
                         assertThat(Float.floatToRawIntBits(gotRows[r * cols + i])).as("block decode, row %d value %d", r, i).isEqualTo(Float.floatToRawIntBits(wantRows[r * cols + i]));
                     }
                 }
@@ -322,11 +334,11 @@ class Q8Test {
                 for (int b = 0; b < batch; b++) {
                     float[] run = new float[rows + 2], single = new float[1];
                     Arrays.fill(run, -7f);
-                    Q8Kernels.q4_KSplit(split.data(), 0, split.rowBytes(), rows, a, b, run, 1);
+                    Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), rows, a, b, run, 1);
                     assertThat(run[0]).isEqualTo(-7f);
                     assertThat(run[rows + 1]).isEqualTo(-7f);
                     for (int r = 0; r < rows; r++) {
-                        Q8Kernels.q4_KSplit(split.data(), r * split.rowBytes(), 0, 1, a, b, single, 0);
+                        Q8Kernels.splitDots(type, split.data(), r * split.rowBytes(), 0, 1, a, b, single, 0);
                         assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d", fill, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
                         assertMatchesReference(run[1 + r], type, data, r, cols, a, b);
                     }
@@ -334,8 +346,8 @@ class Q8Test {
                 // activation rows not in the sub-block order: refused
                 var fresh = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
                 Q8Kernels.prepare(type, fresh, batch);   // the file layout's order only
-                assertThatThrownBy(() -> Q8Kernels.q4_KSplit(split.data(), 0, split.rowBytes(), 1, fresh, 0, new float[1], 0))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("call prepareQ4_KSplit");
+                assertThatThrownBy(() -> Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), 1, fresh, 0, new float[1], 0))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("call Q8Kernels.prepare first");
             }
         }
     }
@@ -410,7 +422,7 @@ class Q8Test {
         float[] out = new float[1];
         Q8Kernels.dots(type, seg, 0, 0, 1, a, 0, out, 0);
         assertThatThrownBy(() -> Q8Kernels.dots(type, seg, 0, 0, 1, a, 1, out, 0))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("call prepareQ");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("call Q8Kernels.prepare first");
         // more rows than were quantized: refused, with what was asked and what there is
         assertThatThrownBy(() -> Q8Kernels.prepare(type, a, 3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 rows, only 2 quantized");
         // a new quantize forgets the order of the previous rows
