@@ -27,6 +27,12 @@ import java.util.function.LongFunction;
  * ({@code Q8Kernels.q4_KSplit}) sums a lane's products in 16 bits and scales each sub-block once, and a
  * sub-block's 16 bytes come back by one blend of two 16-byte loads ({@code RowDecoder.q4_KSplit}).
  *
+ * <p><b>Q5_K in sub-blocks</b> (512-bit vectors): Q4_K's layout for the low 4 bits, then 32 bytes of fifth bits,
+ * {@link #Q5_K_SPLIT_BYTES} per super-block. Byte {@code i} holds those of the values of 16-bit lane {@code i} of
+ * both halves (sub-block {@code i / 4}, values {@code v = 2 (i % 4) + j + 8h + 16c}: {@code j} the lane's byte,
+ * {@code h} the half, {@code c} the high nibble) at bit {@code j + 2h + 4c}: the kernel ({@code Q8Kernels.q5_KSplit})
+ * widens the 32 bytes to shorts and takes each nibble's bit by a constant shift.
+ *
  * <p><b>Q6_K in sub-blocks</b> (512-bit vectors): row by row, the file's 210 bytes per super-block, its 16 scales
  * and d where they were, the 6-bit values moved so that each 16-bit lane of the two 64-byte halves of {@code ql}
  * holds low bits of one 16-value sub-block only. Sub-block {@code s}'s value {@code t} has its low 4 bits in nibble
@@ -41,6 +47,8 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     static final long QUAD_GROUP_BYTES = 288;
     /** Bytes of a super-block of a Q4_K matrix in sub-blocks: 8 mins, 8 scales, d, dmin, 128 quant bytes. */
     static final long Q4_K_SPLIT_BYTES = 148;
+    /** Bytes of a super-block of a Q5_K matrix in sub-blocks: those of Q4_K, then 32 bytes of fifth bits. */
+    static final long Q5_K_SPLIT_BYTES = 180;
 
     public Matrix {
         if (!type.supported()) {
@@ -70,7 +78,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Whether a matrix of this type and shape has a decode kernel's layout on this machine (see the class comment). */
     public static boolean interleaves(GgmlType type, int rows, int cols) {
-        return Q8Kernels.WIDE && (type == GgmlType.Q4_0 && rows % 4 == 0 && cols % 128 == 0 || type == GgmlType.Q4_K || type == GgmlType.Q6_K);
+        return Q8Kernels.WIDE && (type == GgmlType.Q4_0 && rows % 4 == 0 && cols % 128 == 0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K);
     }
 
     /** Whether this is a Q4_0 matrix interleaved in quads of rows. */
@@ -85,7 +93,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
      */
     public Matrix interleave(LongFunction<MemorySegment> allocate) {
         if (interleaved || !interleaves(type, rows, cols)) return this;
-        if (type == GgmlType.Q4_K) return splitQ4_K(allocate);
+        if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) return splitQ4_KOrQ5_K(allocate);
         if (type == GgmlType.Q6_K) return splitQ6_K(allocate);
         final long rowBytes = rowBytes();
         MemorySegment dst = allocate.apply(rows / 4 * QUAD_GROUP_BYTES * (cols / 128));
@@ -110,29 +118,44 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     }
 
     /**
-     * {@link #splitQ4_K}: each super-block's 12 packed scale bytes unpacked into 8 mins and 8 scales, and its
-     * quants moved so that a 16-bit lane of a 64-byte half holds one sub-block's nibbles (class comment).
+     * {@link #splitQ4_KOrQ5_K}: each super-block's 12 packed scale bytes unpacked into 8 mins and 8 scales, and its
+     * quants moved so that a 16-bit lane of a 64-byte half holds one sub-block's nibbles (class comment); Q5_K's
+     * fifth bits regrouped the same way after them.
      */
-    private Matrix splitQ4_K(LongFunction<MemorySegment> allocate) {
-        final long blocks = (long) rows * (cols / 256);
-        MemorySegment dst = allocate.apply(blocks * Q4_K_SPLIT_BYTES);
+    private Matrix splitQ4_KOrQ5_K(LongFunction<MemorySegment> allocate) {
+        final boolean q5 = type == GgmlType.Q5_K;
+        final long blocks = (long) rows * (cols / 256), from = q5 ? 176 : 144, to = q5 ? Q5_K_SPLIT_BYTES : Q4_K_SPLIT_BYTES;
+        final long quants = q5 ? 48 : 16;   // where the file's 128 quant bytes start in a super-block
+        MemorySegment dst = allocate.apply(blocks * to);
         final long lowNibbles = 0x0F0F_0F0F_0F0F_0F0FL;
         for (long b = 0; b < blocks; b++) {
-            long p = 144 * b, o = Q4_K_SPLIT_BYTES * b;
+            long p = from * b, o = to * b;
             long lo = data.get(Quant.I64, p + 4);
             int hi = data.get(Quant.I32, p + 12);
             long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
             dst.set(Quant.I64, o, mins);   // byte j: min j (little-endian, as kMins packs them)
             dst.set(Quant.I64, o + 8, scales);
             dst.set(Quant.I32, o + 16, data.get(Quant.I32, p));   // d, dmin
-            // the file's group g (32 bytes at 16 + 32g): low nibbles sub-block 2g, high nibbles 2g + 1, value v in
-            // byte v. Sub-block s's byte j (values j, j + 16) goes to half j / 8, byte 8s + j % 8: eight bytes at a time
+            // the file's group g (32 bytes at quants + 32g): low nibbles sub-block 2g, high nibbles 2g + 1, value v
+            // in byte v. Sub-block s's byte j (values j, j + 16) goes to half j / 8, byte 8s + j % 8: eight bytes at
+            // a time
             for (int g = 0; g < 4; g++) {
                 for (int h = 0; h < 2; h++) {
-                    long a = data.get(Quant.I64, p + 16 + 32 * g + 8 * h), c = data.get(Quant.I64, p + 16 + 32 * g + 8 * h + 16);
+                    long a = data.get(Quant.I64, p + quants + 32 * g + 8 * h), c = data.get(Quant.I64, p + quants + 32 * g + 8 * h + 16);
                     long at = o + 20 + 64 * h + 8 * (2 * g);
                     dst.set(Quant.I64, at, a & lowNibbles | (c & lowNibbles) << 4);
                     dst.set(Quant.I64, at + 8, a >>> 4 & lowNibbles | c & ~lowNibbles);
+                }
+            }
+            if (q5) {
+                // the file's fifth bit of value v of sub-block s: bit s of qh[v] (32 bytes at 16). Byte 4s + m of the
+                // copy's 32 (at 148) holds those of lane 4s + m of both halves: bits v = 2m, 2m + 1 (+ 8 in the
+                // second half, + 16 for the high nibbles) of the sub-block's 32, in that order (Q8Kernels.q5_KSplit)
+                long[] qh = {data.get(Quant.I64, p + 16), data.get(Quant.I64, p + 24), data.get(Quant.I64, p + 32), data.get(Quant.I64, p + 40)};
+                for (int s = 0; s < 8; s++) {
+                    int bits = 0;   // bit v: the fifth bit of value v
+                    for (int e = 0; e < 4; e++) bits |= (int) Long.compress(qh[e] >>> s, 0x0101_0101_0101_0101L) << 8 * e;
+                    for (int m = 0; m < 4; m++) dst.set(Quant.I8, o + 148 + 4 * s + m, (byte) Integer.compress(bits, 0x0303_0303 << 2 * m));
                 }
             }
         }
@@ -173,7 +196,12 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Bytes from one row's start to the next: the GGUF type's row size, or that of the decode kernel's layout (Q4_K in sub-blocks). */
     public long rowBytes() {
-        return interleaved && type == GgmlType.Q4_K ? Q4_K_SPLIT_BYTES * (cols / 256) : type.byteSize(cols);
+        if (!interleaved || quads()) return type.byteSize(cols);
+        return switch (type) {
+            case Q4_K -> Q4_K_SPLIT_BYTES * (cols / 256);
+            case Q5_K -> Q5_K_SPLIT_BYTES * (cols / 256);
+            default -> type.byteSize(cols);   // Q6_K: the file's 210 bytes per super-block
+        };
     }
 
     /** Dequantizes row {@code r} into {@code dst[dstOff .. dstOff+cols)}. */

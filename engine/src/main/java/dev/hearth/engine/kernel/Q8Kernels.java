@@ -122,7 +122,7 @@ final class Q8Kernels {
      * others as quantized. Call it before the parallel run that reads them (not thread-safe).
      */
     static void prepare(Matrix w, Q8Activations a, int rows) {
-        if (w.interleaved() && w.type() == GgmlType.Q4_K) a.prepare(a.q4_KSplit, rows);
+        if (w.interleaved() && (w.type() == GgmlType.Q4_K || w.type() == GgmlType.Q5_K)) a.prepare(a.q4_KSplit, rows);
         else if (w.interleaved() && w.type() == GgmlType.Q6_K) a.prepare(a.q6_KSplit, rows);
         else prepare(w.type(), a, rows);
     }
@@ -853,6 +853,69 @@ final class Q8Kernels {
         }
     }
 
+    /** Bit 4 of both shorts of an int lane: where a Q5_K nibble's fifth bit goes. */
+    private static final IntVector BIT_4 = IntVector.broadcast(I16, 0x0010_0010);
+
+    /**
+     * Q5_K in the sub-block layout ({@link Matrix#interleaved}): {@link #q4_KSplit} with a fifth bit per value, from
+     * 32 bytes widened to one short per 16-bit lane of the quants (byte {@code i}: lane {@code i} of both halves).
+     * Values 0..31: a lane's eight products at most 8 * 31 * 127 = 31,496, pair sums up to 62,992 (sign-extended
+     * as in {@link #q6_KSplit}, past {@link #pairSum}'s bound). Activations in the Q4_K sub-block order.
+     */
+    static void q5_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        requireOrder(a.q4_KSplit, row, "Q5_K");
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q5_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+            kRowSums(acc, n, out, outOff + r0);
+        }
+    }
+
+    /** {@code n} Q5_K rows in the sub-block layout, as {@link #q4_KSplitRows} (its two accumulators per row into {@link #ROW_ACC}). */
+    private static void q5_KSplitRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q4_KSplit.q;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            var minAcc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + Matrix.Q5_K_SPLIT_BYTES * b;
+                int x = xo + 256 * b;
+                var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+                int dm = w.get(Quant.I32, p + 16);
+                float dX = dx[b + xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
+                minAcc = kMinTerm(ms, bsum32, x / 32, dmin, minAcc);
+                // the fifth bits, a byte per lane (sign-extended: the bits above 7 never reach bit 4 below)
+                var qh = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 148, LE).convertShape(VectorOperators.B2S, S32, 0)).reinterpretAsInts();
+                var s = ShortVector.zero(S32);
+                for (int h = 0; h < 2; h++) {
+                    // nibble k's bit at 2h + (0, 4, 1, 5) for k = 0..3 (Matrix): at (0, 4, 1, 5) after this shift
+                    var hb = qh.lanewise(VectorOperators.LSHR, 2 * h);
+                    var q = IntVector.fromMemorySegment(I16, w, p + 20 + 64 * h, LE);
+                    int xh = x + 128 * h;
+                    s = s.add(q.and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 4).and(BIT_4)).reinterpretAsShorts()
+                                    .mul(ShortVector.fromArray(S32, xq, xh)))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hb.and(BIT_4)).reinterpretAsShorts()
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 32)))
+                            .add(q.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 3).and(BIT_4)).reinterpretAsShorts()
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 64)))
+                            .add(q.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHR, 1).and(BIT_4)).reinterpretAsShorts()
+                                    .mul(ShortVector.fromArray(S32, xq, xh + 96)));
+                }
+                // pair sums times the scales: at most 62,992 * 63 per lane, exact as a float
+                var v = s.reinterpretAsInts();
+                var isum = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.ASHR, 16))
+                        .mul(K_SPLIT_SCALES.selectFrom(ms));
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
+            }
+            acc.intoArray(out, 16 * r);
+            minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
+        }
+    }
+
     /**
      * {@code qh} bit {@code 2g} (low nibbles) and {@code 2g+1} (high) of a Q5_K group g, for the first load:
      * groups 0 (lanes 0-15) and 1 (16-31); the second load's groups 2 and 3 shift by 4 more.
@@ -1100,10 +1163,11 @@ final class Q8Kernels {
         }
     }
 
-    /** Dots of rows of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K or Q6_K), as {@link #dots}. */
+    /** Dots of rows of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K, Q5_K or Q6_K), as {@link #dots}. */
     static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
             case Q4_K -> q4_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
+            case Q5_K -> q5_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             default -> throw new UnsupportedOperationException("no sub-block kernel for " + type);
         }

@@ -257,12 +257,55 @@ final class RowDecoder {
         }
     }
 
-    /** {@code n} values of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K or Q6_K), as {@link #decode}. */
+    /** {@code n} values of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K, Q5_K or Q6_K), as {@link #decode}. */
     static void split(GgmlType type, MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         switch (type) {
             case Q4_K -> q4_KSplit(w, offset, dst, dstOff, n);
+            case Q5_K -> q5_KSplit(w, offset, dst, dstOff, n);
             case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);
             default -> throw new IllegalArgumentException("no sub-block layout for " + type);
+        }
+    }
+
+    /**
+     * Per value {@code v} of a Q5_K sub-block in the sub-block layout (values 0-15 in {@code [0]}, 16-31 in {@code [1]}):
+     * the position of its fifth bit in the sub-block's int of them, {@code 8m + j + 2h + 4c} for
+     * {@code v = 2m + j + 8h + 16c} ({@link Matrix}).
+     */
+    private static final IntVector[] Q5_SPLIT_HIGH = UPPER_HALF == null ? null : new IntVector[] {q5SplitShifts(0), q5SplitShifts(16)};
+
+    private static IntVector q5SplitShifts(int first) {
+        int[] shifts = new int[16];
+        for (int t = 0; t < 16; t++) {
+            int v = first + t;
+            shifts[t] = 8 * (v % 8 / 2) + v % 2 + 2 * (v % 16 / 8) + 4 * (v / 16);
+        }
+        return IntVector.fromArray(Q8Kernels.I16, shifts, 0);
+    }
+
+    /**
+     * {@code n} values of Q5_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only), the values
+     * of {@link #q5_K}: the low 4 bits as in {@link #q4_KSplit}, the fifth bits from the sub-block's int of them,
+     * broadcast and shifted lane by lane.
+     */
+    static void q5_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / 256; b++) {
+            long p = offset + Matrix.Q5_K_SPLIT_BYTES * b, qs = p + 20;
+            int dm = w.get(Quant.I32, p + 16);
+            float d = Float.float16ToFloat((short) dm), dmin = Float.float16ToFloat((short) (dm >>> 16));
+            for (int sb = 0; sb < 8; sb++) {
+                var dv = FloatVector.broadcast(Q8Kernels.F16, d * Quant.u8(w, p + 8 + sb));
+                var mv = FloatVector.broadcast(Q8Kernels.F16, -dmin * Quant.u8(w, p + sb));
+                var q = ByteVector.fromMemorySegment(BL, w, qs + 8 * sb, LE)
+                        .blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
+                var fifth = IntVector.broadcast(Q8Kernels.I16, w.get(Quant.I32, p + 148 + 4 * sb));
+                int o = dstOff + 256 * b + 32 * sb;
+                for (int c = 0; c < 2; c++) {
+                    var low = (IntVector) (c == 0 ? q.and((byte) 0x0F) : Dot.nibbles(q, 4)).convertShape(VectorOperators.B2I, Q8Kernels.I16, 0);
+                    var v = low.or(fifth.lanewise(VectorOperators.LSHR, Q5_SPLIT_HIGH[c]).and(1).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) v.convertShape(VectorOperators.I2F, Q8Kernels.F16, 0)).fma(dv, mv).intoArray(dst, o + 16 * c);
+                }
+            }
         }
     }
 

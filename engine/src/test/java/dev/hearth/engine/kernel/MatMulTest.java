@@ -134,13 +134,13 @@ class MatMulTest {
     }
 
     /**
-     * A Q4_K or Q6_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give
+     * A Q4_K, Q5_K or Q6_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give
      * the file layout's bits (the same decoded values); decode rows take the layout's own kernel, whose sums are the
      * file kernel's up to float rounding (same integer sums per super-block, other lanes), and are batch-invariant: a
      * decode row gives the same bits alone, in a batch, and beside another matrix.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void kQuantsInSubBlocksMatchTheFileLayout(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(type, 1, 256), "the sub-block layout needs 512-bit vectors");
         int rows = 93, cols = 768;

@@ -280,14 +280,14 @@ class Q8Test {
     }
 
     /**
-     * Q4_K and Q6_K matrices in the sub-block layout ({@link Matrix#interleaved}): decoded rows are the file's values
-     * bit for bit (the reference decoder and the batched path's), and the decode kernel is exact up to float
-     * rounding, in runs of rows of any length and alone, with random blocks and with every quant and scale (and
-     * Q4_K's mins) at the ends of their ranges against activations of +-127 (Q4_K: lane sums of 15,240, pair sums
-     * of 30,480; Q6_K: lane sums of 32,512, pair sums of 65,024).
+     * Q4_K, Q5_K and Q6_K matrices in the sub-block layout ({@link Matrix#interleaved}): decoded rows are the file's
+     * values bit for bit (the reference decoder and the batched path's), and the decode kernel is exact up to float
+     * rounding, in runs of rows of any length and alone, with random blocks and with every quant and scale (and the
+     * mins) at the ends of their ranges against activations of +-127 (lane sums of 15,240, 31,496 and 32,512, pair
+     * sums of twice that).
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void kQuantsInSubBlocksDecodeToTheFilesValuesAndDotExactly(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the sub-block layouts need 512-bit vectors");
         int blockBytes = (int) type.byteSize(256);
@@ -298,7 +298,7 @@ class Q8Test {
                 if (fill >= 0) {
                     Arrays.fill(data, (byte) fill);
                     for (int at = 0; at < data.length; at += blockBytes) {
-                        if (type == GgmlType.Q4_K) {
+                        if (type != GgmlType.Q6_K) {
                             data[at] = 0; data[at + 1] = 0x3C; data[at + 2] = 0; data[at + 3] = 0x3C;   // d = dmin = 1
                         } else {
                             // scales 127 (quants all 31), -128 (all -32), 64 (0xC0: a mix)
@@ -310,7 +310,7 @@ class Q8Test {
                 var file = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
                 var split = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
                 assertThat(split.interleaved()).isTrue();
-                assertThat(split.rowBytes()).isEqualTo((type == GgmlType.Q4_K ? 148L : 210L) * cols / 256);
+                assertThat(split.rowBytes()).isEqualTo((type == GgmlType.Q4_K ? 148L : type == GgmlType.Q5_K ? 180L : 210L) * cols / 256);
                 // values: row by row (reference decoder) and in blocks of rows (the batched path's decoder)
                 float[] want = new float[cols], got = new float[cols + 3];
                 float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];

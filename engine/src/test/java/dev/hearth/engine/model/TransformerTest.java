@@ -115,12 +115,12 @@ class TransformerTest {
     }
 
     /**
-     * Q4_K and Q6_K matrices in the sub-block layout ({@code Matrix.interleave}, on 512-bit vectors): prompt rows
+     * Q4_K, Q5_K and Q6_K matrices in the sub-block layout ({@code Matrix.interleave}, on 512-bit vectors): prompt rows
      * and the tied embeddings' lookups give the file layout's logits bit for bit (the same decoded values); decode
      * rows take the layout's own kernel, whose sums differ from the file kernel's by float rounding only.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K", "Q6_K"})
+    @CsvSource({"Q4_K", "Q5_K", "Q6_K"})
     void kQuantsInSubBlocksGiveTheSameLogits(GgmlType type, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
         var spec = TinyModels.Spec.of("llama", type).withTied(true);
         var path = dir.resolve("tiny-" + type + ".gguf");
