@@ -36,7 +36,7 @@ public class InterleaveBench {
     @Param({"2048"})
     public int cols;
 
-    @Param({"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @Param({"Q4_0", "Q8_0", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     private Arena arena;

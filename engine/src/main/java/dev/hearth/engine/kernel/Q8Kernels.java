@@ -1163,9 +1163,73 @@ final class Q8Kernels {
         }
     }
 
-    /** Dots of rows of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K, Q5_K or Q6_K), as {@link #dots}. */
+    /** Where {@link #q8_0GroupRows} keeps a group's 16 scale products in {@link #ROW_ACC}: past the row sums of {@link #rowSums}. */
+    private static final int GROUP_SCALES = SUMS + 16;
+
+    /**
+     * Q8_0 in groups ({@link Matrix#interleaved}), on 512-bit vectors: {@link #q8_0Wide}'s operations per block, bit for
+     * bit (the same products, pair sums, scale products and accumulators), but a group's 16 scale products come from
+     * one 32-byte load of its float16 scales: their bits moved into float bits (the value times 2^-112, exact, as in
+     * {@link #q4_0Quads}), times the activations' scales times 2^112 (exact: they are float16 values), one rounding
+     * as {@code Quant.f16(w, p) * dx}. Stored once per group, each is then a broadcast from memory. The per-block
+     * load, conversion and multiply of the scale (and the address arithmetic around them) were a third of
+     * {@link #q8_0Rows}'s instructions. A row's last 1-15 blocks take their scale products one at a time.
+     */
+    static void q8_0Groups(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
+            rowSums(acc, n, out, outOff + r0);
+        }
+    }
+
+    /** {@code n} Q8_0 rows in groups; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
+    private static void q8_0GroupRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, bo = xo / 32, groups = a.cols / 512, tail = a.cols / 32 % 16;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            for (int g = 0; g < groups; g++) {
+                long p = offset + Matrix.Q8_0_GROUP_BYTES * g;
+                int x = xo + 512 * g;
+                var h = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+                h.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats()
+                        .mul(FloatVector.fromArray(F16, dx, bo + 16 * g).mul(0x1p112f)).intoArray(out, GROUP_SCALES);
+                // even blocks into acc0, odd into acc1, as q8_0Rows (a row's blocks are in the same order)
+                for (int k = 0; k < 16; k += 2) {
+                    acc0 = q8_0Block(w, p + 32 + 32L * k, xq, x + 32 * k, out[GROUP_SCALES + k], acc0);
+                    acc1 = q8_0Block(w, p + 64 + 32L * k, xq, x + 32 * k + 32, out[GROUP_SCALES + k + 1], acc1);
+                }
+            }
+            // the last 1-15 blocks: each into the accumulator of its parity, which the swap keeps in acc0 (a choice of
+            // accumulator by a branch made C2 box them: 24 MB per decode token of a 21M model); the sum of the two
+            // at the end is the same whichever is which
+            long p = offset + Matrix.Q8_0_GROUP_BYTES * groups;
+            int x = xo + 512 * groups, b = bo + 16 * groups;
+            for (int k = 0; k < tail; k++) {
+                float scale = Float.float16ToFloat(w.get(Quant.I16, p + 2 * k)) * dx[b + k];
+                var next = q8_0Block(w, p + 2 * tail + 32L * k, xq, x + 32 * k, scale, acc0);
+                acc0 = acc1;
+                acc1 = next;
+            }
+            acc0.add(acc1).intoArray(out, 16 * r);
+        }
+    }
+
+    /** {@code acc + scale * (the block's quants at q . activations at x)}, as {@link #q8_0Wide}. */
+    private static FloatVector q8_0Block(MemorySegment w, long q, short[] xq, int x, float scale, FloatVector acc) {
+        var s = (ShortVector) ByteVector.fromMemorySegment(B32, w, q, LE).convertShape(VectorOperators.B2S, S32, 0);
+        var f = (FloatVector) pairSum512(s.mul(ShortVector.fromArray(S32, xq, x))).convertShape(VectorOperators.I2F, F16, 0);
+        return f.fma(FloatVector.broadcast(F16, scale), acc);
+    }
+
+    /** Dots of rows of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #dots}. */
     static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
+            case Q8_0 -> q8_0Groups(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q4_K -> q4_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q5_K -> q5_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);

@@ -77,6 +77,20 @@ final class RowDecoder {
         }
     }
 
+    /** {@code n} values of Q8_0 in groups ({@link Matrix#interleaved}), rows of {@code cols}: the values of {@link #q8_0}. */
+    private static void q8_0Groups(MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
+        final int blocks = cols / 32;
+        for (int r = 0; r < n / cols; r++) {
+            long row = offset + 34L * blocks * r;
+            for (int b = 0; b < blocks; b++) {
+                var d = FloatVector.broadcast(F, Quant.f16(w, Matrix.q8_0GroupScale(row, blocks, b)));
+                long q = Matrix.q8_0GroupQuants(row, blocks, b);
+                int o = dstOff + cols * r + 32 * b;
+                for (int j = 0; j < 32; j += L) toFloat(ByteVector.fromMemorySegment(BL, w, q + j, LE)).mul(d).intoArray(dst, o + j);
+            }
+        }
+    }
+
     private static void q4_0(MemorySegment w, long offset, float[] dst, int n) {
         for (int b = 0; b < n / 32; b++) {
             long p = offset + 18L * b;
@@ -257,9 +271,13 @@ final class RowDecoder {
         }
     }
 
-    /** {@code n} values of a matrix in its sub-block layout ({@link Matrix#interleaved}: Q4_K, Q5_K or Q6_K), as {@link #decode}. */
-    static void split(GgmlType type, MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    /**
+     * {@code n} values (whole rows of {@code cols}) of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in
+     * groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #decode}.
+     */
+    static void split(GgmlType type, MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
         switch (type) {
+            case Q8_0 -> q8_0Groups(w, offset, cols, dst, dstOff, n);
             case Q4_K -> q4_KSplit(w, offset, dst, dstOff, n);
             case Q5_K -> q5_KSplit(w, offset, dst, dstOff, n);
             case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);

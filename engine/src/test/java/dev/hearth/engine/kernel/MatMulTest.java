@@ -134,21 +134,22 @@ class MatMulTest {
     }
 
     /**
-     * A Q4_K, Q5_K or Q6_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give
+     * A Q8_0 matrix in groups or a Q4_K, Q5_K or Q6_K matrix in the sub-block layout ({@link Matrix#interleaved}): prompt rows and the float path give
      * the file layout's bits (the same decoded values); decode rows take the layout's own kernel, whose sums are the
      * file kernel's up to float rounding (same integer sums per super-block, other lanes), and are batch-invariant: a
      * decode row gives the same bits alone, in a batch, and beside another matrix.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
-    void kQuantsInSubBlocksMatchTheFileLayout(GgmlType type) {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(type, 1, 256), "the sub-block layout needs 512-bit vectors");
-        int rows = 93, cols = 768;
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q5_K", "Q6_K"})
+    void decodeLayoutsMatchTheFileLayout(GgmlType type) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Matrix.interleaves(type, 1, 256), "the decode layouts need 512-bit vectors");
+        int rows = 93, cols = type == GgmlType.Q8_0 ? 800 : 768;   // Q8_0: a group of 16 blocks and a tail of 9
         byte[] data = RandomBlocks.generate(type, rows, cols, 91);
         var w = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
         var split = w.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
         assertThat(split.interleaved()).isTrue();
-        var other = new Matrix("v", GgmlType.Q6_K, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q6_K, 36, cols, 92)), 36, cols);
+        var otherType = type == GgmlType.Q8_0 ? GgmlType.Q4_0 : GgmlType.Q6_K;   // one of 800 columns for Q8_0
+        var other = new Matrix("v", otherType, MemorySegment.ofArray(RandomBlocks.generate(otherType, 36, cols, 92)), 36, cols);
         float[] x = DotTest.randomFloats(7 * cols, 301);
         float[] alone = new float[7 * rows];
         for (int b = 0; b < 7; b++) {
@@ -156,7 +157,7 @@ class MatMulTest {
             MatMul.matmul(POOL, split, java.util.Arrays.copyOfRange(x, b * cols, (b + 1) * cols), one, 1, 1);
             System.arraycopy(one, 0, alone, b * rows, rows);
         }
-        Q8Test.checkIntegerResult(type, data, rows, cols, 7, x, alone, "sub-block layout, decode rows alone");
+        Q8Test.checkIntegerResult(type, data, rows, cols, 7, x, alone, "decode layout, decode rows alone");
         for (int[] shape : new int[][] {{5, 5}, {7, 3}, {6, 0}}) {
             int batch = shape[0], decodeRows = shape[1];
             float[] expected = new float[batch * rows], got = new float[batch * rows];
@@ -165,6 +166,8 @@ class MatMulTest {
             for (int i = 0; i < batch * rows; i++) {
                 float want = i < decodeRows * rows ? alone[i] : expected[i];
                 assertThat(got[i]).as("batch %d, %d decode rows, out %d", batch, decodeRows, i).isEqualTo(want);
+                // Q8_0's grouped kernel does the file kernel's operations: its decode rows too are the file's bits
+                if (type == GgmlType.Q8_0) assertThat(got[i]).as("Q8_0 in groups, out %d", i).isEqualTo(expected[i]);
             }
             assertBesideAnotherAndOnTheFloatPath(w, split, other, x, batch, decodeRows, got);
         }

@@ -280,6 +280,67 @@ class Q8Test {
     }
 
     /**
+     * Q8_0 matrices in groups ({@link Matrix#interleaved}): decoded rows are the file's values bit for bit, and the
+     * grouped kernel gives the file kernel's bits ({@code q8_0Wide}: the same operations per block), in runs of rows
+     * and alone, with random blocks, with every quant at -128, 127 and -64 against activations of +-127 (pair sums of
+     * 32,512), and with scales of every kind of float16 (zero, subnormal, largest); rows of whole groups of 16 blocks,
+     * of a group and a tail, and of a tail only.
+     */
+    @Test
+    void q8_0InGroupsGivesTheFileKernelsBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q8_0 groups need 512-bit vectors");
+        var type = GgmlType.Q8_0;
+        short[] scales = {0x3C00, 0x0001, 0x03FF, 0x0400, 0x7BFF, (short) 0x8000, (short) 0xBC00, 0x2E66};
+        for (int cols : new int[] {256, 544, 2048, 4192}) {
+            int rows = 37, batch = 3;
+            for (int fill : new int[] {-1, 0x80, 0x7F, 0xC0}) {
+                byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 17L) : new byte[(int) type.byteSize((long) rows * cols)];
+                if (fill >= 0) {
+                    Arrays.fill(data, (byte) fill);
+                    for (int at = 0, k = 0; at < data.length; at += 34, k++) {
+                        data[at] = (byte) scales[k % scales.length];
+                        data[at + 1] = (byte) (scales[k % scales.length] >> 8);
+                    }
+                }
+                var file = new Matrix("w", type, MemorySegment.ofArray(data), rows, cols);
+                var grouped = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
+                assertThat(grouped.interleaved()).isTrue();
+                assertThat(grouped.rowBytes()).isEqualTo(file.rowBytes());
+                float[] want = new float[cols], got = new float[cols + 3];
+                float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];
+                file.decodeRows(0, rows, wantRows);
+                grouped.decodeRows(0, rows, gotRows);
+                for (int r = 0; r < rows; r++) {
+                    file.row(r, want, 0);
+                    grouped.row(r, got, 3);
+                    for (int i = 0; i < cols; i++) {
+                        assertThat(Float.floatToRawIntBits(got[3 + i])).as("fill %d cols %d row %d value %d", fill, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i]));
+                        assertThat(Float.floatToRawIntBits(gotRows[r * cols + i])).as("block decode, row %d value %d", r, i).isEqualTo(Float.floatToRawIntBits(wantRows[r * cols + i]));
+                    }
+                }
+                float[] x = new float[batch * cols];
+                if (fill < 0) x = DotTest.randomFloats(batch * cols, cols * 7L);
+                else for (int i = 0; i < cols; i++) { x[i] = 1f; x[cols + i] = -1f; x[2 * cols + i] = (i / 4) % 2 == 0 ? 1f : -1f; }
+                var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, batch, cols);
+                for (int b = 0; b < batch; b++) {
+                    float[] run = new float[rows + 2], fileRun = new float[rows], single = new float[1];
+                    Arrays.fill(run, -7f);
+                    Q8Kernels.splitDots(type, grouped.data(), 0, grouped.rowBytes(), rows, a, b, run, 1);
+                    Q8Kernels.dots(type, file.data(), 0, file.rowBytes(), rows, a, b, fileRun, 0);
+                    assertThat(run[0]).isEqualTo(-7f);
+                    assertThat(run[rows + 1]).isEqualTo(-7f);
+                    for (int r = 0; r < rows; r++) {
+                        Q8Kernels.splitDots(type, grouped.data(), r * grouped.rowBytes(), 0, 1, a, b, single, 0);
+                        assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d alone", fill, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
+                        assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d, file kernel", fill, cols, r).isEqualTo(Float.floatToRawIntBits(fileRun[r]));
+                        if (fill < 0) assertMatchesReference(run[1 + r], type, data, r, cols, a, b);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Q4_K, Q5_K and Q6_K matrices in the sub-block layout ({@link Matrix#interleaved}): decoded rows are the file's
      * values bit for bit (the reference decoder and the batched path's), and the decode kernel is exact up to float
      * rounding, in runs of rows of any length and alone, with random blocks and with every quant and scale (and the

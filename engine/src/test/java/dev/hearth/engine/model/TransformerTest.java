@@ -115,13 +115,14 @@ class TransformerTest {
     }
 
     /**
-     * Q4_K, Q5_K and Q6_K matrices in the sub-block layout ({@code Matrix.interleave}, on 512-bit vectors): prompt rows
-     * and the tied embeddings' lookups give the file layout's logits bit for bit (the same decoded values); decode
-     * rows take the layout's own kernel, whose sums differ from the file kernel's by float rounding only.
+     * Q8_0 matrices in groups and Q4_K, Q5_K and Q6_K matrices in the sub-block layout ({@code Matrix.interleave}, on
+     * 512-bit vectors): prompt rows and the tied embeddings' lookups give the file layout's logits bit for bit (the
+     * same decoded values); decode rows take the layout's own kernel, whose sums differ from the file kernel's by
+     * float rounding only (Q8_0's not at all).
      */
     @ParameterizedTest
-    @CsvSource({"Q4_K", "Q5_K", "Q6_K"})
-    void kQuantsInSubBlocksGiveTheSameLogits(GgmlType type, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+    @CsvSource({"Q8_0", "Q4_K", "Q5_K", "Q6_K"})
+    void decodeLayoutsGiveTheSameLogits(GgmlType type, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
         var spec = TinyModels.Spec.of("llama", type).withTied(true);
         var path = dir.resolve("tiny-" + type + ".gguf");
         TinyModels.writer(spec).write(path);
@@ -141,6 +142,7 @@ class TransformerTest {
                     diff = Math.max(diff, Math.abs(steps[0][t][i] - steps[1][t][i]));
                 }
                 assertThat(diff).as("decode row %d: largest difference of a logit", t).isLessThan(0.05f * max);
+                if (type == GgmlType.Q8_0) assertThat(steps[0][t]).as("Q8_0 decode row %d", t).containsExactly(steps[1][t]);
                 if (diff <= 1e-4f * max) close++;
             }
             assertThat(close).as("decode rows whose logits agree to 1e-4 of the largest").isGreaterThanOrEqualTo(TOKENS.length - 2);
