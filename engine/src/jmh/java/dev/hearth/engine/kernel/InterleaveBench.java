@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Q4_0, Q4_K, Q5_K and Q6_K decode rows, one thread: the kernel for the file's layout ({@code rowMajor}) against the
- * same matrix in its decode kernel's layout ({@code interleaved}: Q4_0 four rows at a time, the K-quants by
- * sub-block).
+ * Q4_0, Q8_0, Q4_K, Q5_K and Q6_K decode rows, one thread: the kernel for the file's layout ({@code rowMajor})
+ * against the same matrix in its decode kernel's layout ({@code interleaved}: Q4_0 four rows at a time, Q8_0 scales
+ * in groups, the K-quants by sub-block).
  * {@code rows = 1024} (1.2 MB at 2048 columns) stays in L2/L3; {@code 65536} (75 MB) streams from memory.
  */
 @State(Scope.Benchmark)

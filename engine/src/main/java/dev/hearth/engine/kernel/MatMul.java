@@ -11,9 +11,9 @@ package dev.hearth.engine.kernel;
  *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; Q3_K with 512-bit vectors) the integer path, as in llama.cpp:
  *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
- *       what decode (one activation row per weight read) needs. Q4_0 and Q4_K matrices are read in their
- *       decode kernels' layouts where they have one ({@link Matrix#interleaved}: Q4_0 four rows at a time,
- *       Q4_K and Q6_K by sub-block).
+ *       what decode (one activation row per weight read) needs. Matrices are read in their decode
+ *       kernels' layouts where they have one ({@link Matrix#interleaved}: Q4_0 four rows at a time, Q8_0
+ *       scales in groups, Q4_K, Q5_K and Q6_K by sub-block).
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
  *       512-bit vectors: packed once per call into panels of one vector's worth of rows stored column
  *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and

@@ -9,9 +9,10 @@ import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
- * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type, but for Q4_0 and Q4_K
- * ones on 512-bit vectors, copied at load into the layout their decode kernel reads fastest ({@link Matrix#interleave}:
- * same type and values; Q4_0 rows four at a time, Q4_K scales unpacked and quants regrouped by sub-block); the
+ * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type, but for Q4_0, Q8_0 and
+ * K-quant (Q4_K, Q5_K, Q6_K) ones on 512-bit vectors, copied at load into the layout their decode kernel reads
+ * fastest ({@link Matrix#interleave}: same type and values; Q4_0 rows four at a time, Q8_0 scales in groups, the
+ * K-quants' quants regrouped by sub-block); the
  * small vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
  * Names follow the GGUF/llama.cpp tensor names ({@code blk.N.attn_q.weight} -> {@code wq}).
  */
@@ -97,7 +98,7 @@ public final class Weights {
 
     /**
      * {@code m} interleaved ({@link Matrix#interleave}) in memory that lives as long as the file, where that layout
-     * applies (Q4_0 and Q4_K on 512-bit vectors). The file's pages of it are not read again, so they leave the process's
+     * applies (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K on 512-bit vectors). The file's pages of it are not read again, so they leave the process's
      * resident set: the model still takes about its file's size in memory.
      */
     private static Matrix interleaved(GgufFile f, Matrix m) {

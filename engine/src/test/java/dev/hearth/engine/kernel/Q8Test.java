@@ -471,7 +471,7 @@ class Q8Test {
         }
     }
 
-    /** The 512-bit Q4_0, Q4_K, Q5_K and Q6_K kernels read activations in their own order; without it, a clear error instead of wrong sums. */
+    /** The 512-bit Q4_0, Q4_K, Q5_K and Q6_K kernels (file layouts) read activations in their own order; without it, a clear error instead of wrong sums. */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void fourBitKernelsRefuseActivationsNotInTheirOrder(GgmlType type) {
