@@ -105,20 +105,32 @@ public final class Q8Activations {
      */
     static final class Order {
         final String name;
-        /** Value (0-255) of the super-block in each slot. */
-        final int[] slots = new int[256];
+        /** Value (0-255) of the super-block in each slot (shared by every instance). */
+        final int[] slots;
         short[] q = new short[0];
         /** Rows {@code [0, rows)} are in this order. */
         int rows;
 
-        Order(String name, java.util.function.IntBinaryOperator value) {
+        Order(String name, int[] slots) {
             this.name = name;
-            for (int h = 0; h < 2; h++) {
-                for (int k = 0; k < 4; k++) {
-                    for (int i = 0; i < 32; i++) slots[128 * h + 32 * k + i] = value.applyAsInt(h, 32 * k + i);
-                }
+            this.slots = slots;
+        }
+    }
+
+    /** The value of a super-block that meets nibble {@code k} of short {@code i} of load {@code h}. */
+    @FunctionalInterface
+    private interface SlotValue {
+        int of(int h, int k, int i);
+    }
+
+    private static int[] slots(SlotValue value) {
+        int[] slots = new int[256];
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++) {
+                for (int i = 0; i < 32; i++) slots[128 * h + 32 * k + i] = value.of(h, k, i);
             }
         }
+        return slots;
     }
 
     /**
@@ -126,34 +138,24 @@ public final class Q8Activations {
      * of sub-block {@code 2g} and high ones of {@code 2g+1}; short {@code i} is in group {@code i / 16} at byte
      * {@code t = 2i % 32}, and nibble k is value {@code t + k / 2} of sub-block {@code 2g + k % 2}.
      */
-    final Order q4_K = new Order("Q4_K", (h, ki) -> {
-        int k = ki / 32, i = ki % 32;
-        return 128 * h + 32 * (2 * (i / 16) + k % 2) + 2 * i % 32 + k / 2;
-    });
-    /**
-     * Q6_K as in the file: short {@code i} of 64 bytes of {@code ql} as four nibbles {@code k} meets value
-     * {@code 2i + k / 2 + 64 (k % 2)} of the load's 128.
-     */
-    final Order q6_K = new Order("Q6_K", (h, ki) -> {
-        int k = ki / 32, i = ki % 32;
-        return 128 * h + 64 * (k % 2) + 2 * i + k / 2;
-    });
+    private static final int[] Q4_K_SLOTS = slots((h, k, i) -> 128 * h + 32 * (2 * (i / 16) + k % 2) + 2 * i % 32 + k / 2);
+    /** Q6_K as in the file: short {@code i} of 64 bytes of {@code ql} as four nibbles {@code k} meets value {@code 2i + k / 2 + 64 (k % 2)} of the load's 128. */
+    private static final int[] Q6_K_SLOTS = slots((h, k, i) -> 128 * h + 64 * (k % 2) + 2 * i + k / 2);
     /**
      * Q4_K (and Q5_K) in the sub-block layout ({@link Matrix#interleaved}): nibble {@code k} of short {@code i} of
      * load {@code h} is value {@code 8h + 2 (i % 4) + k / 2 + 16 (k % 2)} of sub-block {@code i / 4}.
      */
-    final Order q4_KSplit = new Order("Q4_K sub-block", (h, ki) -> {
-        int k = ki / 32, i = ki % 32;
-        return 32 * (i / 4) + 8 * h + 2 * (i % 4) + k / 2 + 16 * (k % 2);
-    });
+    private static final int[] Q4_K_SPLIT_SLOTS = slots((h, k, i) -> 32 * (i / 4) + 8 * h + 2 * (i % 4) + k / 2 + 16 * (k % 2));
     /**
      * Q6_K in the sub-block layout ({@link Matrix#interleaved}): nibble {@code k} of short {@code i} of load
      * {@code h} is value {@code 8h + 4 (i % 2) + k} of the 16-value sub-block {@code i / 2}.
      */
-    final Order q6_KSplit = new Order("Q6_K sub-block", (h, ki) -> {
-        int k = ki / 32, i = ki % 32;
-        return 16 * (i / 2) + 8 * h + 4 * (i % 2) + k;
-    });
+    private static final int[] Q6_K_SPLIT_SLOTS = slots((h, k, i) -> 16 * (i / 2) + 8 * h + 4 * (i % 2) + k);
+
+    final Order q4_K = new Order("Q4_K", Q4_K_SLOTS);
+    final Order q6_K = new Order("Q6_K", Q6_K_SLOTS);
+    final Order q4_KSplit = new Order("Q4_K sub-block", Q4_K_SPLIT_SLOTS);
+    final Order q6_KSplit = new Order("Q6_K sub-block", Q6_K_SPLIT_SLOTS);
 
     /** Vectors for quantizing: the platform's floats (at most 16 lanes, one group of 16 sums) and shorts of as many lanes. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() > 16 ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
