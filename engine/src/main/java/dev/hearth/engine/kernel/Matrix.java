@@ -8,8 +8,8 @@ import java.util.function.LongFunction;
 
 /**
  * A weight matrix of {@code rows x cols} in a GGUF tensor type. As a GGUF file stores it (zero copy, a view of
- * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0, Q8_0 or K-quant (Q4_K, Q5_K, Q6_K) matrix can instead be
- * {@link #interleaved}, a copy laid out for the decode kernel ({@link #interleave}).
+ * the mapped file), row {@code r} starts at byte {@code r * rowBytes()}. A Q4_0, Q8_0, Q4_K, Q5_K or Q6_K matrix can
+ * instead be {@link #interleaved}, a copy laid out for the decode kernel ({@link #interleave}).
  *
  * <p><b>Interleaved Q4_0</b> (rows a multiple of 4, columns of 128, 512-bit vectors): rows in quads, each quad
  * the same bytes as its four rows, {@link #QUAD_GROUP_BYTES} per group of 4 blocks (128 columns): the four
@@ -33,12 +33,6 @@ import java.util.function.LongFunction;
  * {@code h} the half, {@code c} the high nibble) at bit {@code j + 2h + 4c}: the kernel ({@code Q8Kernels.q5_KSplit})
  * widens the 32 bytes to shorts and takes each nibble's bit by a constant shift.
  *
- * <p><b>Q8_0 in groups</b> (512-bit vectors): row by row, the same bytes as in the file, each 16 blocks reordered
- * into {@link #Q8_0_GROUP_BYTES}: their 16 float16 scales, then their 16 x 32 quants (a row's last 1-15 blocks the
- * same way, {@code 34} bytes each). The decode kernel ({@code Q8Kernels.q8_0Groups}) turns 16 scales into 16 scale
- * products with a few vector operations instead of a load, a conversion and a multiply per block. (Groups of 4,
- * 136 bytes, ran as fast with the matrix in cache and at half the speed from memory.)
- *
  * <p><b>Q6_K in sub-blocks</b> (512-bit vectors): row by row, the file's 210 bytes per super-block, its 16 scales
  * and d where they were, the 6-bit values moved so that each 16-bit lane of the two 64-byte halves of {@code ql}
  * holds low bits of one 16-value sub-block only. Sub-block {@code s}'s value {@code t} has its low 4 bits in nibble
@@ -47,6 +41,12 @@ import java.util.function.LongFunction;
  * 64 bytes of {@code qh} at 128: byte 0 of {@code qh}'s short {@code i} goes with short {@code i} of the first
  * half, byte 1 with the second's, so the kernel ({@code Q8Kernels.q6_KSplit}) lines them up by one shift per half
  * (no permute), sums a lane's eight products in 16 bits and scales each sub-block once.
+ *
+ * <p><b>Q8_0 in groups</b> (512-bit vectors): row by row, the same bytes as in the file, each 16 blocks reordered
+ * into {@link #Q8_0_GROUP_BYTES}: their 16 float16 scales, then their 16 x 32 quants (a row's last 1-15 blocks the
+ * same way, {@code 34} bytes each). The decode kernel ({@code Q8Kernels.q8_0Groups}) turns 16 scales into 16 scale
+ * products with a few vector operations instead of a load, a conversion and a multiply per block. (Groups of 4,
+ * 136 bytes, ran as fast with the matrix in cache and at half the speed from memory.)
  */
 public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
     /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes, then 16 scales. */
@@ -86,8 +86,11 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Whether a matrix of this type and shape has a decode kernel's layout on this machine (see the class comment). */
     public static boolean interleaves(GgmlType type, int rows, int cols) {
-        return Q8Kernels.WIDE && (type == GgmlType.Q4_0 && rows % 4 == 0 && cols % 128 == 0 || type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K
-                || type == GgmlType.Q8_0);
+        return Q8Kernels.WIDE && switch (type) {
+            case Q4_0 -> rows % 4 == 0 && cols % 128 == 0;
+            case Q8_0, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
     }
 
     /** Whether this is a Q4_0 matrix interleaved in quads of rows. */
@@ -231,13 +234,13 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return row + Q8_0_GROUP_BYTES * (b / 16) + 2 * inGroup + 32 * (b % 16);
     }
 
-    /** Bytes from one row's start to the next: the GGUF type's row size, or that of the decode kernel's layout (Q4_K in sub-blocks). */
+    /** Bytes from one row's start to the next: the GGUF type's row size, or that of the decode kernel's layout (Q4_K and Q5_K in sub-blocks). */
     public long rowBytes() {
         if (!interleaved || quads()) return type.byteSize(cols);
         return switch (type) {
             case Q4_K -> Q4_K_SPLIT_BYTES * (cols / 256);
             case Q5_K -> Q5_K_SPLIT_BYTES * (cols / 256);
-            default -> type.byteSize(cols);   // Q6_K: the file's 210 bytes per super-block
+            default -> type.byteSize(cols);   // Q6_K and Q8_0: the file's bytes, moved within a row
         };
     }
 
