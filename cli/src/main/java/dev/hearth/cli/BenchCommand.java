@@ -163,6 +163,16 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
+            if (!noBandwidth) {
+                // the probe again after the tests: one that met a busy minute read slower than the decode after it
+                // (roofline fractions over 100 %, docs/perf.md ninth block); the best of both is what the machine can
+                // do. Rows printed as they come (csv, jsonl) keep the first probe's figure.
+                try (var pool = new Parallel(t)) {
+                    var both = bandwidth.get(t).and(MemoryBandwidth.measure(pool, (long) bandwidthMib << 20, MemoryBandwidth.DEFAULT_PASSES));
+                    bandwidth.put(t, both);
+                    printer.bandwidth(t, both.gbPerSecond());
+                }
+            }
         }
         printer.end(bandwidth);
         out.flush();
@@ -244,6 +254,11 @@ public final class BenchCommand implements Callable<Integer> {
             out.flush();
         }
 
+        /** The bandwidth of the rows at {@code threads} threads, for the figures printed at the end (md, json). */
+        void bandwidth(int threads, double gbs) {
+            rows.replaceAll(r -> r.result().threads() == threads ? new Row(r.file(), r.model(), r.result(), gbs, r.bytesPerToken()) : r);
+        }
+
         void end(Map<Integer, MemoryBandwidth.Result> bandwidth) {
             if (format.equals("json")) {
                 List<Map<String, Object>> all = new ArrayList<>();
@@ -255,7 +270,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit)");
                 for (var e : bandwidth.entrySet()) {
                     var b = e.getValue();
-                    out.printf(Locale.ROOT, "memory bandwidth: %.1f GB/s (%d threads, best of %d passes over %s)%n",
+                    out.printf(Locale.ROOT, "memory bandwidth: %.1f GB/s (%d threads, best of %d passes over %s, before and after the tests)%n",
                             b.gbPerSecond(), e.getKey(), b.passes().length, Format.bytes(b.bufferBytes()));
                 }
                 for (Row r : rows) {

@@ -39,8 +39,8 @@ class BenchCommandTest {
         assertThat(rows.get(0)).startsWith("| llama ").contains(" all F32 ").contains("|       1 |").contains("|            pp16 |");
         assertThat(rows.get(2)).contains("|       1 |").contains("|             tg8 |").containsPattern("\\d+\\.\\d\\d ± \\d+\\.\\d\\d \\|$");
         assertThat(rows.get(3)).contains("|       2 |").contains("|            pp16 |");
-        assertThat(r.out()).contains("memory bandwidth: ").contains("(1 threads, best of 5 passes over 16.0 MiB)")
-                .contains("(2 threads, best of 5 passes over 16.0 MiB)");
+        assertThat(r.out()).contains("memory bandwidth: ").contains("(1 threads, best of 10 passes over 16.0 MiB, before and after the tests)")
+                .contains("(2 threads, best of 10 passes over 16.0 MiB, before and after the tests)");
         assertThat(r.out().lines().filter(l -> l.startsWith("roofline: tiny.gguf reads ")).count()).isEqualTo(2);
     }
 

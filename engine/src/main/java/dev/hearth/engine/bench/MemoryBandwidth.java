@@ -30,7 +30,18 @@ public final class MemoryBandwidth {
      * @param gbPerSecond best pass, in 10^9 bytes per second
      * @param passes      every timed pass, in GB/s, in the order run
      */
-    public record Result(double gbPerSecond, long bufferBytes, int threads, double[] passes) {}
+    public record Result(double gbPerSecond, long bufferBytes, int threads, double[] passes) {
+        /** This probe and a later one of the same size and threads as one: the best pass of both, every pass in order. */
+        public Result and(Result later) {
+            if (later.bufferBytes != bufferBytes || later.threads != threads) {
+                throw new IllegalArgumentException("probes of " + bufferBytes + " and " + later.bufferBytes + " bytes, "
+                        + threads + " and " + later.threads + " threads cannot be combined");
+            }
+            double[] all = java.util.Arrays.copyOf(passes, passes.length + later.passes.length);
+            System.arraycopy(later.passes, 0, all, passes.length, later.passes.length);
+            return new Result(Math.max(gbPerSecond, later.gbPerSecond), bufferBytes, threads, all);
+        }
+    }
 
     private MemoryBandwidth() {}
 

@@ -143,6 +143,21 @@ class BenchRunTest {
         assertThat(r.gbPerSecond()).isBetween(0.1, 10_000.0).isEqualTo(Math.max(r.passes()[0], r.passes()[1]));
     }
 
+    /** Two probes as one: the best pass of both, every pass in order; probes of other sizes or threads are refused. */
+    @Test
+    void bandwidthProbesCombine() {
+        var first = new MemoryBandwidth.Result(40.0, 1 << 20, 2, new double[] {35.0, 40.0});
+        var later = new MemoryBandwidth.Result(55.5, 1 << 20, 2, new double[] {55.5, 50.0, 52.0});
+        var both = first.and(later);
+        assertThat(both.gbPerSecond()).isEqualTo(55.5);
+        assertThat(both.passes()).containsExactly(35.0, 40.0, 55.5, 50.0, 52.0);
+        assertThat(both.bufferBytes()).isEqualTo(1 << 20);
+        assertThat(both.threads()).isEqualTo(2);
+        assertThat(later.and(first).gbPerSecond()).isEqualTo(55.5);
+        assertThatThrownBy(() -> first.and(new MemoryBandwidth.Result(50, 1 << 20, 1, new double[] {50})))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 and 1 threads");
+    }
+
     private static float sum(java.lang.foreign.MemorySegment seg, long off, long len) {
         float s = 0;
         for (long i = off; i < off + len; i += 4) s += seg.get(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
