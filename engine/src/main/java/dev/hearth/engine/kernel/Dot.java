@@ -238,7 +238,7 @@ public final class Dot {
     /**
      * Weight rows {@code [0, rows)} of any type times one activation row: {@code out[outOff + r] = w_r . x[xo ..]},
      * {@link #MAT_VEC} only; the float path's decode rows (types without an integer kernel, and F16/BF16/F32). BF16
-     * is converted in registers as read; the other types two rows at a time into a per-thread buffer that stays
+     * and F16 are converted in registers as read ({@link #f16Rows2}); the other types two rows at a time into a per-thread buffer that stays
      * in L1 ({@link RowDecoder}), then multiplied, two FMA chains at once, and the lane sums of 16 rows are taken
      * together ({@link #sumRows16}). Decoding 256 KB of rows to floats first and multiplying those two rows at a
      * time with a lane sum each ({@link Tiles#block}, as for several activation rows) wrote and read back twice the
@@ -250,6 +250,8 @@ public final class Dot {
      */
     static void matVec(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, int cols, float[] x, int xo, float[] out, int outOff) {
         float[] acc = MAT_VEC_ACC.get();
+        // F16 converted in registers where the activations scaled by 2^112 stay finite (f16Rows2)
+        final float[] scaled = type == GgmlType.F16 ? scaledForF16(x, xo, cols) : null;
         for (int r0 = 0; r0 < rows; r0 += 16) {
             int n = Math.min(16, rows - r0);
             for (int r = 0; r < n; r += 2) {
@@ -257,6 +259,7 @@ public final class Dot {
                 boolean two = r + 1 < n;
                 long p = offset + (r0 + r) * rowBytes;
                 if (type == GgmlType.BF16) bf16Rows2(w, p, two ? rowBytes : 0, cols, x, xo, acc, 16 * r);
+                else if (scaled != null) f16Rows2(w, p, two ? rowBytes : 0, cols, scaled, acc, 16 * r);
                 else decodedRows2(type, w, p, two, cols, x, xo, acc, 16 * r);
             }
             sumRows16(acc, 0, acc, 256);
@@ -281,14 +284,16 @@ public final class Dot {
 
     /** 16 accumulators per row and the 16 row sums of {@link #matVec}. */
     private static final ThreadLocal<float[]> MAT_VEC_ACC = ThreadLocal.withInitial(() -> new float[16 * 16 + 16]);
-    /** {@link #matVec}'s two decoded rows (for F16, a plain {@link Float#float16ToFloat} loop, which C2 turns into {@code vcvtph2ps}). */
+    /** {@link #matVec}'s two decoded rows (F16 too where its activations reach 2^16: a plain {@link Float#float16ToFloat} loop, which C2 turns into {@code vcvtph2ps}). */
     private static final ThreadLocal<float[]> MAT_VEC_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * Two rows' FMA chains of {@link #matVec} into {@code acc[at]} and {@code acc[at + 16]} (with {@code two} false,
      * the same row in both), from the rows decoded into {@link #MAT_VEC_ROWS}. Two chains are enough: decoding
-     * takes longer than an FMA's latency. (For F16, a conversion in registers by integer operations measured the
-     * same with two threads and slower with one.)
+     * takes longer than an FMA's latency. (For F16, a conversion in registers with a multiply by 2^112 per vector
+     * measured the same with two threads and slower with one on the machines of 2026-12-04; without the multiply,
+     * {@link #f16Rows2}, decode of a 1.1B F16 file went from 0.46-0.47 to 0.78-0.79 of llama.cpp on a machine
+     * with more memory bandwidth.)
      */
     private static void decodedRows2(GgmlType type, MemorySegment w, long p, boolean two, int cols, float[] x, int xo, float[] acc, int at) {
         float[] buf = MAT_VEC_ROWS.get();
@@ -301,6 +306,54 @@ public final class Dot {
             var v = FloatVector.fromArray(F, x, xo + i);
             a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
             a1 = FloatVector.fromArray(F, buf, second + i).fma(v, a1);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
+    }
+
+    /** The per-thread activations times 2^112 of {@link #f16Rows2}. */
+    private static final ThreadLocal<float[]> F16_SCALED = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@code x[xo, xo + cols)} times 2^112 into a per-thread buffer, or null where some {@code |x| >= 2^16} (the scaled
+     * value would not be finite). Exact: a power of two.
+     */
+    private static float[] scaledForF16(float[] x, int xo, int cols) {
+        float[] buf = F16_SCALED.get();
+        if (buf.length < cols) F16_SCALED.set(buf = new float[cols]);
+        var max = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= cols - L; i += L) {
+            var v = FloatVector.fromArray(F, x, xo + i);
+            max = max.max(v.abs());
+            v.mul(0x1p112f).intoArray(buf, i);
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < cols; i++) {
+            m = Math.max(m, Math.abs(x[xo + i]));
+            buf[i] = x[xo + i] * 0x1p112f;
+        }
+        return m < 0x1p16f ? buf : null;   // NaN fails the test too: the decoded path then gives NaN as it should
+    }
+
+    /**
+     * {@link #decodedRows2} for F16, converted in registers as read: the float16 bits moved into float bits (value
+     * times 2^-112, exact for every finite float16, subnormals included; infinities and NaNs would come out finite,
+     * which model weights do not hold) against the activations times 2^112 ({@link #scaledForF16}): each FMA's exact
+     * product is the one of the decoded value and the activation, so the results are {@link #decodedRows2}'s bits.
+     * Three integer operations and no store per 16 weights, where the decode into a buffer took a conversion, a
+     * store and a load. {@code rowBytes = 0}: the same row twice.
+     */
+    private static void f16Rows2(MemorySegment w, long p, long rowBytes, int cols, float[] scaled, float[] acc, int at) {
+        var a0 = FloatVector.zero(F);
+        var a1 = FloatVector.zero(F);
+        for (int i = 0; i <= cols - 16; i += 16) {
+            var v = FloatVector.fromArray(F, scaled, i);
+            long q = p + 2L * i;
+            var h0 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q, LE).convertShape(VectorOperators.S2I, I, 0);
+            var h1 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
+            a0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a0);
+            a1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a1);
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);

@@ -56,6 +56,36 @@ class DotTest {
         }
     }
 
+    /**
+     * F16 rows are converted in registers against the activations scaled by 2^112: every finite float16 (zeros of
+     * both signs, subnormals, the largest) gives the tiles' bits, and so do activations of 2^16 and more, which
+     * take the decoding path instead (scaled, they would not be finite).
+     */
+    @org.junit.jupiter.api.Test
+    void matVecOfF16GivesTheTilesBitsForEveryFiniteHalf() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Dot.MAT_VEC, "512-bit vectors only");
+        int cols = 2048, rows = 31;   // 31 x 2048 = the 63,488 finite float16 bit patterns
+        var seg = MemorySegment.ofArray(new byte[2 * rows * cols]);
+        int at = 0;
+        for (int bits = 0; bits < 65536; bits++) {
+            if ((bits & 0x7C00) == 0x7C00) continue;   // infinities and NaNs
+            seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 2L * at++, (short) bits);
+        }
+        assertThat(at).isEqualTo(rows * cols);
+        float[] decoded = new float[rows * cols];
+        RowDecoder.decode(GgmlType.F16, seg, 0, decoded, rows * cols);
+        for (float big : new float[] {0f, 65535f, 65536f, 3e5f}) {
+            float[] x = randomFloats(cols, 77);
+            x[100] = big == 0f ? x[100] : big;
+            float[] got = new float[rows], expected = new float[rows];
+            Dot.matVec(GgmlType.F16, seg, 0, 2L * cols, rows, cols, x, 0, got, 0);
+            Tiles.block(decoded, rows, cols, 0, x, 0, 1, expected, rows, new float[Tiles.accFloats()]);
+            for (int r = 0; r < rows; r++) {
+                assertThat(Float.floatToRawIntBits(got[r])).as("x[100] = %s, row %d", big, r).isEqualTo(Float.floatToRawIntBits(expected[r]));
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void sumRows16IsSixteenLaneSumsBitForBit() {
         // magnitudes spread over many binades, so that a different order of the additions shows in the bits
