@@ -286,11 +286,11 @@ final class RowDecoder {
     }
 
     /**
-     * Per value {@code v} of a Q5_K sub-block in the sub-block layout (values 0-15 in {@code [0]}, 16-31 in {@code [1]}):
-     * the position of its fifth bit in the sub-block's int of them, {@code 8m + j + 2h + 4c} for
-     * {@code v = 2m + j + 8h + 16c} ({@link Matrix}).
+     * Per value {@code v} of a Q5_K sub-block in the sub-block layout (values 0-15, and 16-31): the position of its fifth
+     * bit in the sub-block's int of them, {@code 8m + j + 2h + 4c} for {@code v = 2m + j + 8h + 16c} ({@link Matrix}).
      */
-    private static final IntVector[] Q5_SPLIT_HIGH = UPPER_HALF == null ? null : new IntVector[] {q5SplitShifts(0), q5SplitShifts(16)};
+    private static final IntVector Q5_SPLIT_LOW = UPPER_HALF == null ? null : q5SplitShifts(0),
+            Q5_SPLIT_HIGH = UPPER_HALF == null ? null : q5SplitShifts(16);
 
     private static IntVector q5SplitShifts(int first) {
         int[] shifts = new int[16];
@@ -304,7 +304,7 @@ final class RowDecoder {
     /**
      * {@code n} values of Q5_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only), the values
      * of {@link #q5_K}: the low 4 bits as in {@link #q4_KSplit}, the fifth bits from the sub-block's int of them,
-     * broadcast and shifted lane by lane.
+     * broadcast and shifted lane by lane. (Both halves written out: a vector chosen by a branch can make C2 box it.)
      */
     static void q5_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n / 256; b++) {
@@ -318,11 +318,12 @@ final class RowDecoder {
                         .blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
                 var fifth = IntVector.broadcast(Q8Kernels.I16, w.get(Quant.I32, p + 148 + 4 * sb));
                 int o = dstOff + 256 * b + 32 * sb;
-                for (int c = 0; c < 2; c++) {
-                    var low = (IntVector) (c == 0 ? q.and((byte) 0x0F) : Dot.nibbles(q, 4)).convertShape(VectorOperators.B2I, Q8Kernels.I16, 0);
-                    var v = low.or(fifth.lanewise(VectorOperators.LSHR, Q5_SPLIT_HIGH[c]).and(1).lanewise(VectorOperators.LSHL, 4));
-                    ((FloatVector) v.convertShape(VectorOperators.I2F, Q8Kernels.F16, 0)).fma(dv, mv).intoArray(dst, o + 16 * c);
-                }
+                var low = ((IntVector) q.and((byte) 0x0F).convertShape(VectorOperators.B2I, Q8Kernels.I16, 0))
+                        .or(fifth.lanewise(VectorOperators.LSHR, Q5_SPLIT_LOW).and(1).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) low.convertShape(VectorOperators.I2F, Q8Kernels.F16, 0)).fma(dv, mv).intoArray(dst, o);
+                var high = ((IntVector) Dot.nibbles(q, 4).convertShape(VectorOperators.B2I, Q8Kernels.I16, 0))
+                        .or(fifth.lanewise(VectorOperators.LSHR, Q5_SPLIT_HIGH).and(1).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) high.convertShape(VectorOperators.I2F, Q8Kernels.F16, 0)).fma(dv, mv).intoArray(dst, o + 16);
             }
         }
     }
