@@ -248,10 +248,18 @@ final class RowDecoder {
     private static final VectorMask<Byte> UPPER_HALF = BL != null && BL.length() == 16 ? VectorMask.fromLong(BL, 0xFF00L) : null;
 
     /**
+     * Sub-block {@code sb}'s 16 quant bytes (Q4_0 order) of a Q4_K or Q5_K super-block in the sub-block layout whose
+     * quants start at {@code qs}: bytes 0-7 of a load at {@code 8 sb} of the first half, bytes 8-15 of a load ending at
+     * {@code 8 sb + 8} of the second, blended.
+     */
+    private static ByteVector subBlockQuants(MemorySegment w, long qs, int sb) {
+        return ByteVector.fromMemorySegment(BL, w, qs + 8 * sb, LE).blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
+    }
+
+    /**
      * {@code n} values of Q4_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only) from
-     * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Sub-block {@code s}'s 16 bytes are
-     * bytes 0-7 of a load at {@code 8s} of the first half and bytes 8-15 of a load ending at {@code 8s + 8} of the
-     * second, blended; then as a Q4_0 block with the sub-block's scale and min.
+     * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Each sub-block's 16 bytes
+     * ({@link #subBlockQuants}) as a Q4_0 block with the sub-block's scale and min.
      */
     static void q4_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n / 256; b++) {
@@ -262,8 +270,7 @@ final class RowDecoder {
                 // d * scale and -dmin * min, exact products as in q4_K
                 var dv = FloatVector.broadcast(F, d * Quant.u8(w, p + 8 + sb));
                 var mv = FloatVector.broadcast(F, -dmin * Quant.u8(w, p + sb));
-                var q = ByteVector.fromMemorySegment(BL, w, qs + 8 * sb, LE)
-                        .blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
+                var q = subBlockQuants(w, qs, sb);
                 int o = dstOff + 256 * b + 32 * sb;
                 toFloat(q.and((byte) 0x0F)).fma(dv, mv).intoArray(dst, o);
                 toFloat(Dot.nibbles(q, 4)).fma(dv, mv).intoArray(dst, o + 16);
@@ -314,8 +321,7 @@ final class RowDecoder {
             for (int sb = 0; sb < 8; sb++) {
                 var dv = FloatVector.broadcast(Q8Kernels.F16, d * Quant.u8(w, p + 8 + sb));
                 var mv = FloatVector.broadcast(Q8Kernels.F16, -dmin * Quant.u8(w, p + sb));
-                var q = ByteVector.fromMemorySegment(BL, w, qs + 8 * sb, LE)
-                        .blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
+                var q = subBlockQuants(w, qs, sb);
                 var fifth = IntVector.broadcast(Q8Kernels.I16, w.get(Quant.I32, p + 148 + 4 * sb));
                 int o = dstOff + 256 * b + 32 * sb;
                 var low = ((IntVector) q.and((byte) 0x0F).convertShape(VectorOperators.B2I, Q8Kernels.I16, 0))
