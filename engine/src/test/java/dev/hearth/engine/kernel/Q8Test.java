@@ -280,6 +280,35 @@ class Q8Test {
     }
 
     /**
+     * {@code copy}, a decode layout of {@code file} ({@link Matrix#interleave}), decodes to the file's values bit for bit:
+     * row by row against the reference decoder ({@code -0} and {@code +0} taken as one where {@code eitherZero}), and
+     * in blocks of rows against the batched path's decoder.
+     */
+    private static void assertDecodesAsTheFile(Matrix file, Matrix copy, String what, boolean eitherZero) {
+        final int rows = file.rows(), cols = file.cols();
+        float[] want = new float[cols], got = new float[cols + 3];
+        float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];
+        file.decodeRows(0, rows, wantRows);
+        copy.decodeRows(0, rows, gotRows);
+        final float zero = eitherZero ? 0f : -0f;   // x + 0f turns -0 into +0; x + -0f leaves every value as it is
+        for (int r = 0; r < rows; r++) {
+            file.row(r, want, 0);
+            copy.row(r, got, 3);
+            for (int i = 0; i < cols; i++) {
+                assertThat(Float.floatToRawIntBits(got[3 + i] + zero)).as("%s cols %d row %d value %d", what, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i] + zero));
+                assertThat(Float.floatToRawIntBits(gotRows[r * cols + i])).as("block decode, row %d value %d", r, i).isEqualTo(Float.floatToRawIntBits(wantRows[r * cols + i]));
+            }
+        }
+    }
+
+    /** Three activation rows that quantize to +-127 everywhere: all +1, all -1, and +-1 in runs of four. */
+    private static float[] extremeRows(int cols) {
+        float[] x = new float[3 * cols];
+        for (int i = 0; i < cols; i++) { x[i] = 1f; x[cols + i] = -1f; x[2 * cols + i] = (i / 4) % 2 == 0 ? 1f : -1f; }
+        return x;
+    }
+
+    /**
      * Q8_0 matrices in groups ({@link Matrix#interleaved}): decoded rows are the file's values bit for bit, and the
      * grouped kernel gives the file kernel's bits ({@code q8_0Wide}: the same operations per block), in runs of rows
      * and alone, with random blocks, with every quant at -128, 127 and -64 against activations of +-127 (pair sums of
@@ -306,21 +335,8 @@ class Q8Test {
                 var grouped = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
                 assertThat(grouped.interleaved()).isTrue();
                 assertThat(grouped.rowBytes()).isEqualTo(file.rowBytes());
-                float[] want = new float[cols], got = new float[cols + 3];
-                float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];
-                file.decodeRows(0, rows, wantRows);
-                grouped.decodeRows(0, rows, gotRows);
-                for (int r = 0; r < rows; r++) {
-                    file.row(r, want, 0);
-                    grouped.row(r, got, 3);
-                    for (int i = 0; i < cols; i++) {
-                        assertThat(Float.floatToRawIntBits(got[3 + i])).as("fill %d cols %d row %d value %d", fill, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i]));
-                        assertThat(Float.floatToRawIntBits(gotRows[r * cols + i])).as("block decode, row %d value %d", r, i).isEqualTo(Float.floatToRawIntBits(wantRows[r * cols + i]));
-                    }
-                }
-                float[] x = new float[batch * cols];
-                if (fill < 0) x = DotTest.randomFloats(batch * cols, cols * 7L);
-                else for (int i = 0; i < cols; i++) { x[i] = 1f; x[cols + i] = -1f; x[2 * cols + i] = (i / 4) % 2 == 0 ? 1f : -1f; }
+                assertDecodesAsTheFile(file, grouped, "fill " + fill, false);
+                float[] x = fill < 0 ? DotTest.randomFloats(batch * cols, cols * 7L) : extremeRows(cols);
                 var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, batch, cols);
                 for (int b = 0; b < batch; b++) {
                     float[] run = new float[rows + 2], fileRun = new float[rows], single = new float[1];
@@ -372,24 +388,10 @@ class Q8Test {
                 var split = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes]));
                 assertThat(split.interleaved()).isTrue();
                 assertThat(split.rowBytes()).isEqualTo((type == GgmlType.Q4_K ? 148L : type == GgmlType.Q5_K ? 180L : 210L) * cols / 256);
-                // values: row by row (reference decoder) and in blocks of rows (the batched path's decoder)
-                float[] want = new float[cols], got = new float[cols + 3];
-                float[] wantRows = new float[rows * cols], gotRows = new float[rows * cols];
-                file.decodeRows(0, rows, wantRows);
-                split.decodeRows(0, rows, gotRows);
-                for (int r = 0; r < rows; r++) {
-                    file.row(r, want, 0);
-                    split.row(r, got, 3);
-                    for (int i = 0; i < cols; i++) {
-                        // + 0f: for Q6_K values of 0 the reference gives (d * scale) * 0, -0 where the scale is
-                        // negative, and the vector decoders' fma +0
-                        assertThat(Float.floatToRawIntBits(got[3 + i] + 0f)).as("fill %d cols %d row %d value %d", fill, cols, r, i).isEqualTo(Float.floatToRawIntBits(want[i] + 0f));
-                        assertThat(Float.floatToRawIntBits(gotRows[r * cols + i])).as("block decode, row %d value %d", r, i).isEqualTo(Float.floatToRawIntBits(wantRows[r * cols + i]));
-                    }
-                }
-                float[] x = new float[batch * cols];
-                if (fill < 0) x = DotTest.randomFloats(batch * cols, cols * 5L);
-                else for (int i = 0; i < cols; i++) { x[i] = 1f; x[cols + i] = -1f; x[2 * cols + i] = (i / 4) % 2 == 0 ? 1f : -1f; }
+                // for Q6_K values of 0 the reference gives (d * scale) * 0, -0 where the scale is negative, and the
+                // vector decoders' fma +0
+                assertDecodesAsTheFile(file, split, "fill " + fill, type == GgmlType.Q6_K);
+                float[] x = fill < 0 ? DotTest.randomFloats(batch * cols, cols * 5L) : extremeRows(cols);
                 var a = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
                 Q8Kernels.prepare(split, a, batch);
                 for (int b = 0; b < batch; b++) {
