@@ -127,8 +127,8 @@ public final class Model implements AutoCloseable {
      * <p>Why decode first: C2 compiles a decode kernel with the type profiles of the JDK's shared Vector API
      * methods as they stand. The prompt path (Q4_0 integer panels, the K-quant row decoders) runs those methods on
      * 128-bit vectors, and a decode kernel compiled after it sometimes came out with calls on those types in place
-     * of intrinsics, boxing a vector per operation: decode at half speed for the life of the process (6 of 117
-     * processes of {@code hearth bench -p 512} on a 1.1B Q4_0 file; decode run first: 0 of 30; docs/kernels.md).
+     * of intrinsics, boxing a vector per operation: decode at half speed for the life of the process (6 of 87
+     * processes of {@code hearth bench -p 512} on a 1.1B Q4_0 file; with decode run first, 0 of 56; docs/kernels.md).
      *
      * @return the time it took, in nanoseconds
      */
