@@ -58,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
     int repetitions;
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "md, json, jsonl or csv (default: ${DEFAULT-VALUE})", defaultValue = "md")
     String output;
-    @Option(names = "--no-warmup", description = "Skip the model's warm-up (as `serve` runs it) and the untimed warm-up runs (the first timed run then includes JIT compilation)")
+    @Option(names = "--no-warmup", description = "Skip the untimed warm-up runs (the first timed run then includes JIT compilation)")
     boolean noWarmup;
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "Repeat untimed warm-up runs of each test for this long, at least once (default: ${DEFAULT-VALUE})", defaultValue = "2")
     double warmupSeconds;
@@ -143,9 +143,6 @@ public final class BenchCommand implements Callable<Integer> {
                     int bos = m.tokenizer().addBos() ? m.tokenizer().bos() : -1;
                     double bw = bandwidth.containsKey(t) ? bandwidth.get(t).gbPerSecond() : Double.NaN;
                     long weightBytes = m.weights().bytesPerToken();
-                    // the server's warm-up (decode first, so that the decode kernels compile before the prompt path
-                    // runs: Model.warmUp), then llama-bench's per-test warm-up runs
-                    if (!noWarmup) m.warmUp();
                     for (BenchTest test : tests) {
                         var r = Bench.run(m.transformer(), bos, test, repetitions, noWarmup ? -1 : (long) (warmupSeconds * 1e9), (long) (warmupMaxSeconds * 1e9), 42,
                                 !progress ? null : (tt, rep, reps) -> {

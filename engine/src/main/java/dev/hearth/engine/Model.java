@@ -3,7 +3,6 @@ package dev.hearth.engine;
 import dev.hearth.engine.chat.ChatMessage;
 import dev.hearth.engine.chat.ChatTemplate;
 import dev.hearth.engine.gguf.GgufFile;
-import dev.hearth.engine.kernel.JitWatch;
 import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.model.ModelConfig;
@@ -110,40 +109,19 @@ public final class Model implements AutoCloseable {
 
     /** Tokens of the prompt that {@link #warmUp} feeds, and how many it then generates. */
     static final int WARM_UP_PROMPT = 16, WARM_UP_GENERATED = 8;
-    /** How long {@link #warmUp}'s first decode steps may go on while they still run uncompiled code. */
-    static final long WARM_UP_DECODE_LIMIT_NANOS = 10_000_000_000L;
 
     /**
-     * Runs every code path a request takes, on scratch sequences: decode steps first, repeated in rounds of
-     * {@value #WARM_UP_GENERATED} until a round allocates little (the kernels run compiled: interpreted or boxed
-     * vector code allocates per operation) or {@link #WARM_UP_DECODE_LIMIT_NANOS} has passed, then a
-     * prompt of {@value #WARM_UP_PROMPT} tokens as one batch and {@value #WARM_UP_GENERATED} decode steps (greedy),
-     * and the chat template rendered once. In a fresh JVM the first pass through each path pays for class loading,
-     * method-handle linking and the interpreter (on the 21M-parameter brown model: ~0.5 s for a 5-token prompt and
-     * ~0.4 s for the first decode step, against ~15 ms and ~1 ms once warm); a server does this before it answers,
-     * as llama.cpp's server does its warm-up run. Not thread-safe with other uses of the model: call it before
-     * handing the model out.
-     *
-     * <p>Why decode first: C2 compiles a decode kernel with the type profiles of the JDK's shared Vector API
-     * methods as they stand. The prompt path (Q4_0 integer panels, the K-quant row decoders) runs those methods on
-     * 128-bit vectors, and a decode kernel compiled after it sometimes came out with calls on those types in place
-     * of intrinsics, boxing a vector per operation: decode at half speed for the life of the process (6 of 87
-     * processes of {@code hearth bench -p 512} on a 1.1B Q4_0 file; with decode run first, 0 of 56; docs/kernels.md).
+     * Runs every code path a request takes once, on a scratch sequence: a prompt of {@value #WARM_UP_PROMPT}
+     * tokens as one batch, {@value #WARM_UP_GENERATED} decode steps (greedy), and the chat template rendered once.
+     * In a fresh JVM the first pass through each path pays for class loading, method-handle linking and the
+     * interpreter (on the 21M-parameter brown model: ~0.5 s for a 5-token prompt and ~0.4 s for the first decode
+     * step, against ~15 ms and ~1 ms once warm); a server does this before it answers, as llama.cpp's server does
+     * its warm-up run. Not thread-safe with other uses of the model: call it before handing the model out.
      *
      * @return the time it took, in nanoseconds
      */
     public long warmUp() {
         long t0 = System.nanoTime();
-        var decode = new Session(transformer, Math.min(contextLength, WARM_UP_GENERATED));
-        // compiled decode allocates ~0.16 MB per step on a 1.1B model, a boxing kernel hundreds of MB
-        long quiet = Math.max(1L << 20, weights.bytesPerToken() / 100);
-        for (int round = 0; ; round++) {
-            long allocated = JitWatch.allocatedBytes();
-            decode.rewind(0);
-            for (int i = 0; i < decode.contextLength(); i++) decode.next(i % config.vocabSize());
-            long perStep = (JitWatch.allocatedBytes() - allocated) / decode.contextLength();
-            if (round > 0 && (allocated < 0 || perStep < quiet || System.nanoTime() - t0 > WARM_UP_DECODE_LIMIT_NANOS)) break;
-        }
         var session = new Session(transformer, Math.min(contextLength, WARM_UP_PROMPT + WARM_UP_GENERATED));
         int[] prompt = new int[Math.max(1, Math.min(WARM_UP_PROMPT, session.contextLength() - WARM_UP_GENERATED))];
         for (int i = 0; i < prompt.length; i++) prompt[i] = i % config.vocabSize();
