@@ -2,6 +2,7 @@ package dev.hearth.server;
 
 import dev.hearth.engine.batch.Scheduler;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -52,6 +53,12 @@ final class ServerMetrics {
                 .description("KV-cache bytes all slots take when full (the KV budget)").register(registry);
         Gauge.builder("hearth.kv.cache.usage.ratio", () -> stat(scheduler, s -> s.kvBytesBudget() == 0 ? 0 : (double) s.kvBytesInUse() / s.kvBytesBudget()))
                 .description("Fraction of the KV budget holding positions of running sequences").register(registry);
+        // heap per forward row: well under 1 KB once compiled; hundreds of MB where a kernel boxes its vectors
+        FunctionCounter.builder("hearth.forward.rows", scheduler, sch -> stat(sch, s -> s.forwardRows()))
+                .description("Batch rows (prompt and generated tokens) computed by forward passes").register(registry);
+        FunctionCounter.builder("hearth.forward.heap.bytes", scheduler, sch -> stat(sch, s -> s.forwardHeapBytes()))
+                .description("Heap allocated by the JVM while forward passes ran (per row: high means a kernel boxes its vectors)")
+                .baseUnit("bytes").register(registry);
     }
 
     private static double stat(Supplier<Scheduler> scheduler, java.util.function.ToDoubleFunction<Scheduler.Stats> f) {

@@ -293,6 +293,8 @@ class HttpApiTest {
                 .contains("# TYPE hearth_sequences_running gauge")
                 .contains("# TYPE hearth_sequences_waiting gauge")
                 .contains("# TYPE hearth_kv_cache_usage_ratio gauge")
+                .contains("# TYPE hearth_forward_rows_total counter")
+                .contains("# TYPE hearth_forward_heap_bytes_total counter")
                 .contains("hearth_kv_cache_capacity_bytes " + (4.0 * server.model.kvBytesPerSequence()));
     }
 

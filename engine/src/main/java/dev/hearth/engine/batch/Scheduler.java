@@ -1,6 +1,8 @@
 package dev.hearth.engine.batch;
 
 import dev.hearth.engine.Model;
+import dev.hearth.engine.kernel.JitWatch;
+import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.engine.model.Batch;
 import dev.hearth.engine.model.ContextOverflowException;
 import dev.hearth.engine.model.KvCache;
@@ -66,9 +68,13 @@ public final class Scheduler implements AutoCloseable {
      * @param kvBytesInUse     bytes of KV cache holding positions of running sequences
      * @param kvBytesBudget    maxSequences x bytes per sequence: the most KV memory generation can take
      * @param steps            forward passes run
+     * @param forwardRows      batch rows (prompt and decode tokens) those passes computed
+     * @param forwardHeapBytes heap allocated by all threads of the JVM while they ran, or 0 where the JVM does not
+     *                         count it: compiled code ~0.1-0.2 MB per row (mostly logits), code still interpreted or a
+     *                         kernel whose compiled code boxes its vectors hundreds of MB (docs/kernels.md)
      */
     public record Stats(int running, int waiting, int slotsAllocated, long kvBytesAllocated, long kvBytesInUse,
-                        long kvBytesBudget, long steps) {}
+                        long kvBytesBudget, long steps, long forwardRows, long forwardHeapBytes) {}
 
     /** A submitted request: cancel it, or ask whether it ended. */
     public interface Handle {
@@ -79,6 +85,8 @@ public final class Scheduler implements AutoCloseable {
 
         boolean isDone();
     }
+
+    private static final System.Logger LOG = System.getLogger("dev.hearth.engine");
 
     private final Transformer model;
     private final Tokenizer tokenizer;
@@ -111,6 +119,10 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private long steps;
     private final Thread thread;
+    // Scheduler thread only: heap allocated during forward passes (Stats), and the window noteForward checks.
+    private long forwardRows, forwardHeapBytes, windowRows, windowHeapBytes;
+    private int boxingWindows;
+    private boolean boxingReported;
 
     /** A scheduler for a loaded model, with its context length and tokenizer. */
     public Scheduler(Model model, Config config) {
@@ -128,7 +140,7 @@ public final class Scheduler implements AutoCloseable {
         this.bytesPerPosition = KvCache.bytesFor(model.config(), 1);
         this.caches = new KvCache[config.maxSequences()];
         for (int i = 0; i < caches.length; i++) freeSlots.add(i);
-        this.stats = new Stats(0, 0, 0, 0, 0, kvBytesPerSequence * config.maxSequences(), 0);
+        this.stats = new Stats(0, 0, 0, 0, 0, kvBytesPerSequence * config.maxSequences(), 0, 0, 0);
         this.thread = Thread.ofPlatform().name("hearth-scheduler").daemon(true).unstarted(this::loop);
         thread.start();
     }
@@ -393,8 +405,10 @@ public final class Scheduler implements AutoCloseable {
         }
         if (rows == 0) return;
         float[][] logits;
+        long heapBefore = JitWatch.allocatedBytes();
         try {
             logits = model.forward(batch);
+            noteForward(rows, heapBefore);
         } catch (RuntimeException | Error e) {
             // Every sequence with a row in this pass has an unknown cache now; the others are untouched.
             java.util.Arrays.fill(rowSeq, 0, rows, null);
@@ -557,6 +571,42 @@ public final class Scheduler implements AutoCloseable {
         currentEmbed = null;
     }
 
+    /** Rows in a window of {@link #noteForward}'s check, and how many windows in a row must look like boxing before it warns. */
+    static final int BOXING_WINDOW_ROWS = 256, BOXING_WINDOWS = 4;
+
+    /** Counts a forward pass of {@code rows} rows that began when the JVM had allocated {@code heapBefore} bytes. */
+    private void noteForward(int rows, long heapBefore) {
+        if (heapBefore < 0) return;
+        long bytes = JitWatch.allocatedBytes() - heapBefore;
+        forwardRows += rows;
+        forwardHeapBytes += bytes;
+        windowRows += rows;
+        windowHeapBytes += bytes;
+        if (windowRows < BOXING_WINDOW_ROWS) return;
+        boolean boxing = !Parallel.jitBusy() && boxing(windowHeapBytes, windowRows, model.weights().bytesPerToken());
+        boxingWindows = boxing ? boxingWindows + 1 : 0;
+        if (boxingWindows >= BOXING_WINDOWS && !boxingReported) {
+            boxingReported = true;
+            LOG.log(System.Logger.Level.WARNING, String.format(java.util.Locale.ROOT,
+                    "the forward pass allocates %.1f MB of heap per token (%.0f %% of the weight bytes a token reads): "
+                    + "a kernel runs with its vectors boxed in this process (as the JIT compiled it, or not compiled), "
+                    + "and tokens/s is below this machine's normal; a restart compiles it afresh "
+                    + "(docs/kernels.md, \"The Q4_0 compile lottery\")",
+                    windowHeapBytes / (double) windowRows / 1e6,
+                    100.0 * windowHeapBytes / windowRows / model.weights().bytesPerToken()));
+        }
+        windowRows = 0;
+        windowHeapBytes = 0;
+    }
+
+    /**
+     * Whether forward passes that allocated {@code heapBytes} over {@code rows} rows look like a boxing kernel: more
+     * than 10 % of the weight bytes a token reads (and 1 MiB) per row, the bound {@code hearth bench} warns at.
+     */
+    static boolean boxing(long heapBytes, long rows, long weightBytesPerToken) {
+        return rows > 0 && heapBytes / rows > Math.max(1L << 20, weightBytesPerToken / 10);
+    }
+
     private void publishStats() {
         lock.lock();
         try {
@@ -574,7 +624,7 @@ public final class Scheduler implements AutoCloseable {
         long allocatedBytes = allocated * kvBytesPerSequence + (embedCache != null ? kvBytesPerSequence : 0);
         int queued = waiting.size() + embedWaiting.size() + (currentEmbed != null ? 1 : 0);
         stats = new Stats(running.size(), queued, allocated, allocatedBytes, inUse,
-                kvBytesPerSequence * config.maxSequences(), steps);
+                kvBytesPerSequence * config.maxSequences(), steps, forwardRows, forwardHeapBytes);
     }
 
     // ---------------------------------------------------------------- state

@@ -4,7 +4,6 @@ import dev.hearth.engine.kernel.JitWatch;
 import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.engine.model.Session;
 import dev.hearth.engine.model.Transformer;
-import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 
 /**
@@ -74,27 +73,15 @@ public final class Bench {
             }
         }
         long[] samples = new long[repetitions];
-        long allocated = allocatedBytes();
+        long allocated = JitWatch.allocatedBytes();
         for (int r = 0; r < repetitions; r++) {
             if (progress != null) progress.starting(test, r, repetitions);
             samples[r] = once(session, depth, prompt, tokens);
         }
-        long after = allocatedBytes();
+        long after = JitWatch.allocatedBytes();
         return new BenchResult(test, transformer.pool().threads(), samples, firstWarmNs, allocated < 0 || after < 0 ? -1 : after - allocated);
     }
 
-    /**
-     * Heap bytes allocated so far by all threads of the JVM, or -1 where the JVM does not count them. The forward
-     * pass allocates little once compiled (0.16 MB per decode token of a 1.1B model); a kernel whose compiled code
-     * boxes its vectors allocates hundreds of MB per token (docs/kernels.md, "Slow decode after a prefill is boxing"), which this shows.
-     */
-    static long allocatedBytes() {
-        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
-            return t.getTotalThreadAllocatedBytes();
-        }
-        return -1;
-    }
 
     /** One run from a cache holding the first {@code depth} tokens only; returns its wall time in nanoseconds. */
     private static long once(Session session, int depth, int[] prompt, int[] tokens) {

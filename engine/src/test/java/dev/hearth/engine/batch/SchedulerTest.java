@@ -179,7 +179,25 @@ class SchedulerTest {
             awaitIdle(s);
             assertThat(s.stats().slotsAllocated()).isLessThanOrEqualTo(6);
             assertThat(s.stats().kvBytesAllocated()).isLessThanOrEqualTo(6 * s.kvBytesPerSequence());
+            // every prompt token is a row, and every generated token but the last (sampled, not fed back)
+            long rows = 0;
+            for (int i = 0; i < 20; i++) rows += 4 + 9 * i + 3 + i - 1;
+            assertThat(s.stats().forwardRows()).isEqualTo(rows);
+            assertThat(s.stats().forwardHeapBytes()).isNotNegative();
         }
+    }
+
+    @Test
+    void forwardPassesLookLikeBoxingAboveATenthOfTheWeightBytesPerRow() {
+        long weights = 600_000_000L;   // a 1.1B Q4_0 model: compiled ~0.16 MB per decode row, boxing 200-370 MB
+        assertThat(Scheduler.boxing(256L * 160_000, 256, weights)).isFalse();
+        assertThat(Scheduler.boxing(256L * 200_000_000, 256, weights)).isTrue();
+        assertThat(Scheduler.boxing(256L * 60_000_000, 256, weights)).isFalse();
+        assertThat(Scheduler.boxing(256L * 61_000_000, 256, weights)).isTrue();
+        // a small model: at least 1 MiB per row
+        assertThat(Scheduler.boxing(256L * 1_000_000, 256, 5_000_000L)).isFalse();
+        assertThat(Scheduler.boxing(256L * 1_100_000, 256, 5_000_000L)).isTrue();
+        assertThat(Scheduler.boxing(0, 0, weights)).isFalse();
     }
 
     @Test
