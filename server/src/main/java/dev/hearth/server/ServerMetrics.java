@@ -53,7 +53,7 @@ final class ServerMetrics {
                 .description("KV-cache bytes all slots take when full (the KV budget)").register(registry);
         Gauge.builder("hearth.kv.cache.usage.ratio", () -> stat(scheduler, s -> s.kvBytesBudget() == 0 ? 0 : (double) s.kvBytesInUse() / s.kvBytesBudget()))
                 .description("Fraction of the KV budget holding positions of running sequences").register(registry);
-        // heap per forward row: well under 1 KB once compiled; hundreds of MB where a kernel boxes its vectors
+        // heap per forward row: ~0.1-0.2 MB once compiled (mostly logits); hundreds of MB where a kernel boxes its vectors
         FunctionCounter.builder("hearth.forward.rows", scheduler, sch -> stat(sch, s -> s.forwardRows()))
                 .description("Batch rows (prompt and generated tokens) computed by forward passes").register(registry);
         FunctionCounter.builder("hearth.forward.heap.bytes", scheduler, sch -> stat(sch, s -> s.forwardHeapBytes()))
