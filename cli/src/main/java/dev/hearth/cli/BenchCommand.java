@@ -8,6 +8,7 @@ import dev.hearth.engine.bench.BenchResult;
 import dev.hearth.engine.bench.BenchTest;
 import dev.hearth.engine.bench.MemoryBandwidth;
 import dev.hearth.engine.bench.ModelSummary;
+import dev.hearth.engine.kernel.JitWatch;
 import dev.hearth.engine.kernel.Parallel;
 import dev.hearth.planner.hardware.BenchCalibration;
 import dev.hearth.planner.hardware.Calibration;
@@ -71,20 +72,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Print each run as it starts, and the warm-up speed, on stderr")
     boolean progress;
 
-    /**
-     * Heap allocation per token above this share of the weight bytes a token reads (and above {@link #BOXING_FLOOR})
-     * means a kernel's compiled code boxes its vectors: such processes allocated hundreds of MB to GBs per token
-     * of a 1.1B model, normal ones about 1 % of the weights or less (0.16 MB per token of the 1.1B Q4_K_M file,
-     * 0.14 MB of the brown Q8_0 one, in tg64; a few hundred bytes per token in pp512).
-     */
-    static final double BOXING_SHARE = 0.1;
-    /** Below this many bytes per token no warning: a tiny model's per-token arrays (logits) and a cold JIT's. */
-    static final long BOXING_FLOOR = 1L << 20;
-
-    /** A warning for {@code r} when its timed runs allocated like boxed kernels (see {@link #BOXING_SHARE}), else null. */
+    /** A warning for {@code r} when its timed runs allocated like boxed kernels ({@link JitWatch#boxing}), else null. */
     static String boxingWarning(BenchResult r, long weightBytesPerToken) {
         double perToken = r.allocatedBytesPerToken();
-        if (!(perToken > BOXING_SHARE * weightBytesPerToken && perToken > BOXING_FLOOR)) return null;
+        if (!JitWatch.boxing(perToken, weightBytesPerToken)) return null;
         return String.format(Locale.ROOT, "hearth bench: warning: %s allocated %s of heap per token (%.0f%% of the weight bytes a token reads): "
                         + "the JIT's code for a kernel boxes its vectors in this process, so its figures are not representative; run it again "
                         + "(docs/kernels.md, \"Slow decode after a prefill is boxing\")",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hearth.engine.kernel.JitWatch;
 import dev.hearth.planner.cost.ThroughputResults;
 import dev.hearth.planner.hardware.BenchCalibration;
 import java.nio.file.Files;
@@ -96,7 +97,7 @@ class BenchCommandTest {
         assertThat(tg.get("alloc_bytes_per_token").isNumber()).as(tg.toString()).isTrue();
         double alloc = tg.get("alloc_bytes_per_token").asDouble();
         assertThat(alloc).isNotNegative();
-        boolean boxed = alloc > BenchCommand.BOXING_SHARE * tg.get("bytes_per_token").asDouble() && alloc > BenchCommand.BOXING_FLOOR;
+        boolean boxed = alloc > JitWatch.BOXING_SHARE * tg.get("bytes_per_token").asDouble() && alloc > JitWatch.BOXING_FLOOR;
         assertThat(r.err().contains("tg8 allocated")).as(r.err()).isEqualTo(boxed);
 
         // The planner's readers take this file as it is.

@@ -94,6 +94,8 @@ public final class Scheduler implements AutoCloseable {
     private final Config config;
     private final long kvBytesPerSequence;
     private final long bytesPerPosition;
+    /** Weight bytes a token reads: the scale of {@link #noteForward}'s check. */
+    private final long weightBytesPerToken;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -138,6 +140,7 @@ public final class Scheduler implements AutoCloseable {
         this.config = config;
         this.kvBytesPerSequence = KvCache.bytesFor(model.config(), context);
         this.bytesPerPosition = KvCache.bytesFor(model.config(), 1);
+        this.weightBytesPerToken = model.weights().bytesPerToken();
         this.caches = new KvCache[config.maxSequences()];
         for (int i = 0; i < caches.length; i++) freeSlots.add(i);
         this.stats = new Stats(0, 0, 0, 0, 0, kvBytesPerSequence * config.maxSequences(), 0, 0, 0);
@@ -583,7 +586,7 @@ public final class Scheduler implements AutoCloseable {
         windowRows += rows;
         windowHeapBytes += bytes;
         if (windowRows < BOXING_WINDOW_ROWS) return;
-        boolean boxing = !Parallel.jitBusy() && boxing(windowHeapBytes, windowRows, model.weights().bytesPerToken());
+        boolean boxing = !Parallel.jitBusy() && JitWatch.boxing((double) windowHeapBytes / windowRows, weightBytesPerToken);
         boxingWindows = boxing ? boxingWindows + 1 : 0;
         if (boxingWindows >= BOXING_WINDOWS && !boxingReported) {
             boxingReported = true;
@@ -593,18 +596,10 @@ public final class Scheduler implements AutoCloseable {
                     + "and tokens/s is below this machine's normal; a restart compiles it afresh "
                     + "(docs/kernels.md, \"The Q4_0 compile lottery\")",
                     windowHeapBytes / (double) windowRows / 1e6,
-                    100.0 * windowHeapBytes / windowRows / model.weights().bytesPerToken()));
+                    100.0 * windowHeapBytes / windowRows / weightBytesPerToken));
         }
         windowRows = 0;
         windowHeapBytes = 0;
-    }
-
-    /**
-     * Whether forward passes that allocated {@code heapBytes} over {@code rows} rows look like a boxing kernel: more
-     * than 10 % of the weight bytes a token reads (and 1 MiB) per row, the bound {@code hearth bench} warns at.
-     */
-    static boolean boxing(long heapBytes, long rows, long weightBytesPerToken) {
-        return rows > 0 && heapBytes / rows > Math.max(1L << 20, weightBytesPerToken / 10);
     }
 
     private void publishStats() {

@@ -82,7 +82,6 @@ public final class Bench {
         return new BenchResult(test, transformer.pool().threads(), samples, firstWarmNs, allocated < 0 || after < 0 ? -1 : after - allocated);
     }
 
-
     /** One run from a cache holding the first {@code depth} tokens only; returns its wall time in nanoseconds. */
     private static long once(Session session, int depth, int[] prompt, int[] tokens) {
         session.rewind(depth);

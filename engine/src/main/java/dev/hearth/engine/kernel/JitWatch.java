@@ -84,4 +84,19 @@ public final class JitWatch {
         }
         return -1;
     }
+
+    /**
+     * Heap allocation per token above this share of the weight bytes a token reads (and above {@link #BOXING_FLOOR})
+     * means a kernel's compiled code boxes its vectors: such processes allocated hundreds of MB to GBs per token
+     * of a 1.1B model, normal ones about 1 % of the weights or less (0.16 MB per token of the 1.1B Q4_K_M file,
+     * 0.14 MB of the brown Q8_0 one, in tg64; a few hundred bytes per token in pp512).
+     */
+    public static final double BOXING_SHARE = 0.1;
+    /** Below this many bytes per token no warning: a tiny model's per-token arrays (logits) and a cold JIT's. */
+    public static final long BOXING_FLOOR = 1L << 20;
+
+    /** Whether {@code heapBytesPerToken} looks like a kernel that boxes its vectors ({@link #BOXING_SHARE}); false for NaN. */
+    public static boolean boxing(double heapBytesPerToken, long weightBytesPerToken) {
+        return heapBytesPerToken > BOXING_SHARE * weightBytesPerToken && heapBytesPerToken > BOXING_FLOOR;
+    }
 }

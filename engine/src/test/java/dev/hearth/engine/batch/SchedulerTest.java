@@ -188,19 +188,6 @@ class SchedulerTest {
     }
 
     @Test
-    void forwardPassesLookLikeBoxingAboveATenthOfTheWeightBytesPerRow() {
-        long weights = 600_000_000L;   // a 1.1B Q4_0 model: compiled ~0.16 MB per decode row, boxing 200-370 MB
-        assertThat(Scheduler.boxing(256L * 160_000, 256, weights)).isFalse();
-        assertThat(Scheduler.boxing(256L * 200_000_000, 256, weights)).isTrue();
-        assertThat(Scheduler.boxing(256L * 60_000_000, 256, weights)).isFalse();
-        assertThat(Scheduler.boxing(256L * 61_000_000, 256, weights)).isTrue();
-        // a small model: at least 1 MiB per row
-        assertThat(Scheduler.boxing(256L * 1_000_000, 256, 5_000_000L)).isFalse();
-        assertThat(Scheduler.boxing(256L * 1_100_000, 256, 5_000_000L)).isTrue();
-        assertThat(Scheduler.boxing(0, 0, weights)).isFalse();
-    }
-
-    @Test
     void cancellationFreesTheSlotAtTheNextStep() throws Exception {
         try (var s = new Scheduler(model, tokenizer, LONG_CONTEXT, Scheduler.Config.of(1, 4))) {
             var a = new Collector();

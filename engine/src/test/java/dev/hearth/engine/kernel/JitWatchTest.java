@@ -40,4 +40,17 @@ class JitWatchTest {
         w.start();
         assertThat(w.busy()).isFalse();
     }
+
+    @Test
+    void allocationLooksLikeBoxingAboveATenthOfTheWeightBytesPerToken() {
+        long weights = 600_000_000L;   // a 1.1B Q4_0 model: compiled ~0.16 MB per decode token, boxing 200-370 MB
+        assertThat(JitWatch.boxing(160_000, weights)).isFalse();
+        assertThat(JitWatch.boxing(200_000_000, weights)).isTrue();
+        assertThat(JitWatch.boxing(60_000_000, weights)).isFalse();
+        assertThat(JitWatch.boxing(61_000_000, weights)).isTrue();
+        // a small model: at least 1 MiB per token
+        assertThat(JitWatch.boxing(1_000_000, 5_000_000L)).isFalse();
+        assertThat(JitWatch.boxing(1_100_000, 5_000_000L)).isTrue();
+        assertThat(JitWatch.boxing(Double.NaN, weights)).isFalse();
+    }
 }
