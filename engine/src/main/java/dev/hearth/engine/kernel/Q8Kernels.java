@@ -12,6 +12,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.AND;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.FMA;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.SUB;
+
 /**
  * Integer dot products of quantized weights with {@link Q8Activations}: the weight quants are
  * widened to 16 bits in registers and multiplied with the 16-bit activation quants; sums of
@@ -412,19 +421,35 @@ final class Q8Kernels {
         }
     }
 
-    /** {@code quads} quads of interleaved Q4_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
+    /** {@link #q4_0Quads}'s constants as vectors, so that each of its operations is a {@code lanewise(op, vector)}. */
+    private static final IntVector F16_BITS = IntVector.broadcast(I16, 0x8FFF_E000), TIMES_65537 = IntVector.broadcast(I16, 65537),
+            SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
+            SHIFT13 = IntVector.broadcast(I16, 13), SHIFT16 = IntVector.broadcast(I16, 16);
+
+    /**
+     * {@code quads} quads of interleaved Q4_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}).
+     *
+     * <p>Written so that C2's code for it depends less on what other vector code ran before it (docs/kernels.md,
+     * "Q4_0 decode written for late inlining"). The body is past C2's parse budget, so most of its operations are
+     * inlined late, where a receiver whose class is not known yet makes C2 read the type profiles of the JDK's shared
+     * Vector API methods, which callers of every shape write into, and an intrinsic whose operand is not known to be
+     * a vector of its class is given up (the operation then boxes). Hence: every operation is one the concrete vector
+     * class overrides ({@code lanewise(op, v)}, {@code lanewise(FMA, v, w)}, {@code reinterpretShape},
+     * {@code convertShape}, {@code rearrange}), so the call is resolved by this method's own profile and the
+     * receiver's class is exact inside it (the convenience forms {@code and(int)}, {@code mul}, {@code add},
+     * {@code fma}, {@code lanewise(op, int)}, {@code reinterpretAsShorts} are final methods of the abstract classes
+     * that call on through the shared profiles); constants are vectors; no vector but the accumulators is carried
+     * round the group loop (a loop phi of late-inlined values is not known to be a vector); and the accumulators
+     * are updated by the row's scale vector, {@code d_r.lanewise(FMA, f, acc)} (the same product, so the same
+     * bits), whose class is exact because it is computed first, within the parse budget. The weights are loaded
+     * at use, no longer a group ahead: with this form that is faster from memory too (docs/perf.md).
+     * {@code ProfilePollution} (engine's JMH sources) reproduces the lottery: the previous form boxed in 4 of 4
+     * processes, this one in none; {@code hearth bench} still caught it in 2 of 30 processes on a 1.1B Q4_0 file.
+     */
     private static void q4_0Quads(MemorySegment w, long offset, int quads, int groups, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q4Aligned;
         final int xo = row * a.cols;
-        final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups, lastGroup = offset + quads * quadBytes - Matrix.QUAD_GROUP_BYTES;
-        // The weights are loaded one group ahead, into m0-m3 while n0-n3 are used: the loads come ~140 instructions
-        // earlier in program order, so that the core, whose reorder window is full of this loop's vector operations,
-        // has them in flight sooner. From memory (InterleaveBench, 65,536 rows) 4.5-5.0 -> 3.9-4.3 ms; hearth bench
-        // tg64 on a 1.1B Q4_0 file +10-15 % (docs/kernels.md). Two groups ahead was slower (registers).
-        var n0 = IntVector.fromMemorySegment(I16, w, offset, LE);
-        var n1 = IntVector.fromMemorySegment(I16, w, offset + 64, LE);
-        var n2 = IntVector.fromMemorySegment(I16, w, offset + 128, LE);
-        var n3 = IntVector.fromMemorySegment(I16, w, offset + 192, LE);
+        final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups;
         for (int u = 0; u < quads; u++, offset += quadBytes) {
             var acc0 = FloatVector.zero(F16);
             var acc1 = FloatVector.zero(F16);
@@ -432,64 +457,59 @@ final class Q8Kernels {
             var acc3 = FloatVector.zero(F16);
             for (int g = 0; g < groups; g++) {
                 long x = 3L * (xo + 128 * g), p = offset + Matrix.QUAD_GROUP_BYTES * g;
-                // the next group: in this quad, or the next quad's first (quads are contiguous)
-                long pn = p < lastGroup ? p + Matrix.QUAD_GROUP_BYTES : p;
-                var m0 = IntVector.fromMemorySegment(I16, w, pn, LE);
-                var m1 = IntVector.fromMemorySegment(I16, w, pn + 64, LE);
-                var m2 = IntVector.fromMemorySegment(I16, w, pn + 128, LE);
-                var m3 = IntVector.fromMemorySegment(I16, w, pn + 192, LE);
+                // the quad's 16 float16 scales, sign-extended: bits 0-14 move to 13-27, the sign's copies above
+                // them to 28-31, of which bit 31 is kept: d * 2^-112 as in q4_0Groups
+                var h = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 256, LE).convertShape(VectorOperators.S2I, I16, 0);
+                var d = ((FloatVector) h.lanewise(LSHL, SHIFT13).lanewise(AND, F16_BITS).reinterpretShape(F16, 0))
+                        .lanewise(MUL, FloatVector.fromMemorySegment(F16, xq, x + 320, LE).rearrange(X4_ACT));
+                // each row's scales, before the rows: the accumulators' FMAs are called on them (see above)
+                var d0 = d.rearrange(X4_ROW0);
+                var d1 = d.rearrange(X4_ROW1);
+                var d2 = d.rearrange(X4_ROW2);
+                var d3 = d.rearrange(X4_ROW3);
                 var x0 = ShortVector.fromMemorySegment(S32, xq, x, LE);
                 var x1 = ShortVector.fromMemorySegment(S32, xq, x + 64, LE);
                 var x2 = ShortVector.fromMemorySegment(S32, xq, x + 128, LE);
                 var x3 = ShortVector.fromMemorySegment(S32, xq, x + 192, LE);
                 var xOff = IntVector.fromMemorySegment(I16, xq, x + 256, LE);
-                // the quad's 16 float16 scales, sign-extended: bits 0-14 move to 13-27, the sign's copies above
-                // them to 28-31, of which bit 31 is kept: d * 2^-112 as in q4_0Groups
-                var h = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 256, LE).convertShape(VectorOperators.S2I, I16, 0);
-                var d = h.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats()
-                        .mul(FloatVector.fromMemorySegment(F16, xq, x + 320, LE).rearrange(X4_ACT));
-                // a row's 32 shorts of four nibbles, shifted as ints: C2 compiles a short vector's shift by a
-                // constant to a shift by a register (two more instructions each), an int's to an immediate one;
-                // the mask keeps each short's low nibble, so the bits an int shift moves across shorts drop out.
-                // The four rows are written out: as one helper called four times, C2 left the calls out of line
-                // and boxed their vectors (InterleaveBench 63 -> 380 us in cache, 5.0 -> 24 ms from memory).
-                // Pair sums as in pairSum512.
-                var q = n0;
-                var s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).reinterpretAsShorts().mul(x1))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
-                var v = s.reinterpretAsInts();
-                var f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
-                acc0 = f.fma(d.rearrange(X4_ROW0), acc0);
-                q = n1;
-                s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).reinterpretAsShorts().mul(x1))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
-                v = s.reinterpretAsInts();
-                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
-                acc1 = f.fma(d.rearrange(X4_ROW1), acc1);
-                q = n2;
-                s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).reinterpretAsShorts().mul(x1))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
-                v = s.reinterpretAsInts();
-                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
-                acc2 = f.fma(d.rearrange(X4_ROW2), acc2);
-                q = n3;
-                s = q.and(0x000F_000F).reinterpretAsShorts().mul(x0)
-                        .add(q.lanewise(VectorOperators.LSHR, 4).and(0x000F_000F).reinterpretAsShorts().mul(x1))
-                        .add(q.lanewise(VectorOperators.LSHR, 8).and(0x000F_000F).reinterpretAsShorts().mul(x2))
-                        .add(q.lanewise(VectorOperators.LSHR, 12).and(0x000F_000F).reinterpretAsShorts().mul(x3));
-                v = s.reinterpretAsInts();
-                f = (FloatVector) v.mul(65537).lanewise(VectorOperators.ASHR, 16).sub(xOff).convertShape(VectorOperators.I2F, F16, 0);
-                acc3 = f.fma(d.rearrange(X4_ROW3), acc3);
-                n0 = m0;
-                n1 = m1;
-                n2 = m2;
-                n3 = m3;
+                // a row's 32 shorts of four nibbles, shifted as ints; the mask keeps each short's low nibble, so the
+                // bits an int shift moves across shorts drop out. The four rows are written out: as one helper called
+                // four times, C2 left the calls out of line and boxed their vectors. Pair sums as in pairSum512.
+                IntVector q, v;
+                ShortVector s;
+                FloatVector f;
+                q = IntVector.fromMemorySegment(I16, w, p, LE);
+                s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x0)
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x1))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x2))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x3));
+                v = (IntVector) s.reinterpretShape(I16, 0);
+                f = (FloatVector) v.lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(SUB, xOff).convertShape(VectorOperators.I2F, F16, 0);
+                acc0 = d0.lanewise(FMA, f, acc0);
+                q = IntVector.fromMemorySegment(I16, w, p + 64, LE);
+                s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x0)
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x1))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x2))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x3));
+                v = (IntVector) s.reinterpretShape(I16, 0);
+                f = (FloatVector) v.lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(SUB, xOff).convertShape(VectorOperators.I2F, F16, 0);
+                acc1 = d1.lanewise(FMA, f, acc1);
+                q = IntVector.fromMemorySegment(I16, w, p + 128, LE);
+                s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x0)
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x1))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x2))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x3));
+                v = (IntVector) s.reinterpretShape(I16, 0);
+                f = (FloatVector) v.lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(SUB, xOff).convertShape(VectorOperators.I2F, F16, 0);
+                acc2 = d2.lanewise(FMA, f, acc2);
+                q = IntVector.fromMemorySegment(I16, w, p + 192, LE);
+                s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x0)
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x1))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x2))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, x3));
+                v = (IntVector) s.reinterpretShape(I16, 0);
+                f = (FloatVector) v.lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(SUB, xOff).convertShape(VectorOperators.I2F, F16, 0);
+                acc3 = d3.lanewise(FMA, f, acc3);
             }
             acc0.intoArray(out, 64 * u);
             acc1.intoArray(out, 64 * u + 16);
@@ -1079,7 +1099,7 @@ final class Q8Kernels {
                     // values 0..63: low 4 bits from a nibble of ql, bits 4-5 from the matching 2 bits of qh; minus 32.
                     // The bits are taken with int shifts and masks of both shorts (0x000F000F, 0x00300030), which drop
                     // what a shift moves across the two: C2 compiles a short vector's shift by a constant to a shift
-                    // by a register, a mov and a vmovd more each (as in q4_0Quads)
+                    // by a register, a mov and a vmovd more each
                     var lo = l.and(LOW_NIBBLES).or(qhh.lanewise(VectorOperators.LSHL, 4).and(BITS_4_5)).reinterpretAsShorts().sub(Q6_OFFSET)
                             .mul(ShortVector.fromArray(S32, xq, xh))
                             .add(l.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(qhh.lanewise(VectorOperators.LSHR, 4).and(BITS_4_5)).reinterpretAsShorts()
