@@ -421,10 +421,16 @@ final class Q8Kernels {
         }
     }
 
-    /** {@link #q4_0Quads}'s constants as vectors, so that each of its operations is a {@code lanewise(op, vector)}. */
+    /** Constants as vectors for {@link #q4_0Quads} and {@link #q8_0GroupRows}, so that each of their operations is a {@code lanewise(op, vector)}. */
     private static final IntVector F16_BITS = IntVector.broadcast(I16, 0x8FFF_E000), TIMES_65537 = IntVector.broadcast(I16, 65537),
             SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
             SHIFT13 = IntVector.broadcast(I16, 13), SHIFT16 = IntVector.broadcast(I16, 16);
+    private static final FloatVector TIMES_2_112 = FloatVector.broadcast(F16, 0x1p112f);
+    /**
+     * A vector of {@link #F16}'s class, to call {@code broadcast(float)} on: the class overrides it, so a broadcast from
+     * a constant is known to be of that class wherever C2 inlines it (see {@link #q4_0Quads}).
+     */
+    private static final FloatVector F16_VECTOR = FloatVector.zero(F16);
 
     /**
      * {@code quads} quads of interleaved Q4_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}).
@@ -1204,7 +1210,11 @@ final class Q8Kernels {
         }
     }
 
-    /** {@code n} Q8_0 rows in groups; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
+    /**
+     * {@code n} Q8_0 rows in groups; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). Written
+     * for C2's late inlining as {@link #q4_0Quads}; the accumulators' FMAs are called on broadcasts from a constant
+     * vector ({@link #F16_VECTOR}). {@code ProfilePollution}: the previous form boxed in 3 of 3 processes, this in none.
+     */
     private static void q8_0GroupRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q;
         final float[] dx = a.d;
@@ -1216,12 +1226,22 @@ final class Q8Kernels {
                 long p = offset + Matrix.Q8_0_GROUP_BYTES * g;
                 int x = xo + 512 * g;
                 var h = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
-                h.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats()
-                        .mul(FloatVector.fromArray(F16, dx, bo + 16 * g).mul(0x1p112f)).intoArray(out, GROUP_SCALES);
+                ((FloatVector) h.lanewise(LSHL, SHIFT13).lanewise(AND, F16_BITS).reinterpretShape(F16, 0))
+                        .lanewise(MUL, FloatVector.fromArray(F16, dx, bo + 16 * g).lanewise(MUL, TIMES_2_112)).intoArray(out, GROUP_SCALES);
                 // even blocks into acc0, odd into acc1, as q8_0Rows (a row's blocks are in the same order)
                 for (int k = 0; k < 16; k += 2) {
-                    acc0 = q8_0Block(w, p + 32 + 32L * k, xq, x + 32 * k, out[GROUP_SCALES + k], acc0);
-                    acc1 = q8_0Block(w, p + 64 + 32L * k, xq, x + 32 * k + 32, out[GROUP_SCALES + k + 1], acc1);
+                    // written out, not a helper called twice: past C2's parse budget a helper may stay out of line,
+                    // its vectors boxed (as q4_0Quads's rows)
+                    var s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 32 + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                            .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k));
+                    var f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                            .convertShape(VectorOperators.I2F, F16, 0);
+                    acc0 = F16_VECTOR.broadcast(out[GROUP_SCALES + k]).lanewise(FMA, f, acc0);
+                    s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64 + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                            .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k + 32));
+                    f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                            .convertShape(VectorOperators.I2F, F16, 0);
+                    acc1 = F16_VECTOR.broadcast(out[GROUP_SCALES + k + 1]).lanewise(FMA, f, acc1);
                 }
             }
             // the last 1-15 blocks: each into the accumulator of its parity, which the swap keeps in acc0 (a choice of
@@ -1231,19 +1251,16 @@ final class Q8Kernels {
             int x = xo + 512 * groups, b = bo + 16 * groups;
             for (int k = 0; k < tail; k++) {
                 float scale = Float.float16ToFloat(w.get(Quant.I16, p + 2 * k)) * dx[b + k];
-                var next = q8_0Block(w, p + 2 * tail + 32L * k, xq, x + 32 * k, scale, acc0);
+                var s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 2 * tail + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                        .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k));
+                var f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                        .convertShape(VectorOperators.I2F, F16, 0);
+                var next = F16_VECTOR.broadcast(scale).lanewise(FMA, f, acc0);
                 acc0 = acc1;
                 acc1 = next;
             }
-            acc0.add(acc1).intoArray(out, 16 * r);
+            acc0.lanewise(ADD, acc1).intoArray(out, 16 * r);
         }
-    }
-
-    /** {@code acc + scale * (the block's quants at q . activations at x)}, as {@link #q8_0Wide}. */
-    private static FloatVector q8_0Block(MemorySegment w, long q, short[] xq, int x, float scale, FloatVector acc) {
-        var s = (ShortVector) ByteVector.fromMemorySegment(B32, w, q, LE).convertShape(VectorOperators.B2S, S32, 0);
-        var f = (FloatVector) pairSum512(s.mul(ShortVector.fromArray(S32, xq, x))).convertShape(VectorOperators.I2F, F16, 0);
-        return f.fma(FloatVector.broadcast(F16, scale), acc);
     }
 
     /** Dots of rows of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #dots}. */
