@@ -426,6 +426,7 @@ final class Q8Kernels {
             SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
             SHIFT13 = IntVector.broadcast(I16, 13), SHIFT16 = IntVector.broadcast(I16, 16);
     private static final FloatVector TIMES_2_112 = FloatVector.broadcast(F16, 0x1p112f);
+    private static final IntVector ZERO_I16 = IntVector.zero(I16);
     /**
      * A vector of {@link #F16}'s class, to call {@code broadcast(float)} on: the class overrides it, so a broadcast from
      * a constant is known to be of that class wherever C2 inlines it (see {@link #q4_0Quads}).
@@ -857,24 +858,28 @@ final class Q8Kernels {
                 var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
                 int dm = w.get(Quant.I32, p + 16);
                 float dX = dx[b + xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
-                minAcc = kMinTerm(ms, bsum32, x / 32, dmin, minAcc);
-                var s = ShortVector.zero(S32);
-                for (int h = 0; h < 2; h++) {
-                    var q = ByteVector.fromMemorySegment(B64, w, p + 20 + 64 * h, LE).reinterpretAsShorts();
-                    int xh = x + 128 * h;
-                    s = s.add(q.and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh)))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 32)))
-                            .add(q.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(S32, xq, xh + 64)))
-                            .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(S32, xq, xh + 96)));
-                }
+                // written for C2's late inlining as q4_0Quads: operations the classes override, FMAs called on
+                // broadcasts from a constant vector, the two halves written out (no vector carried round a loop but
+                // the accumulators); nibbles taken with int shifts and masks as there (the same shorts)
+                var m = ms.lanewise(MUL, IntVector.fromArray(I16, bsum32, x / 32)).blend(ZERO_I16, UPPER_8_INTS);
+                minAcc = F16_VECTOR.broadcast(dmin).lanewise(FMA, (FloatVector) m.convertShape(VectorOperators.I2F, F16, 0), minAcc);
+                var q = IntVector.fromMemorySegment(I16, w, p + 20, LE);
+                var s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+                q = IntVector.fromMemorySegment(I16, w, p + 84, LE);
+                s = s.lanewise(ADD, ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
                 // pair sums (at most 30,480) times the scales: at most 1,920,240 per lane, exact as a float
-                var isum = s.reinterpretAsInts().mul(65537).lanewise(VectorOperators.ASHR, 16).mul(K_SPLIT_SCALES.selectFrom(ms));
-                var next = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc2);
+                var isum = ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, K_SPLIT_SCALES.selectFrom(ms));
+                var next = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc2);
                 acc2 = acc;
                 acc = next;
             }
-            acc = acc.add(acc2);
-            acc.intoArray(out, 16 * r);
+            acc.lanewise(ADD, acc2).intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
         }
     }
