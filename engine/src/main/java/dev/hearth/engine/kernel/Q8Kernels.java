@@ -19,6 +19,7 @@ import static jdk.incubator.vector.VectorOperators.FMA;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.OR;
 import static jdk.incubator.vector.VectorOperators.SUB;
 
 /**
@@ -423,7 +424,7 @@ final class Q8Kernels {
 
     /** Constants as vectors for {@link #q4_0Quads} and {@link #q8_0GroupRows}, so that each of their operations is a {@code lanewise(op, vector)}. */
     private static final IntVector F16_BITS = IntVector.broadcast(I16, 0x8FFF_E000), TIMES_65537 = IntVector.broadcast(I16, 65537),
-            SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
+            SHIFT2 = IntVector.broadcast(I16, 2), SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
             SHIFT13 = IntVector.broadcast(I16, 13), SHIFT16 = IntVector.broadcast(I16, 16);
     private static final FloatVector TIMES_2_112 = FloatVector.broadcast(F16, 0x1p112f);
     private static final IntVector ZERO_I16 = IntVector.zero(I16);
@@ -1166,29 +1167,36 @@ final class Q8Kernels {
                 var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
                 float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[b + xo / 256];
                 var qh = IntVector.fromMemorySegment(I16, w, p + 128, LE);
-                var s = ShortVector.zero(S32);
-                for (int h = 0; h < 2; h++) {
-                    // byte h of each short of qh down to bits 0-7: bits 2k, 2k+1 go with nibble k (the bits moved in
-                    // from the next short are masked off below)
-                    var hb = qh.lanewise(VectorOperators.LSHR, 8 * h);
-                    var l = IntVector.fromMemorySegment(I16, w, p + 64 * h, LE);
-                    int xh = x + 128 * h;
-                    // value of nibble k: its 4 bits and bits 4-5 from hb, minus 32 (int shifts and masks of both
-                    // shorts, as in q6_KRows)
-                    s = s.add(l.and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 4).and(BITS_4_5)).reinterpretAsShorts().sub(Q6_OFFSET)
-                                    .mul(ShortVector.fromArray(S32, xq, xh)))
-                            .add(l.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 2).and(BITS_4_5)).reinterpretAsShorts()
-                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 32)))
-                            .add(l.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(hb.and(BITS_4_5)).reinterpretAsShorts()
-                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 64)))
-                            .add(l.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHR, 2).and(BITS_4_5)).reinterpretAsShorts()
-                                    .sub(Q6_OFFSET).mul(ShortVector.fromArray(S32, xq, xh + 96)));
-                }
+                // written for C2's late inlining as q4_0Quads (overridden operations, the two halves written out, the
+                // FMA on a broadcast from a constant vector). Half h: byte h of each short of qh down to bits 0-7,
+                // bits 2k, 2k+1 going with nibble k (the bits moved in from the next short are masked off below);
+                // value of nibble k: its 4 bits and bits 4-5 from hb, minus 32 (int shifts and masks of both shorts,
+                // as in q6_KRows)
+                var hb = qh;
+                var l = IntVector.fromMemorySegment(I16, w, p, LE);
+                var s = ((ShortVector) l.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                        .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                        .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                        .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+                hb = qh.lanewise(LSHR, SHIFT8);
+                l = IntVector.fromMemorySegment(I16, w, p + 64, LE);
+                s = s.lanewise(ADD, ((ShortVector) l.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                        .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                        .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                        .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                                .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
                 // pair sums by sign-extending both shorts (up to 65,024: past pairSum's 16-bit bound), times the
                 // int8 scales: at most 65,024 * 128 per lane, exact as a float
-                var v = s.reinterpretAsInts();
-                var isum = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.ASHR, 16)).mul(scales);
-                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
+                var v = (IntVector) s.reinterpretShape(I16, 0);
+                var isum = v.lanewise(LSHL, SHIFT16).lanewise(ASHR, SHIFT16).lanewise(ADD, v.lanewise(ASHR, SHIFT16)).lanewise(MUL, scales);
+                acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
             }
             acc.intoArray(out, 16 * r);
         }
