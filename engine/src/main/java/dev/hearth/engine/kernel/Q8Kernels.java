@@ -424,7 +424,7 @@ final class Q8Kernels {
 
     /** Constants as vectors for {@link #q4_0Quads} and {@link #q8_0GroupRows}, so that each of their operations is a {@code lanewise(op, vector)}. */
     private static final IntVector F16_BITS = IntVector.broadcast(I16, 0x8FFF_E000), TIMES_65537 = IntVector.broadcast(I16, 65537),
-            SHIFT2 = IntVector.broadcast(I16, 2), SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
+            SHIFT1 = IntVector.broadcast(I16, 1), SHIFT2 = IntVector.broadcast(I16, 2), SHIFT3 = IntVector.broadcast(I16, 3), SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
             SHIFT13 = IntVector.broadcast(I16, 13), SHIFT16 = IntVector.broadcast(I16, 16);
     private static final FloatVector TIMES_2_112 = FloatVector.broadcast(F16, 0x1p112f);
     private static final IntVector ZERO_I16 = IntVector.zero(I16);
@@ -919,29 +919,30 @@ final class Q8Kernels {
                 var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
                 int dm = w.get(Quant.I32, p + 16);
                 float dX = dx[b + xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
-                minAcc = kMinTerm(ms, bsum32, x / 32, dmin, minAcc);
-                // the fifth bits, a byte per lane (sign-extended: the bits above 7 never reach bit 4 below)
-                var qh = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 148, LE).convertShape(VectorOperators.B2S, S32, 0)).reinterpretAsInts();
-                var s = ShortVector.zero(S32);
-                for (int h = 0; h < 2; h++) {
-                    // nibble k's bit at 2h + (0, 4, 1, 5) for k = 0..3 (Matrix): at (0, 4, 1, 5) after this shift
-                    var hb = qh.lanewise(VectorOperators.LSHR, 2 * h);
-                    var q = IntVector.fromMemorySegment(I16, w, p + 20 + 64 * h, LE);
-                    int xh = x + 128 * h;
-                    s = s.add(q.and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 4).and(BIT_4)).reinterpretAsShorts()
-                                    .mul(ShortVector.fromArray(S32, xq, xh)))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).and(LOW_NIBBLES).or(hb.and(BIT_4)).reinterpretAsShorts()
-                                    .mul(ShortVector.fromArray(S32, xq, xh + 32)))
-                            .add(q.lanewise(VectorOperators.LSHR, 8).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHL, 3).and(BIT_4)).reinterpretAsShorts()
-                                    .mul(ShortVector.fromArray(S32, xq, xh + 64)))
-                            .add(q.lanewise(VectorOperators.LSHR, 12).and(LOW_NIBBLES).or(hb.lanewise(VectorOperators.LSHR, 1).and(BIT_4)).reinterpretAsShorts()
-                                    .mul(ShortVector.fromArray(S32, xq, xh + 96)));
-                }
+                // written for C2's late inlining as q4_0Quads (overridden operations, the two halves written out, FMAs
+                // on broadcasts from a constant vector)
+                var m = ms.lanewise(MUL, IntVector.fromArray(I16, bsum32, x / 32)).blend(ZERO_I16, UPPER_8_INTS);
+                minAcc = F16_VECTOR.broadcast(dmin).lanewise(FMA, (FloatVector) m.convertShape(VectorOperators.I2F, F16, 0), minAcc);
+                // the fifth bits, a byte per lane (sign-extended: the bits above 7 never reach bit 4 below); in half h,
+                // nibble k's bit at 2h + (0, 4, 1, 5) for k = 0..3 (Matrix): at (0, 4, 1, 5) after the shift by 2h
+                var qh = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 148, LE).convertShape(VectorOperators.B2S, S32, 0)).reinterpretShape(I16, 0);
+                var hb = qh;
+                var q = IntVector.fromMemorySegment(I16, w, p + 20, LE);
+                var s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT3).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+                hb = qh.lanewise(LSHR, SHIFT2);
+                q = IntVector.fromMemorySegment(I16, w, p + 84, LE);
+                s = s.lanewise(ADD, ((ShortVector) q.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT3).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
                 // pair sums times the scales: at most 62,992 * 63 per lane, exact as a float
-                var v = s.reinterpretAsInts();
-                var isum = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.ASHR, 16))
-                        .mul(K_SPLIT_SCALES.selectFrom(ms));
-                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
+                var v = (IntVector) s.reinterpretShape(I16, 0);
+                var isum = v.lanewise(LSHL, SHIFT16).lanewise(ASHR, SHIFT16).lanewise(ADD, v.lanewise(ASHR, SHIFT16))
+                        .lanewise(MUL, K_SPLIT_SCALES.selectFrom(ms));
+                acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
             }
             acc.intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
