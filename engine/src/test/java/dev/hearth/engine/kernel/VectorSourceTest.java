@@ -38,7 +38,7 @@ class VectorSourceTest {
     }
 
     /**
-     * The decode kernels written for C2's late inlining (docs/kernels.md, "Decode kernels written for C2's late
+     * The decode kernels written for C2's late inlining (Q4_0, Q8_0 and the K-quants' sub-block layouts) (docs/kernels.md, "Decode kernels written for C2's late
      * inlining") call only operations their vector classes override: the convenience forms ({@code and}, {@code mul},
      * {@code add}, {@code fma}, {@code reinterpretAs...}, a lane-wise operation with a scalar) call on through type
      * profiles that every caller in the process shares, and brought back the boxing that the form removed.
@@ -47,7 +47,7 @@ class VectorSourceTest {
     void lateInliningKernelsUseOnlyOverriddenOperations() throws IOException {
         String source = Files.readString(Path.of("src/main/java/dev/hearth/engine/kernel/Q8Kernels.java"));
         List<String> found = new ArrayList<>();
-        for (String kernel : List.of("q4_0Quads", "q8_0GroupRows")) {
+        for (String kernel : List.of("q4_0Quads", "q8_0GroupRows", "q4_KSplitRows", "q5_KSplitRows", "q6_KSplitRows")) {
             String body = methodBody(source, kernel);
             for (String form : List.of(".and(", ".or(", ".mul(", ".add(", ".sub(", ".fma(", ".reinterpretAs")) {
                 if (body.contains(form)) found.add(kernel + ": " + form);
