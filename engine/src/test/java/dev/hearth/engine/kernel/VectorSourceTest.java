@@ -38,8 +38,8 @@ class VectorSourceTest {
     }
 
     /**
-     * The decode kernels written for C2's late inlining (Q4_0, Q8_0 and the K-quants' sub-block layouts) (docs/kernels.md, "Decode kernels written for C2's late
-     * inlining") call only operations their vector classes override: the convenience forms ({@code and}, {@code mul},
+     * The decode kernels written for C2's late inlining (Q4_0, Q8_0 and the K-quants' sub-block layouts; docs/kernels.md,
+     * "Decode kernels written for C2's late inlining") call only operations their vector classes override: the convenience forms ({@code and}, {@code mul},
      * {@code add}, {@code fma}, {@code reinterpretAs...}, a lane-wise operation with a scalar) call on through type
      * profiles that every caller in the process shares, and brought back the boxing that the form removed.
      */
