@@ -422,9 +422,13 @@ final class Q8Kernels {
         }
     }
 
-    /** Constants as vectors for {@link #q4_0Quads} and {@link #q8_0GroupRows}, so that each of their operations is a {@code lanewise(op, vector)}. */
+    /**
+     * Constants as vectors for the decode kernels written for late inlining ({@link #q4_0Quads}, {@link #q8_0GroupRows},
+     * the K-quants' sub-block rows), so that each of their operations is a {@code lanewise(op, vector)}.
+     */
     private static final IntVector F16_BITS = IntVector.broadcast(I16, 0x8FFF_E000), TIMES_65537 = IntVector.broadcast(I16, 65537),
-            SHIFT1 = IntVector.broadcast(I16, 1), SHIFT2 = IntVector.broadcast(I16, 2), SHIFT3 = IntVector.broadcast(I16, 3), SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
+            SHIFT1 = IntVector.broadcast(I16, 1), SHIFT2 = IntVector.broadcast(I16, 2), SHIFT3 = IntVector.broadcast(I16, 3),
+            SHIFT4 = IntVector.broadcast(I16, 4), SHIFT8 = IntVector.broadcast(I16, 8), SHIFT12 = IntVector.broadcast(I16, 12),
             SHIFT13 = IntVector.broadcast(I16, 13), SHIFT16 = IntVector.broadcast(I16, 16);
     private static final FloatVector TIMES_2_112 = FloatVector.broadcast(F16, 0x1p112f);
     private static final IntVector ZERO_I16 = IntVector.zero(I16);
@@ -438,7 +442,7 @@ final class Q8Kernels {
      * {@code quads} quads of interleaved Q4_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}).
      *
      * <p>Written so that C2's code for it depends less on what other vector code ran before it (docs/kernels.md,
-     * "Q4_0 decode written for late inlining"). The body is past C2's parse budget, so most of its operations are
+     * "Decode kernels written for C2's late inlining"). The body is past C2's parse budget, so most of its operations are
      * inlined late, where a receiver whose class is not known yet makes C2 read the type profiles of the JDK's shared
      * Vector API methods, which callers of every shape write into, and an intrinsic whose operand is not known to be
      * a vector of its class is given up (the operation then boxes). Hence: every operation is one the concrete vector
