@@ -456,7 +456,7 @@ final class Q8Kernels {
      * bits), whose class is exact because it is computed first, within the parse budget. The weights are loaded
      * at use, no longer a group ahead: with this form that is faster from memory too (docs/perf.md).
      * {@code ProfilePollution} (engine's JMH sources) reproduces the lottery: the previous form boxed in 4 of 4
-     * processes, this one in none; {@code hearth bench} still caught it in 2 of 30 processes on a 1.1B Q4_0 file.
+     * processes, this one in none; {@code hearth bench} still caught it in 3 of 60 processes on a 1.1B Q4_0 file.
      */
     private static void q4_0Quads(MemorySegment w, long offset, int quads, int groups, Q8Activations a, int row, float[] out) {
         final MemorySegment xq = a.q4Aligned;
