@@ -51,6 +51,15 @@ import java.util.function.LongFunction;
 public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
     /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes, then 16 scales. */
     static final long QUAD_GROUP_BYTES = 288;
+    /**
+     * Where an interleaved Q4_0 matrix starts: this many bytes past a multiple of 256. The decode kernel
+     * ({@code Q8Kernels.q4_0Quads}) on rows of 1,024 or 2,048 values took up to twice as long from memory (25-40 %
+     * longer from L3) when its matrix started 0 or 32 bytes past a multiple of 256 rather than 64, 128 or 192: the
+     * same bytes and instructions, on a Zen 5 core (docs/kernels.md "Where a Q4_0 matrix starts", JMH
+     * {@code PlacementBench}). With G1 the allocator put 12-15 of a 1.1B model's 112 matrices there, a different
+     * set in every process.
+     */
+    static final long QUAD_PLACEMENT = 64;
     /** Bytes of a super-block of a Q4_K matrix in sub-blocks: 8 mins, 8 scales, d, dmin, 128 quant bytes. */
     static final long Q4_K_SPLIT_BYTES = 148;
     /** Bytes of a group of 16 blocks of a Q8_0 matrix in groups: 16 float16 scales, then 16 x 32 quants (as in the file). */
@@ -109,7 +118,10 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         if (type == GgmlType.Q6_K) return splitQ6_K(allocate);
         if (type == GgmlType.Q8_0) return groupQ8_0(allocate);
         final long rowBytes = rowBytes();
-        MemorySegment dst = allocate.apply(rows / 4 * QUAD_GROUP_BYTES * (cols / 128));
+        final long bytes = rows / 4 * QUAD_GROUP_BYTES * (cols / 128);
+        // placed at QUAD_PLACEMENT past a multiple of 256 (allocate gives multiples of 64: 0, 64, 128 or 192 past one)
+        MemorySegment raw = allocate.apply(bytes + 256);
+        MemorySegment dst = raw.asSlice(Math.floorMod(QUAD_PLACEMENT - raw.address(), 256L), bytes);
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < cols / 32; b++) {
                 long from = r * rowBytes + 18L * b;

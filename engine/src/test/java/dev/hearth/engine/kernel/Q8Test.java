@@ -280,6 +280,25 @@ class Q8Test {
     }
 
     /**
+     * An interleaved Q4_0 matrix starts at {@link Matrix#QUAD_PLACEMENT} past a multiple of 256 bytes wherever the
+     * allocator's 64-byte aligned memory starts, with the same bytes.
+     */
+    @Test
+    void interleavedQ4_0MatrixStartsAtItsPlacement() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the interleaved Q4_0 layout needs 512-bit vectors");
+        int rows = 8, cols = 256;
+        var file = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 11)), rows, cols);
+        var expected = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes])).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            for (long past : new long[] {0, 64, 128, 192}) {
+                var x4 = file.interleave(bytes -> arena.allocate(bytes + past, 256).asSlice(past));
+                assertThat(x4.data().address() % 256).as("allocated %d past 256", past).isEqualTo(Matrix.QUAD_PLACEMENT);
+                assertThat(x4.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).isEqualTo(expected);
+            }
+        }
+    }
+
+    /**
      * {@code copy}, a decode layout of {@code file} ({@link Matrix#interleave}), decodes to the file's values bit for bit:
      * row by row against the reference decoder ({@code -0} and {@code +0} taken as one where {@code eitherZero}), and
      * in blocks of rows against the batched path's decoder.
