@@ -69,7 +69,7 @@ public class InterleaveBench {
 
     @Benchmark
     public float[] interleaved() {
-        if (x4.quads()) Q8Kernels.q4_0x4(x4.data(), 0, rows, cols, q8, 0, out, 0);
+        if (x4.quads()) Q8Kernels.q4_0x4(x4.data(), rows, 0, rows, cols, q8, 0, out, 0);
         else Q8Kernels.splitDots(x4.type(), x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
         return out;
     }

@@ -47,6 +47,10 @@ public class MatMulBench {
     @Param({"auto", "prompt", "float"})
     public String path;
 
+    /** {@code file}: the matrix as a GGUF file stores it; {@code decode}: in its decode kernel's layout, as a model copies it ({@link Matrix#interleave}). */
+    @Param({"file"})
+    public String layout;
+
     private Arena arena;
     private Parallel pool;
     private Matrix w;
@@ -58,6 +62,7 @@ public class MatMulBench {
         int rows = Integer.parseInt(rc[0]), cols = Integer.parseInt(rc[1]);
         arena = Arena.ofShared();
         w = BenchData.matrix(arena, GgmlType.valueOf(type), rows, cols, 42);
+        if (layout.equals("decode")) w = w.interleave(bytes -> arena.allocate(bytes, 64));
         x = BenchData.activations(batch * cols, 7);
         out = new float[batch * rows];
         pool = new Parallel(threads);

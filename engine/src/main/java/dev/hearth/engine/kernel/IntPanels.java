@@ -100,8 +100,8 @@ final class IntPanels {
             for (int c = 0; c < blocks; c++) {
                 long scale, quants;
                 if (w.interleaved()) {
-                    scale = Matrix.interleavedScale(cols, r, c);
-                    quants = Matrix.interleavedQuants(cols, r, c);
+                    scale = Matrix.interleavedScale(w.rows(), cols, r, c);
+                    quants = Matrix.interleavedQuants(w.rows(), cols, r, c);
                 } else {
                     scale = r * rowBytes + 18L * c;
                     quants = scale + 2;

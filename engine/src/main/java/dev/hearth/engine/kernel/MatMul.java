@@ -282,7 +282,7 @@ public final class MatMul {
                     }
                 }
                 if (w.quads()) {
-                    for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
+                    for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), w.rows(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
                 } else if (w.interleaved()) {
                     for (; b < b1; b++) Q8Kernels.splitDots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 } else {

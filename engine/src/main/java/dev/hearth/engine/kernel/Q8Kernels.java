@@ -407,20 +407,35 @@ final class Q8Kernels {
      * 64-byte load, and the activations and the group's scales are loaded once for four rows. JMH
      * ({@code InterleaveBench}, one thread, 2,048 columns): 1,024 rows (in L2/L3) 75-76 -> 62-64 us, 65,536 rows
      * (from memory) 6.4 -> 5.6 ms.
+     *
+     * <p>The matrix ({@code height} rows) is in slices of {@link Matrix#QUAD_SLICE_GROUPS} groups (its class comment):
+     * the run's quads pass slice after slice, each quad's four accumulators kept in {@link #QUAD_ACC} from one slice
+     * to the next (stored and loaded as they are: the same sums in the same order, so the same bits).
      */
-    static void q4_0x4(MemorySegment w, int first, int rows, int cols, Q8Activations a, int row, float[] out, int outOff) {
+    static void q4_0x4(MemorySegment w, int height, int first, int rows, int cols, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call Q8Kernels.prepare first");
-        final int groups = cols / 128, end = first + rows;
-        final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups;
-        final float[] acc = ROW_ACC.get();
-        for (int r0 = first & ~3; r0 < end; r0 += ROWS_PER_CALL) {
-            int n = Math.min(ROWS_PER_CALL, (end - r0 + 3) & ~3);
-            q4_0Quads(w, (r0 / 4) * quadBytes, n / 4, groups, a, row, acc);
-            Dot.sumRows16(acc, 0, acc, SUMS);
-            int lo = Math.max(first, r0), hi = Math.min(end, r0 + n);
-            System.arraycopy(acc, SUMS + lo - r0, out, outOff + lo - first, hi - lo);
+        final int groups = cols / 128, end = first + rows, q0 = first / 4, quads = (end + 3) / 4 - q0;
+        float[] acc = QUAD_ACC.get();
+        if (acc.length < 64 * ((quads + 3) & ~3)) QUAD_ACC.set(acc = new float[64 * ((quads + 3) & ~3)]);   // sumRows16 reads 4 quads
+        java.util.Arrays.fill(acc, 0, 64 * quads, 0f);
+        // slice by slice (Matrix.QUAD_SLICE_GROUPS), the run's quads' accumulators carried in acc
+        for (int g0 = 0; g0 < groups; g0 += Matrix.QUAD_SLICE_GROUPS) {
+            int inSlice = Math.min(Matrix.QUAD_SLICE_GROUPS, groups - g0);
+            long at = Matrix.quadGroup(height, cols, q0, g0);
+            for (int u = 0; u < quads; u += ROWS_PER_CALL / 4) {
+                q4_0Quads(w, at + Matrix.QUAD_GROUP_BYTES * inSlice * u, Math.min(ROWS_PER_CALL / 4, quads - u), g0, inSlice, a, row, acc, 64 * u);
+            }
+        }
+        final float[] sums = ROW_ACC.get();
+        for (int u = 0; u < quads; u += ROWS_PER_CALL / 4) {
+            Dot.sumRows16(acc, 64 * u, sums, SUMS);
+            int r0 = 4 * (q0 + u), lo = Math.max(first, r0), hi = Math.min(end, r0 + ROWS_PER_CALL);
+            System.arraycopy(sums, SUMS + lo - r0, out, outOff + lo - first, hi - lo);
         }
     }
+
+    /** The accumulators of {@link #q4_0x4}'s run of quads, 64 floats per quad (four rows of 16 lanes), grown to the longest run. */
+    private static final ThreadLocal<float[]> QUAD_ACC = ThreadLocal.withInitial(() -> new float[64 * ROWS_PER_CALL]);
 
     /**
      * Constants as vectors for the decode kernels written for late inlining ({@link #q4_0Quads}, {@link #q8_0GroupRows},
@@ -439,7 +454,8 @@ final class Q8Kernels {
     private static final FloatVector F16_VECTOR = FloatVector.zero(F16);
 
     /**
-     * {@code quads} quads of interleaved Q4_0 rows; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}).
+     * {@code quads} quads of interleaved Q4_0 rows, over groups {@code [g0, g0 + groups)} (one slice, starting at
+     * {@code offset}); row r's accumulator, taken from {@code out[outOff + 16r, outOff + 16r + 16)}, goes back there.
      *
      * <p>Written so that C2's code for it depends less on what other vector code ran before it (docs/kernels.md,
      * "Decode kernels written for C2's late inlining"). The body is past C2's parse budget, so most of its operations are
@@ -453,20 +469,23 @@ final class Q8Kernels {
      * that call on through the shared profiles); constants are vectors; no vector but the accumulators is carried
      * round the group loop (a loop phi of late-inlined values is not known to be a vector); and the accumulators
      * are updated by the row's scale vector, {@code d_r.lanewise(FMA, f, acc)} (the same product, so the same
-     * bits), whose class is exact because it is computed first, within the parse budget. The weights are loaded
+     * bits), whose class is exact because it is computed first, within the parse budget. The accumulators start
+     * from {@code FloatVector.fromArray} (an intrinsic of exact class, as {@code FloatVector.zero} was before the
+     * slices). The weights are loaded
      * at use, no longer a group ahead: with this form that is faster from memory too (docs/perf.md).
      * {@code ProfilePollution} (engine's JMH sources) reproduces the lottery: the previous form boxed in 4 of 4
      * processes, this one in none; {@code hearth bench} still caught it in 3 of 60 processes on a 1.1B Q4_0 file.
      */
-    private static void q4_0Quads(MemorySegment w, long offset, int quads, int groups, Q8Activations a, int row, float[] out) {
+    private static void q4_0Quads(MemorySegment w, long offset, int quads, int g0, int groups, Q8Activations a, int row, float[] out, int outOff) {
         final MemorySegment xq = a.q4Aligned;
-        final int xo = row * a.cols;
+        final int xo = row * a.cols + 128 * g0;
         final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups;
         for (int u = 0; u < quads; u++, offset += quadBytes) {
-            var acc0 = FloatVector.zero(F16);
-            var acc1 = FloatVector.zero(F16);
-            var acc2 = FloatVector.zero(F16);
-            var acc3 = FloatVector.zero(F16);
+            int o = outOff + 64 * u;
+            var acc0 = FloatVector.fromArray(F16, out, o);
+            var acc1 = FloatVector.fromArray(F16, out, o + 16);
+            var acc2 = FloatVector.fromArray(F16, out, o + 32);
+            var acc3 = FloatVector.fromArray(F16, out, o + 48);
             for (int g = 0; g < groups; g++) {
                 long x = 3L * (xo + 128 * g), p = offset + Matrix.QUAD_GROUP_BYTES * g;
                 // the quad's 16 float16 scales, sign-extended: bits 0-14 move to 13-27, the sign's copies above
@@ -523,10 +542,10 @@ final class Q8Kernels {
                 f = (FloatVector) v.lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(SUB, xOff).convertShape(VectorOperators.I2F, F16, 0);
                 acc3 = d3.lanewise(FMA, f, acc3);
             }
-            acc0.intoArray(out, 64 * u);
-            acc1.intoArray(out, 64 * u + 16);
-            acc2.intoArray(out, 64 * u + 32);
-            acc3.intoArray(out, 64 * u + 48);
+            acc0.intoArray(out, o);
+            acc1.intoArray(out, o + 16);
+            acc2.intoArray(out, o + 32);
+            acc3.intoArray(out, o + 48);
         }
     }
 

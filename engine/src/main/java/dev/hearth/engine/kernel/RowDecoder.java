@@ -110,11 +110,11 @@ final class RowDecoder {
     }
 
     /** Rows {@code [r0, r1)} of an interleaved Q4_0 matrix ({@link Matrix#interleaved}) into {@code dst[dstOff..]}: the values of {@link #q4_0}. */
-    static void q4_0Interleaved(MemorySegment w, int cols, int r0, int r1, float[] dst, int dstOff) {
+    static void q4_0Interleaved(MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
         for (int r = r0; r < r1; r++) {
             int o = dstOff + (r - r0) * cols;
             for (int b = 0; b < cols / 32; b++) {
-                q4_0Block(w, Matrix.interleavedQuants(cols, r, b), Quant.f16(w, Matrix.interleavedScale(cols, r, b)), dst, o + 32 * b);
+                q4_0Block(w, Matrix.interleavedQuants(rows, cols, r, b), Quant.f16(w, Matrix.interleavedScale(rows, cols, r, b)), dst, o + 32 * b);
             }
         }
     }

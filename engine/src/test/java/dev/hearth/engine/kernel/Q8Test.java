@@ -246,7 +246,7 @@ class Q8Test {
     @Test
     void interleavedQ4_0RowsGiveTheRowMajorKernelsBits() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the interleaved Q4_0 layout needs 512-bit vectors");
-        for (int cols : new int[] {128, 384, 2048}) {
+        for (int cols : new int[] {128, 384, 2048, 2176, 4736}) {
             int rows = 40, batch = 2;
             byte[] data = RandomBlocks.generate(GgmlType.Q4_0, rows, cols, cols + 3L);
             var seg = MemorySegment.ofArray(data);
@@ -260,7 +260,7 @@ class Q8Test {
                     int n = Math.min(rows - first, 1 + first % 37);
                     float[] got = new float[n + 2];
                     java.util.Arrays.fill(got, -7f);
-                    Q8Kernels.q4_0x4(x4, first, n, cols, a, b, got, 1);
+                    Q8Kernels.q4_0x4(x4, rows, first, n, cols, a, b, got, 1);
                     for (int r = 0; r < n; r++) {
                         assertThat(Float.floatToRawIntBits(got[1 + r])).as("cols %d row %d", cols, first + r).isEqualTo(Float.floatToRawIntBits(expected[first + r]));
                     }
@@ -269,7 +269,7 @@ class Q8Test {
                 }
             }
             // activation rows not in the Q4_0 order: refused, as by the row-major kernel
-            assertThatThrownBy(() -> Q8Kernels.q4_0x4(x4, 0, 4, cols, a, batch, new float[4], 0))
+            assertThatThrownBy(() -> Q8Kernels.q4_0x4(x4, rows, 0, 4, cols, a, batch, new float[4], 0))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("call Q8Kernels.prepare first");
         }
         // a matrix that cannot take the layout is not labelled with it
