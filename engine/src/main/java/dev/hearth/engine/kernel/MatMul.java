@@ -1,5 +1,7 @@
 package dev.hearth.engine.kernel;
 
+import dev.hearth.engine.gguf.GgmlType;
+
 /**
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
@@ -283,6 +285,8 @@ public final class MatMul {
                 }
                 if (w.quads()) {
                     for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), w.rows(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
+                } else if (w.interleaved() && w.type() == GgmlType.Q8_0) {
+                    for (; b < b1; b++) Q8Kernels.q8_0Groups(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
                 } else if (w.interleaved()) {
                     for (; b < b1; b++) Q8Kernels.splitDots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 } else {

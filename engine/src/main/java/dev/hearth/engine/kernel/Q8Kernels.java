@@ -1237,15 +1237,47 @@ final class Q8Kernels {
      * as {@code Quant.f16(w, p) * dx}. Stored once per group, each is then a broadcast from memory. The per-block
      * load, conversion and multiply of the scale (and the address arithmetic around them) were a third of
      * {@link #q8_0Rows}'s instructions. A row's last 1-15 blocks take their scale products one at a time.
+     *
+     * <p>Rows {@code [first, first + rows)} of a matrix of {@code height} rows, into {@code out[outOff..]}. Rows of more
+     * than one slice ({@link Matrix#Q8_0_SLICE_BLOCKS}) pass slice after slice ({@link #q8_0SliceRows}), their
+     * accumulators carried in {@link #ROW_CARRY}.
      */
-    static void q8_0Groups(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+    static void q8_0Groups(MemorySegment w, int height, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final int cols = a.cols, slices = Matrix.q8_0Slices(cols);
         final float[] acc = ROW_ACC.get();
-        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+        if (slices == 1) {
+            long offset = Matrix.q8_0SliceRow(height, cols, 0, first), rowBytes = 34L * (cols / 32);
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+                int n = Math.min(ROWS_PER_CALL, rows - r0);
+                q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
+                rowSums(acc, n, out, outOff + r0);
+            }
+            return;
+        }
+        float[] carry = ROW_CARRY.get();
+        if (carry.length < 32 * rows) ROW_CARRY.set(carry = new float[32 * rows]);
+        java.util.Arrays.fill(carry, 0, 32 * rows, 0f);
+        // slice by slice (Matrix.Q8_0_SLICE_BLOCKS), each row's two accumulators carried in carry
+        for (int s = 0; s < slices; s++) {
+            int blocks = Matrix.q8_0SliceBlocks(cols, s);
+            long at = Matrix.q8_0SliceRow(height, cols, s, first), rowBytes = 34L * blocks;
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
+                q8_0SliceRows(w, at + r0 * rowBytes, rowBytes, Math.min(ROWS_PER_CALL, rows - r0), a, row,
+                        Matrix.Q8_0_SLICE_BLOCKS * s, blocks / 16, blocks % 16, carry, 32 * r0, acc);
+            }
+        }
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
-            q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
+            for (int r = 0; r < n; r++) {
+                int c = 32 * (r0 + r);
+                FloatVector.fromArray(F16, carry, c).lanewise(ADD, FloatVector.fromArray(F16, carry, c + 16)).intoArray(acc, 16 * r);
+            }
             rowSums(acc, n, out, outOff + r0);
         }
     }
+
+    /** {@link #q8_0Groups}'s accumulators of a run of rows, two vectors of 16 lanes per row, grown to the longest run. */
+    private static final ThreadLocal<float[]> ROW_CARRY = ThreadLocal.withInitial(() -> new float[32 * ROWS_PER_CALL]);
 
     /**
      * {@code n} Q8_0 rows in groups; row r's accumulator goes to {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). Written
@@ -1300,10 +1332,67 @@ final class Q8Kernels {
         }
     }
 
+    /**
+     * {@link #q8_0GroupRows} over one slice of long rows ({@link Matrix#Q8_0_SLICE_BLOCKS}): blocks {@code [b0, b0 + 16
+     * groups + tail)} of {@code n} rows of {@code rowBytes} from {@code offset}, row r's two accumulators taken from
+     * {@code out[outOff + 32r, outOff + 32r + 32)} and put back there (the same sums in the same order as one pass
+     * over the row, so the same bits); the group scales go through {@code scales} ({@link #ROW_ACC}). Written as
+     * {@link #q8_0GroupRows}; a separate method because carrying the accumulators through memory cost rows of 256
+     * values a fifth of their speed (the 21M brown model's decode, one thread: 1,290-1,373 -> 1,052-1,086 t/s).
+     */
+    private static void q8_0SliceRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row,
+                                      int b0, int groups, int tail, float[] out, int outOff, float[] scales) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols + 32 * b0, bo = xo / 32;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc0 = FloatVector.fromArray(F16, out, outOff + 32 * r);
+            var acc1 = FloatVector.fromArray(F16, out, outOff + 32 * r + 16);
+            for (int g = 0; g < groups; g++) {
+                long p = offset + Matrix.Q8_0_GROUP_BYTES * g;
+                int x = xo + 512 * g;
+                var h = (IntVector) ShortVector.fromMemorySegment(S16, w, p, LE).convertShape(VectorOperators.S2I, I16, 0);
+                ((FloatVector) h.lanewise(LSHL, SHIFT13).lanewise(AND, F16_BITS).reinterpretShape(F16, 0))
+                        .lanewise(MUL, FloatVector.fromArray(F16, dx, bo + 16 * g).lanewise(MUL, TIMES_2_112)).intoArray(scales, GROUP_SCALES);
+                // even blocks into acc0, odd into acc1, as q8_0Rows (a row's blocks are in the same order)
+                for (int k = 0; k < 16; k += 2) {
+                    // written out, not a helper called twice: past C2's parse budget a helper may stay out of line,
+                    // its vectors boxed (as q4_0Quads's rows)
+                    var s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 32 + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                            .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k));
+                    var f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                            .convertShape(VectorOperators.I2F, F16, 0);
+                    acc0 = F16_VECTOR.broadcast(scales[GROUP_SCALES + k]).lanewise(FMA, f, acc0);
+                    s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 64 + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                            .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k + 32));
+                    f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                            .convertShape(VectorOperators.I2F, F16, 0);
+                    acc1 = F16_VECTOR.broadcast(scales[GROUP_SCALES + k + 1]).lanewise(FMA, f, acc1);
+                }
+            }
+            // the last 1-15 blocks: each into the accumulator of its parity, which the swap keeps in acc0 (a choice of
+            // accumulator by a branch made C2 box them: 24 MB per decode token of a 21M model); the sum of the two
+            // at the end is the same whichever is which
+            long p = offset + Matrix.Q8_0_GROUP_BYTES * groups;
+            int x = xo + 512 * groups, b = bo + 16 * groups;
+            for (int k = 0; k < tail; k++) {
+                float scale = Float.float16ToFloat(w.get(Quant.I16, p + 2 * k)) * dx[b + k];
+                var s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 2 * tail + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                        .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k));
+                var f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                        .convertShape(VectorOperators.I2F, F16, 0);
+                var next = F16_VECTOR.broadcast(scale).lanewise(FMA, f, acc0);
+                acc0 = acc1;
+                acc1 = next;
+            }
+            acc0.intoArray(out, outOff + 32 * r);
+            acc1.intoArray(out, outOff + 32 * r + 16);
+        }
+    }
+
     /** Dots of rows of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #dots}. */
     static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
-            case Q8_0 -> q8_0Groups(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q4_K -> q4_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q5_K -> q5_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);

@@ -77,15 +77,15 @@ final class RowDecoder {
         }
     }
 
-    /** {@code n} values of Q8_0 in groups ({@link Matrix#interleaved}), rows of {@code cols}: the values of {@link #q8_0}. */
-    private static void q8_0Groups(MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
-        final int blocks = cols / 32;
-        for (int r = 0; r < n / cols; r++) {
-            long row = offset + 34L * blocks * r;
-            for (int b = 0; b < blocks; b++) {
-                var d = FloatVector.broadcast(F, Quant.f16(w, Matrix.q8_0GroupScale(row, blocks, b)));
-                long q = Matrix.q8_0GroupQuants(row, blocks, b);
-                int o = dstOff + cols * r + 32 * b;
+    /** Rows {@code [r0, r1)} of a {@code rows x cols} Q8_0 matrix in groups ({@link Matrix#interleaved}) into {@code dst[dstOff..]}: the values of {@link #q8_0}. */
+    static void q8_0Groups(MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
+        for (int r = r0; r < r1; r++) {
+            for (int b = 0; b < cols / 32; b++) {
+                int s = Matrix.q8_0Slice(cols, b), first = Matrix.Q8_0_SLICE_BLOCKS * s, inSlice = Matrix.q8_0SliceBlocks(cols, s);
+                long row = Matrix.q8_0SliceRow(rows, cols, s, r);
+                var d = FloatVector.broadcast(F, Quant.f16(w, Matrix.q8_0GroupScale(row, inSlice, b - first)));
+                long q = Matrix.q8_0GroupQuants(row, inSlice, b - first);
+                int o = dstOff + cols * (r - r0) + 32 * b;
                 for (int j = 0; j < 32; j += L) toFloat(ByteVector.fromMemorySegment(BL, w, q + j, LE)).mul(d).intoArray(dst, o + j);
             }
         }
@@ -284,7 +284,6 @@ final class RowDecoder {
      */
     static void split(GgmlType type, MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
         switch (type) {
-            case Q8_0 -> q8_0Groups(w, offset, cols, dst, dstOff, n);
             case Q4_K -> q4_KSplit(w, offset, dst, dstOff, n);
             case Q5_K -> q5_KSplit(w, offset, dst, dstOff, n);
             case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);

@@ -339,7 +339,7 @@ class Q8Test {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q8_0 groups need 512-bit vectors");
         var type = GgmlType.Q8_0;
         short[] scales = {0x3C00, 0x0001, 0x03FF, 0x0400, 0x7BFF, (short) 0x8000, (short) 0xBC00, 0x2E66};
-        for (int cols : new int[] {256, 544, 2048, 4192}) {
+        for (int cols : new int[] {256, 544, 2048, 4192, 6688}) {
             int rows = 37, batch = 3;
             for (int fill : new int[] {-1, 0x80, 0x7F, 0xC0}) {
                 byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 17L) : new byte[(int) type.byteSize((long) rows * cols)];
@@ -360,12 +360,12 @@ class Q8Test {
                 for (int b = 0; b < batch; b++) {
                     float[] run = new float[rows + 2], fileRun = new float[rows], single = new float[1];
                     Arrays.fill(run, -7f);
-                    Q8Kernels.splitDots(type, grouped.data(), 0, grouped.rowBytes(), rows, a, b, run, 1);
+                    Q8Kernels.q8_0Groups(grouped.data(), rows, 0, rows, a, b, run, 1);
                     Q8Kernels.dots(type, file.data(), 0, file.rowBytes(), rows, a, b, fileRun, 0);
                     assertThat(run[0]).isEqualTo(-7f);
                     assertThat(run[rows + 1]).isEqualTo(-7f);
                     for (int r = 0; r < rows; r++) {
-                        Q8Kernels.splitDots(type, grouped.data(), r * grouped.rowBytes(), 0, 1, a, b, single, 0);
+                        Q8Kernels.q8_0Groups(grouped.data(), rows, r, 1, a, b, single, 0);
                         assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d alone", fill, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
                         assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d, file kernel", fill, cols, r).isEqualTo(Float.floatToRawIntBits(fileRun[r]));
                         if (fill < 0) assertMatchesReference(run[1 + r], type, data, r, cols, a, b);
