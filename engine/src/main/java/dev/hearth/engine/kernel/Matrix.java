@@ -143,12 +143,12 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return new Matrix(name, type, dst, rows, cols, true);
     }
 
-    /** Byte offset of block {@code b}'s 16 quant bytes of row {@code r} in an interleaved matrix of {@code cols} columns. */
+    /** Byte offset of block {@code b}'s 16 quant bytes of row {@code r} in an interleaved Q4_0 matrix of {@code rows x cols}. */
     static long interleavedQuants(int rows, int cols, int r, int b) {
         return quadGroup(rows, cols, r / 4, b / 4) + 64 * (r % 4) + 16 * (b % 4);
     }
 
-    /** Byte offset of block {@code b}'s float16 scale of row {@code r} in an interleaved matrix of {@code cols} columns. */
+    /** Byte offset of block {@code b}'s float16 scale of row {@code r} in an interleaved Q4_0 matrix of {@code rows x cols}. */
     static long interleavedScale(int rows, int cols, int r, int b) {
         return quadGroup(rows, cols, r / 4, b / 4) + 256 + 2 * (4 * (r % 4) + b % 4);
     }
