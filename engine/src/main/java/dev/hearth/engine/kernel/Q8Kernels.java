@@ -845,12 +845,37 @@ final class Q8Kernels {
      * mins are stored unpacked, one byte each, and taken by one widening load. The integer sum per super-block
      * is the same as {@link #q4_KWide}'s (exact), spread over other lanes.
      */
-    static void q4_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+    static void q4_KSplit(MemorySegment w, int height, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
         requireOrder(a.q4_KSplit, row, "Q4_K");
+        final int cols = a.cols, slices = Matrix.kSlices(cols);
         final float[] acc = ROW_ACC.get();
-        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+        if (slices == 1) {
+            long rowBytes = Matrix.Q4_K_SPLIT_BYTES * (cols / 256), offset = first * rowBytes;
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+                int n = Math.min(ROWS_PER_CALL, rows - r0);
+                q4_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+                kRowSums(acc, n, out, outOff + r0);
+            }
+            return;
+        }
+        // slice by slice (Matrix.K_SLICE_BLOCKS), each row's three accumulators carried in ROW_CARRY
+        float[] carry = ROW_CARRY.get();
+        if (carry.length < 48 * rows) ROW_CARRY.set(carry = new float[48 * rows]);
+        java.util.Arrays.fill(carry, 0, 48 * rows, 0f);
+        for (int s = 0; s < slices; s++) {
+            int blocks = Matrix.kSliceBlocks(cols, s);
+            long rowBytes = Matrix.Q4_K_SPLIT_BYTES * blocks, at = Matrix.Q4_K_SPLIT_BYTES * Matrix.kSliceRow(height, cols, s, first);
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
+                q4_KSliceRows(w, at + r0 * rowBytes, rowBytes, Math.min(ROWS_PER_CALL, rows - r0), a, row, Matrix.K_SLICE_BLOCKS * s, blocks, carry, 48 * r0);
+            }
+        }
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
-            q4_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+            for (int r = 0; r < n; r++) {
+                int c = 48 * (r0 + r);
+                FloatVector.fromArray(F16, carry, c).lanewise(ADD, FloatVector.fromArray(F16, carry, c + 16)).intoArray(acc, 16 * r);
+                FloatVector.fromArray(F16, carry, c + 32).intoArray(acc, 16 * (ROWS_PER_CALL + r));
+            }
             kRowSums(acc, n, out, outOff + r0);
         }
     }
@@ -905,6 +930,58 @@ final class Q8Kernels {
             }
             acc.lanewise(ADD, acc2).intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
+        }
+    }
+
+    /**
+     * {@link #q4_KSplitRows} over one slice of long rows ({@link Matrix#K_SLICE_BLOCKS}): super-blocks {@code [k0, k0 +
+     * blocks)} of {@code n} rows of {@code rowBytes} from {@code offset}, row r's three accumulators taken from
+     * {@code out[outOff + 48r, outOff + 48r + 48)} and put back there (the same sums in the same order as one pass over
+     * the row, so the same bits). A copy of {@link #q4_KSplitRows} rather than one kernel for both, as
+     * {@link #q8_0SliceRows} is of its kernel: carrying the accumulators through memory costs short rows.
+     */
+    private static void q4_KSliceRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, int k0, int blocks,
+                                      float[] out, int outOff) {
+        final short[] xq = a.q4_KSplit.q;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols + 256 * k0;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            int o = outOff + 48 * r;
+            var acc = FloatVector.fromArray(F16, out, o);
+            var acc2 = FloatVector.fromArray(F16, out, o + 16);
+            var minAcc = FloatVector.fromArray(F16, out, o + 32);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + Matrix.Q4_K_SPLIT_BYTES * b;
+                int x = xo + 256 * b;
+                // mins (lanes 0-7) and scales (8-15), one byte each
+                var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+                int dm = w.get(Quant.I32, p + 16);
+                float dX = dx[b + xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
+                // written for C2's late inlining as q4_0Quads: operations the classes override, FMAs called on
+                // broadcasts from a constant vector, the two halves written out (no vector carried round a loop but
+                // the accumulators); nibbles taken with int shifts and masks as there (the same shorts)
+                var m = ms.lanewise(MUL, IntVector.fromArray(I16, bsum32, x / 32)).blend(ZERO_I16, UPPER_8_INTS);
+                minAcc = F16_VECTOR.broadcast(dmin).lanewise(FMA, (FloatVector) m.convertShape(VectorOperators.I2F, F16, 0), minAcc);
+                var q = IntVector.fromMemorySegment(I16, w, p + 20, LE);
+                var s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+                q = IntVector.fromMemorySegment(I16, w, p + 84, LE);
+                s = s.lanewise(ADD, ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
+                // pair sums (at most 30,480) times the scales: at most 1,920,240 per lane, exact as a float
+                var isum = ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, K_SPLIT_SCALES.selectFrom(ms));
+                var next = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc2);
+                acc2 = acc;
+                acc = next;
+            }
+            acc.intoArray(out, o);
+            acc2.intoArray(out, o + 16);
+            minAcc.intoArray(out, o + 32);
         }
     }
 
@@ -1276,7 +1353,7 @@ final class Q8Kernels {
         }
     }
 
-    /** {@link #q8_0Groups}'s accumulators of a run of rows, two vectors of 16 lanes per row, grown to the longest run. */
+    /** {@link #q8_0Groups}'s and {@link #q4_KSplit}'s accumulators of a run of rows (two or three vectors of 16 lanes per row), grown to the longest run. */
     private static final ThreadLocal<float[]> ROW_CARRY = ThreadLocal.withInitial(() -> new float[32 * ROWS_PER_CALL]);
 
     /**
@@ -1393,7 +1470,6 @@ final class Q8Kernels {
     /** Dots of rows of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #dots}. */
     static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
-            case Q4_K -> q4_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q5_K -> q5_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             default -> throw new UnsupportedOperationException("no sub-block kernel for " + type);

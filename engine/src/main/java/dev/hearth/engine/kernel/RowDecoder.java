@@ -261,6 +261,16 @@ final class RowDecoder {
      * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Each sub-block's 16 bytes
      * ({@link #subBlockQuants}) as a Q4_0 block with the sub-block's scale and min.
      */
+    /** Rows {@code [r0, r1)} of a {@code rows x cols} Q4_K matrix in sub-blocks (in slices, {@link Matrix#K_SLICE_BLOCKS}) into {@code dst[dstOff..]}. */
+    static void q4_KSlices(MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
+        for (int r = r0; r < r1; r++) {
+            for (int s = 0; s < Matrix.kSlices(cols); s++) {
+                q4_KSplit(w, Matrix.Q4_K_SPLIT_BYTES * Matrix.kSliceRow(rows, cols, s, r), dst,
+                        dstOff + cols * (r - r0) + 256 * Matrix.K_SLICE_BLOCKS * s, 256 * Matrix.kSliceBlocks(cols, s));
+            }
+        }
+    }
+
     static void q4_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n / 256; b++) {
             long p = offset + Matrix.Q4_K_SPLIT_BYTES * b, qs = p + 20;
@@ -284,7 +294,6 @@ final class RowDecoder {
      */
     static void split(GgmlType type, MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
         switch (type) {
-            case Q4_K -> q4_KSplit(w, offset, dst, dstOff, n);
             case Q5_K -> q5_KSplit(w, offset, dst, dstOff, n);
             case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);
             default -> throw new IllegalArgumentException("no sub-block layout for " + type);

@@ -387,7 +387,7 @@ class Q8Test {
     void kQuantsInSubBlocksDecodeToTheFilesValuesAndDotExactly(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the sub-block layouts need 512-bit vectors");
         int blockBytes = (int) type.byteSize(256);
-        for (int cols : new int[] {256, 512, 4096}) {
+        for (int cols : new int[] {256, 512, 4096, 4352}) {
             int rows = 37, batch = 3;
             for (int fill : new int[] {-1, 0xFF, 0x00, 0xC0}) {
                 byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 13L) : new byte[(int) type.byteSize((long) rows * cols)];
@@ -416,11 +416,13 @@ class Q8Test {
                 for (int b = 0; b < batch; b++) {
                     float[] run = new float[rows + 2], single = new float[1];
                     Arrays.fill(run, -7f);
-                    Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), rows, a, b, run, 1);
+                    if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(split.data(), rows, 0, rows, a, b, run, 1);
+                    else Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), rows, a, b, run, 1);
                     assertThat(run[0]).isEqualTo(-7f);
                     assertThat(run[rows + 1]).isEqualTo(-7f);
                     for (int r = 0; r < rows; r++) {
-                        Q8Kernels.splitDots(type, split.data(), r * split.rowBytes(), 0, 1, a, b, single, 0);
+                        if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(split.data(), rows, r, 1, a, b, single, 0);
+                        else Q8Kernels.splitDots(type, split.data(), r * split.rowBytes(), 0, 1, a, b, single, 0);
                         assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d", fill, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
                         assertMatchesReference(run[1 + r], type, data, r, cols, a, b);
                     }
@@ -428,7 +430,10 @@ class Q8Test {
                 // activation rows not in the sub-block order: refused
                 var fresh = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
                 Q8Kernels.prepare(type, fresh, batch);   // the file layout's order only
-                assertThatThrownBy(() -> Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), 1, fresh, 0, new float[1], 0))
+                assertThatThrownBy(() -> {
+                            if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(split.data(), rows, 0, 1, fresh, 0, new float[1], 0);
+                            else Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), 1, fresh, 0, new float[1], 0);
+                        })
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("call Q8Kernels.prepare first");
             }
         }
