@@ -247,7 +247,7 @@ class Q8Test {
     void interleavedQ4_0RowsGiveTheRowMajorKernelsBits() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the interleaved Q4_0 layout needs 512-bit vectors");
         for (int cols : new int[] {128, 384, 2048, 2176, 4736}) {
-            int rows = 40, batch = 2;
+            int rows = 140, batch = 2;
             byte[] data = RandomBlocks.generate(GgmlType.Q4_0, rows, cols, cols + 3L);
             var seg = MemorySegment.ofArray(data);
             var x4 = new Matrix("w", GgmlType.Q4_0, seg, rows, cols).interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes])).data();
@@ -340,7 +340,7 @@ class Q8Test {
         var type = GgmlType.Q8_0;
         short[] scales = {0x3C00, 0x0001, 0x03FF, 0x0400, 0x7BFF, (short) 0x8000, (short) 0xBC00, 0x2E66};
         for (int cols : new int[] {256, 544, 2048, 4192, 6688}) {
-            int rows = 37, batch = 3;
+            int rows = 133, batch = 3;
             for (int fill : new int[] {-1, 0x80, 0x7F, 0xC0}) {
                 byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 17L) : new byte[(int) type.byteSize((long) rows * cols)];
                 if (fill >= 0) {
@@ -388,7 +388,7 @@ class Q8Test {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the sub-block layouts need 512-bit vectors");
         int blockBytes = (int) type.byteSize(256);
         for (int cols : new int[] {256, 512, 4096, 4352}) {
-            int rows = 37, batch = 3;
+            int rows = 133, batch = 3;
             for (int fill : new int[] {-1, 0xFF, 0x00, 0xC0}) {
                 byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 13L) : new byte[(int) type.byteSize((long) rows * cols)];
                 if (fill >= 0) {
