@@ -72,6 +72,7 @@ public class PlacementBench {
         if (laid.quads()) Q8Kernels.q4_0x4(x4, rows, 0, rows, cols, q8, 0, out, 0);
         else if (laid.type() == GgmlType.Q8_0) Q8Kernels.q8_0Groups(x4, rows, 0, rows, q8, 0, out, 0);
         else if (laid.type() == GgmlType.Q4_K) Q8Kernels.q4_KSplit(x4, rows, 0, rows, q8, 0, out, 0);
+        else if (laid.type() == GgmlType.Q5_K) Q8Kernels.q5_KSplit(x4, rows, 0, rows, q8, 0, out, 0);
         else Q8Kernels.splitDots(laid.type(), x4, 0, laid.rowBytes(), rows, q8, 0, out, 0);
         return out;
     }

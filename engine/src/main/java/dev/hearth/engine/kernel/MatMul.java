@@ -289,6 +289,8 @@ public final class MatMul {
                     for (; b < b1; b++) Q8Kernels.q8_0Groups(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
                 } else if (w.interleaved() && w.type() == GgmlType.Q4_K) {
                     for (; b < b1; b++) Q8Kernels.q4_KSplit(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
+                } else if (w.interleaved() && w.type() == GgmlType.Q5_K) {
+                    for (; b < b1; b++) Q8Kernels.q5_KSplit(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
                 } else if (w.interleaved()) {
                     for (; b < b1; b++) Q8Kernels.splitDots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 } else {

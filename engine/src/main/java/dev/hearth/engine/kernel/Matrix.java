@@ -34,7 +34,7 @@ import java.util.function.LongFunction;
  *
  * Rows longer than {@link #K_SLICE_BLOCKS} super-blocks (2,048 values) are cut into slices of that many (the last
  * takes the rest), slice after slice and in each slice row after row, as Q4_0's and Q8_0's are (JMH
- * {@code MatMulBench}, 4,096 x 14,336 from memory: 1.8x faster on one thread). Q5_K rows are not sliced.
+ * {@code MatMulBench}, 4,096 x 14,336 from memory: 1.8x faster on one thread). Q5_K rows the same way.
  *
  * <p><b>Q5_K in sub-blocks</b> (512-bit vectors): Q4_K's layout for the low 4 bits, then 32 bytes of fifth bits,
  * {@link #Q5_K_SPLIT_BYTES} per super-block. Byte {@code i} holds those of the values of 16-bit lane {@code i} of
@@ -180,9 +180,9 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         final long lowNibbles = 0x0F0F_0F0F_0F0F_0F0FL;
         final int perRow = cols / 256;
         for (long b = 0; b < blocks; b++) {
-            // Q4_K in slices (class comment): super-block k of row r to its slice's place
-            int r = (int) (b / perRow), k = (int) (b % perRow), slice = q5 ? 0 : kSlice(cols, k);
-            long p = from * b, o = q5 ? to * b : to * (kSliceRow(rows, cols, slice, r) + k - K_SLICE_BLOCKS * slice);
+            // in slices (class comment): super-block k of row r to its slice's place
+            int r = (int) (b / perRow), k = (int) (b % perRow), slice = kSlice(cols, k);
+            long p = from * b, o = to * (kSliceRow(rows, cols, slice, r) + k - K_SLICE_BLOCKS * slice);
             long lo = data.get(Quant.I64, p + 4);
             int hi = data.get(Quant.I32, p + 12);
             long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
@@ -265,7 +265,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return new Matrix(name, type, dst, rows, cols, true);
     }
 
-    /** Super-blocks of a slice of a Q4_K matrix in sub-blocks: 2,048 columns; the last slice takes the rest. */
+    /** Super-blocks of a slice of a Q4_K or Q5_K matrix in sub-blocks: 2,048 columns; the last slice takes the rest. */
     static final int K_SLICE_BLOCKS = 8;
 
     /** The slices of a Q4_K row of {@code cols} values in sub-blocks (class comment): at least one. */
@@ -283,7 +283,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return s < kSlices(cols) - 1 ? K_SLICE_BLOCKS : cols / 256 - K_SLICE_BLOCKS * s;
     }
 
-    /** The super-block (not byte) where row {@code r}'s part of slice {@code s} starts in a {@code rows x cols} Q4_K matrix in sub-blocks. */
+    /** The super-block (not byte) where row {@code r}'s part of slice {@code s} starts in a {@code rows x cols} Q4_K or Q5_K matrix in sub-blocks. */
     static long kSliceRow(int rows, int cols, int s, int r) {
         return K_SLICE_BLOCKS * s * (long) rows + (long) kSliceBlocks(cols, s) * r;
     }
@@ -336,7 +336,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     public void row(int r, float[] dst, int dstOff) {
         if (quads()) RowDecoder.q4_0Interleaved(data, rows, cols, r, r + 1, dst, dstOff);
         else if (type == GgmlType.Q8_0 && interleaved) RowDecoder.q8_0Groups(data, rows, cols, r, r + 1, dst, dstOff);
-        else if (type == GgmlType.Q4_K && interleaved) RowDecoder.q4_KSlices(data, rows, cols, r, r + 1, dst, dstOff);
+        else if ((type == GgmlType.Q4_K || type == GgmlType.Q5_K) && interleaved) RowDecoder.kSlices(type, data, rows, cols, r, r + 1, dst, dstOff);
         else if (interleaved) RowDecoder.split(type, data, r * rowBytes(), cols, dst, dstOff, cols);
         else Quant.dequantize(type, data, r * rowBytes(), dst, dstOff, cols);
     }
@@ -345,7 +345,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     void decodeRows(int r0, int r1, float[] dst) {
         if (quads()) RowDecoder.q4_0Interleaved(data, rows, cols, r0, r1, dst, 0);
         else if (type == GgmlType.Q8_0 && interleaved) RowDecoder.q8_0Groups(data, rows, cols, r0, r1, dst, 0);
-        else if (type == GgmlType.Q4_K && interleaved) RowDecoder.q4_KSlices(data, rows, cols, r0, r1, dst, 0);
+        else if ((type == GgmlType.Q4_K || type == GgmlType.Q5_K) && interleaved) RowDecoder.kSlices(type, data, rows, cols, r0, r1, dst, 0);
         else if (interleaved) RowDecoder.split(type, data, r0 * rowBytes(), cols, dst, 0, (r1 - r0) * cols);
         else RowDecoder.decode(type, data, r0 * rowBytes(), dst, (r1 - r0) * cols);
     }

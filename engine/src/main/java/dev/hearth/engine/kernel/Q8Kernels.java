@@ -994,12 +994,37 @@ final class Q8Kernels {
      * Values 0..31: a lane's eight products at most 8 * 31 * 127 = 31,496, pair sums up to 62,992 (sign-extended
      * as in {@link #q6_KSplit}, past {@link #pairSum}'s bound). Activations in the Q4_K sub-block order.
      */
-    static void q5_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+    static void q5_KSplit(MemorySegment w, int height, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
         requireOrder(a.q4_KSplit, row, "Q5_K");
+        final int cols = a.cols, slices = Matrix.kSlices(cols);
         final float[] acc = ROW_ACC.get();
-        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+        if (slices == 1) {
+            long rowBytes = Matrix.Q5_K_SPLIT_BYTES * (cols / 256), offset = first * rowBytes;
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+                int n = Math.min(ROWS_PER_CALL, rows - r0);
+                q5_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+                kRowSums(acc, n, out, outOff + r0);
+            }
+            return;
+        }
+        // slice by slice (Matrix.K_SLICE_BLOCKS), each row's two accumulators carried in ROW_CARRY
+        float[] carry = ROW_CARRY.get();
+        if (carry.length < 32 * rows) ROW_CARRY.set(carry = new float[32 * rows]);
+        java.util.Arrays.fill(carry, 0, 32 * rows, 0f);
+        for (int s = 0; s < slices; s++) {
+            int blocks = Matrix.kSliceBlocks(cols, s);
+            long rowBytes = Matrix.Q5_K_SPLIT_BYTES * blocks, at = Matrix.Q5_K_SPLIT_BYTES * Matrix.kSliceRow(height, cols, s, first);
+            for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
+                q5_KSliceRows(w, at + r0 * rowBytes, rowBytes, Math.min(ROWS_PER_CALL, rows - r0), a, row, Matrix.K_SLICE_BLOCKS * s, blocks, carry, 32 * r0);
+            }
+        }
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
-            q5_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+            for (int r = 0; r < n; r++) {
+                int c = 32 * (r0 + r);
+                FloatVector.fromArray(F16, carry, c).intoArray(acc, 16 * r);
+                FloatVector.fromArray(F16, carry, c + 16).intoArray(acc, 16 * (ROWS_PER_CALL + r));
+            }
             kRowSums(acc, n, out, outOff + r0);
         }
     }
@@ -1046,6 +1071,56 @@ final class Q8Kernels {
             }
             acc.intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
+        }
+    }
+
+    /**
+     * {@link #q5_KSplitRows} over one slice of long rows, as {@link #q4_KSliceRows} (its two accumulators per row taken
+     * from and put back to {@code out[outOff + 32r, outOff + 32r + 32)}).
+     */
+    private static void q5_KSliceRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, int k0, int blocks,
+                                      float[] out, int outOff) {
+        final short[] xq = a.q4_KSplit.q;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols + 256 * k0;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            int o = outOff + 32 * r;
+            var acc = FloatVector.fromArray(F16, out, o);
+            var minAcc = FloatVector.fromArray(F16, out, o + 16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + Matrix.Q5_K_SPLIT_BYTES * b;
+                int x = xo + 256 * b;
+                var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+                int dm = w.get(Quant.I32, p + 16);
+                float dX = dx[b + xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
+                // written for C2's late inlining as q4_0Quads (overridden operations, the two halves written out, FMAs
+                // on broadcasts from a constant vector)
+                var m = ms.lanewise(MUL, IntVector.fromArray(I16, bsum32, x / 32)).blend(ZERO_I16, UPPER_8_INTS);
+                minAcc = F16_VECTOR.broadcast(dmin).lanewise(FMA, (FloatVector) m.convertShape(VectorOperators.I2F, F16, 0), minAcc);
+                // the fifth bits, a byte per lane (sign-extended: the bits above 7 never reach bit 4 below); in half h,
+                // nibble k's bit at 2h + (0, 4, 1, 5) for k = 0..3 (Matrix): at (0, 4, 1, 5) after the shift by 2h
+                var qh = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 148, LE).convertShape(VectorOperators.B2S, S32, 0)).reinterpretShape(I16, 0);
+                var hb = qh;
+                var q = IntVector.fromMemorySegment(I16, w, p + 20, LE);
+                var s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT3).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+                hb = qh.lanewise(LSHR, SHIFT2);
+                q = IntVector.fromMemorySegment(I16, w, p + 84, LE);
+                s = s.lanewise(ADD, ((ShortVector) q.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT3).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                        .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
+                // pair sums times the scales: at most 62,992 * 63 per lane, exact as a float
+                var v = (IntVector) s.reinterpretShape(I16, 0);
+                var isum = v.lanewise(LSHL, SHIFT16).lanewise(ASHR, SHIFT16).lanewise(ADD, v.lanewise(ASHR, SHIFT16))
+                        .lanewise(MUL, K_SPLIT_SCALES.selectFrom(ms));
+                acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
+            }
+            acc.intoArray(out, o);
+            minAcc.intoArray(out, o + 16);
         }
     }
 
@@ -1353,7 +1428,7 @@ final class Q8Kernels {
         }
     }
 
-    /** {@link #q8_0Groups}'s and {@link #q4_KSplit}'s accumulators of a run of rows (two or three vectors of 16 lanes per row), grown to the longest run. */
+    /** The accumulators of a run of rows of {@link #q8_0Groups}, {@link #q4_KSplit} and {@link #q5_KSplit} (two or three vectors of 16 lanes per row), grown to the longest run. */
     private static final ThreadLocal<float[]> ROW_CARRY = ThreadLocal.withInitial(() -> new float[32 * ROWS_PER_CALL]);
 
     /**
@@ -1470,7 +1545,6 @@ final class Q8Kernels {
     /** Dots of rows of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #dots}. */
     static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
-            case Q5_K -> q5_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
             default -> throw new UnsupportedOperationException("no sub-block kernel for " + type);
         }

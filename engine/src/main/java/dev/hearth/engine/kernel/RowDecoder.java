@@ -261,12 +261,15 @@ final class RowDecoder {
      * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Each sub-block's 16 bytes
      * ({@link #subBlockQuants}) as a Q4_0 block with the sub-block's scale and min.
      */
-    /** Rows {@code [r0, r1)} of a {@code rows x cols} Q4_K matrix in sub-blocks (in slices, {@link Matrix#K_SLICE_BLOCKS}) into {@code dst[dstOff..]}. */
-    static void q4_KSlices(MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
+    /** Rows {@code [r0, r1)} of a {@code rows x cols} Q4_K or Q5_K matrix in sub-blocks (in slices, {@link Matrix#K_SLICE_BLOCKS}) into {@code dst[dstOff..]}. */
+    static void kSlices(GgmlType type, MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
+        final boolean q5 = type == GgmlType.Q5_K;
         for (int r = r0; r < r1; r++) {
             for (int s = 0; s < Matrix.kSlices(cols); s++) {
-                q4_KSplit(w, Matrix.Q4_K_SPLIT_BYTES * Matrix.kSliceRow(rows, cols, s, r), dst,
-                        dstOff + cols * (r - r0) + 256 * Matrix.K_SLICE_BLOCKS * s, 256 * Matrix.kSliceBlocks(cols, s));
+                long at = (q5 ? Matrix.Q5_K_SPLIT_BYTES : Matrix.Q4_K_SPLIT_BYTES) * Matrix.kSliceRow(rows, cols, s, r);
+                int o = dstOff + cols * (r - r0) + 256 * Matrix.K_SLICE_BLOCKS * s, n = 256 * Matrix.kSliceBlocks(cols, s);
+                if (q5) q5_KSplit(w, at, dst, o, n);
+                else q4_KSplit(w, at, dst, o, n);
             }
         }
     }
@@ -294,7 +297,6 @@ final class RowDecoder {
      */
     static void split(GgmlType type, MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
         switch (type) {
-            case Q5_K -> q5_KSplit(w, offset, dst, dstOff, n);
             case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);
             default -> throw new IllegalArgumentException("no sub-block layout for " + type);
         }
