@@ -268,17 +268,17 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     /** Super-blocks of a slice of a Q4_K or Q5_K matrix in sub-blocks: 2,048 columns; the last slice takes the rest. */
     static final int K_SLICE_BLOCKS = 8;
 
-    /** The slices of a Q4_K row of {@code cols} values in sub-blocks (class comment): at least one. */
+    /** The slices of a Q4_K or Q5_K row of {@code cols} values in sub-blocks (class comment): at least one. */
     static int kSlices(int cols) {
         return Math.max(1, cols / 256 / K_SLICE_BLOCKS);
     }
 
-    /** The slice that holds super-block {@code k} of a Q4_K row in sub-blocks. */
+    /** The slice that holds super-block {@code k} of a Q4_K or Q5_K row in sub-blocks. */
     static int kSlice(int cols, int k) {
         return Math.min(k / K_SLICE_BLOCKS, kSlices(cols) - 1);
     }
 
-    /** Super-blocks of slice {@code s} of a Q4_K row in sub-blocks. */
+    /** Super-blocks of slice {@code s} of a Q4_K or Q5_K row in sub-blocks. */
     static int kSliceBlocks(int cols, int s) {
         return s < kSlices(cols) - 1 ? K_SLICE_BLOCKS : cols / 256 - K_SLICE_BLOCKS * s;
     }

@@ -837,8 +837,9 @@ final class Q8Kernels {
     }
 
     /**
-     * Q4_K in the sub-block layout ({@link Matrix#interleaved}; {@code offset} and {@code rowBytes} in it), on
-     * 512-bit vectors: as {@link #q4_KWide}, but each 16-bit lane of both 64-byte quant loads holds nibbles of
+     * Q4_K in the sub-block layout ({@link Matrix#interleaved}): rows {@code [first, first + rows)} of a matrix of
+     * {@code height} rows, rows of more than one slice ({@link Matrix#K_SLICE_BLOCKS}) slice by slice
+     * ({@link #q4_KSliceRows}), on 512-bit vectors: as {@link #q4_KWide}, but each 16-bit lane of both 64-byte quant loads holds nibbles of
      * one sub-block only (lane {@code i}: sub-block {@code i / 4}), so a lane's eight products (at most
      * 8 * 15 * 127 = 15,240) add up in 16 bits over the whole super-block, and the pair sums and their
      * multiplication by the 6-bit scales are done once per super-block instead of four times; the scales and
@@ -1542,7 +1543,11 @@ final class Q8Kernels {
         }
     }
 
-    /** Dots of rows of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #dots}. */
+    /**
+     * Dots of rows of a Q6_K matrix in its decode layout ({@link Matrix#interleaved}), as {@link #dots}; the Q8_0, Q4_K
+     * and Q5_K layouts are in slices and take their matrix's height ({@link #q8_0Groups}, {@link #q4_KSplit},
+     * {@link #q5_KSplit}).
+     */
     static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         switch (type) {
             case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);

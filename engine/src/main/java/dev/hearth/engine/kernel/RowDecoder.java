@@ -256,11 +256,6 @@ final class RowDecoder {
         return ByteVector.fromMemorySegment(BL, w, qs + 8 * sb, LE).blend(ByteVector.fromMemorySegment(BL, w, qs + 56 + 8 * sb, LE), UPPER_HALF);
     }
 
-    /**
-     * {@code n} values of Q4_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only) from
-     * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Each sub-block's 16 bytes
-     * ({@link #subBlockQuants}) as a Q4_0 block with the sub-block's scale and min.
-     */
     /** Rows {@code [r0, r1)} of a {@code rows x cols} Q4_K or Q5_K matrix in sub-blocks (in slices, {@link Matrix#K_SLICE_BLOCKS}) into {@code dst[dstOff..]}. */
     static void kSlices(GgmlType type, MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
         final boolean q5 = type == GgmlType.Q5_K;
@@ -274,6 +269,11 @@ final class RowDecoder {
         }
     }
 
+    /**
+     * {@code n} values of Q4_K in the sub-block layout ({@link Matrix#interleaved}; 512-bit vectors only) from
+     * {@code offset} into {@code dst[dstOff..]}: the values of {@link #q4_K}. Each sub-block's 16 bytes
+     * ({@link #subBlockQuants}) as a Q4_0 block with the sub-block's scale and min.
+     */
     static void q4_KSplit(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n / 256; b++) {
             long p = offset + Matrix.Q4_K_SPLIT_BYTES * b, qs = p + 20;
@@ -292,8 +292,8 @@ final class RowDecoder {
     }
 
     /**
-     * {@code n} values (whole rows of {@code cols}) of a matrix in its decode layout ({@link Matrix#interleaved}: Q8_0 in
-     * groups, Q4_K, Q5_K or Q6_K in sub-blocks), as {@link #decode}.
+     * {@code n} values (whole rows of {@code cols}) of a Q6_K matrix in its decode layout ({@link Matrix#interleaved}; Q8_0,
+     * Q4_K and Q5_K layouts are in slices: {@link #q8_0Groups}, {@link #kSlices}), as {@link #decode}.
      */
     static void split(GgmlType type, MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
         switch (type) {
