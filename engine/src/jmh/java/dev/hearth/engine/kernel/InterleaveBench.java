@@ -69,11 +69,7 @@ public class InterleaveBench {
 
     @Benchmark
     public float[] interleaved() {
-        if (x4.quads()) Q8Kernels.q4_0x4(x4.data(), rows, 0, rows, cols, q8, 0, out, 0);
-        else if (x4.type() == GgmlType.Q8_0) Q8Kernels.q8_0Groups(x4.data(), rows, 0, rows, q8, 0, out, 0);
-        else if (x4.type() == GgmlType.Q4_K) Q8Kernels.q4_KSplit(x4.data(), rows, 0, rows, q8, 0, out, 0);
-        else if (x4.type() == GgmlType.Q5_K) Q8Kernels.q5_KSplit(x4.data(), rows, 0, rows, q8, 0, out, 0);
-        else Q8Kernels.splitDots(x4.type(), x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
+        Q8Kernels.layoutDots(x4, 0, rows, q8, 0, out, 0);
         return out;
     }
 }

@@ -44,8 +44,7 @@ public class PlacementBench {
     public String type;
 
     private Arena arena;
-    private Matrix laid;
-    private MemorySegment x4;
+    private Matrix placed;
     private float[] out;
     private Q8Activations q8;
 
@@ -53,10 +52,11 @@ public class PlacementBench {
     public void setup() {
         arena = Arena.ofShared();
         var t = GgmlType.valueOf(type);
-        laid = BenchData.matrix(arena, t, rows, cols, 42).interleave(bytes -> arena.allocate(bytes, 64));
+        var laid = BenchData.matrix(arena, t, rows, cols, 42).interleave(bytes -> arena.allocate(bytes, 64));
         long bytes = laid.data().byteSize();
-        x4 = arena.allocate(bytes + 256 + past, 256).asSlice(past, bytes);
+        MemorySegment x4 = arena.allocate(bytes + 256 + past, 256).asSlice(past, bytes);
         x4.copyFrom(laid.data());
+        placed = new Matrix(laid.name(), t, x4, rows, cols, true);
         out = new float[rows];
         q8 = new Q8Activations(Q8Activations.kindFor(t)).quantize(BenchData.activations(cols, 7), 1, cols);
         Q8Kernels.prepare(laid, q8, 1);
@@ -69,11 +69,7 @@ public class PlacementBench {
 
     @Benchmark
     public float[] placed() {
-        if (laid.quads()) Q8Kernels.q4_0x4(x4, rows, 0, rows, cols, q8, 0, out, 0);
-        else if (laid.type() == GgmlType.Q8_0) Q8Kernels.q8_0Groups(x4, rows, 0, rows, q8, 0, out, 0);
-        else if (laid.type() == GgmlType.Q4_K) Q8Kernels.q4_KSplit(x4, rows, 0, rows, q8, 0, out, 0);
-        else if (laid.type() == GgmlType.Q5_K) Q8Kernels.q5_KSplit(x4, rows, 0, rows, q8, 0, out, 0);
-        else Q8Kernels.splitDots(laid.type(), x4, 0, laid.rowBytes(), rows, q8, 0, out, 0);
+        Q8Kernels.layoutDots(placed, 0, rows, q8, 0, out, 0);
         return out;
     }
 }

@@ -87,11 +87,7 @@ public final class ProfilePollution {
             long a0 = threads.getCurrentThreadAllocatedBytes(), t = System.nanoTime();
             int n = 2000;
             for (int c = 0; c < n; c++) {
-                if (x4.quads()) Q8Kernels.q4_0x4(x4.data(), rows, 0, rows, cols, q8, 0, out, 0);
-                else if (type == GgmlType.Q8_0) Q8Kernels.q8_0Groups(x4.data(), rows, 0, rows, q8, 0, out, 0);
-                else if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(x4.data(), rows, 0, rows, q8, 0, out, 0);
-                else if (type == GgmlType.Q5_K) Q8Kernels.q5_KSplit(x4.data(), rows, 0, rows, q8, 0, out, 0);
-                else Q8Kernels.splitDots(type, x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
+                Q8Kernels.layoutDots(x4, 0, rows, q8, 0, out, 0);
             }
             long a1 = threads.getCurrentThreadAllocatedBytes();
             System.out.printf("round %2d: %7.1f us per call, %9.0f bytes per call%n", round, (System.nanoTime() - t) / 1e3 / n, (a1 - a0) / (double) n);

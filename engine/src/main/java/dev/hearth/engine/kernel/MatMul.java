@@ -1,7 +1,5 @@
 package dev.hearth.engine.kernel;
 
-import dev.hearth.engine.gguf.GgmlType;
-
 /**
  * {@code out[b][r] = sum_c W[r][c] * x[b][c]} for a batch of activation rows. Work is split over
  * output rows, so each weight row is read from memory once and used for every activation row of the batch.
@@ -283,16 +281,8 @@ public final class MatMul {
                         for (int r = r0; r < r1; r++) Q8Kernels.dot2(w.type(), w.data(), r * rowBytes, a, b, out, b * rows + r, rows);
                     }
                 }
-                if (w.quads()) {
-                    for (; b < b1; b++) Q8Kernels.q4_0x4(w.data(), w.rows(), r0, r1 - r0, w.cols(), a, b, out, b * rows + r0);
-                } else if (w.interleaved() && w.type() == GgmlType.Q8_0) {
-                    for (; b < b1; b++) Q8Kernels.q8_0Groups(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
-                } else if (w.interleaved() && w.type() == GgmlType.Q4_K) {
-                    for (; b < b1; b++) Q8Kernels.q4_KSplit(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
-                } else if (w.interleaved() && w.type() == GgmlType.Q5_K) {
-                    for (; b < b1; b++) Q8Kernels.q5_KSplit(w.data(), w.rows(), r0, r1 - r0, a, b, out, b * rows + r0);
-                } else if (w.interleaved()) {
-                    for (; b < b1; b++) Q8Kernels.splitDots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
+                if (w.interleaved()) {
+                    for (; b < b1; b++) Q8Kernels.layoutDots(w, r0, r1 - r0, a, b, out, b * rows + r0);
                 } else {
                     for (; b < b1; b++) Q8Kernels.dots(w.type(), w.data(), r0 * rowBytes, rowBytes, r1 - r0, a, b, out, b * rows + r0);
                 }

@@ -181,8 +181,8 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         final int perRow = cols / 256;
         for (long b = 0; b < blocks; b++) {
             // in slices (class comment): super-block k of row r to its slice's place
-            int r = (int) (b / perRow), k = (int) (b % perRow), slice = kSlice(cols, k);
-            long p = from * b, o = to * (kSliceRow(rows, cols, slice, r) + k - K_SLICE_BLOCKS * slice);
+            int r = (int) (b / perRow), k = (int) (b % perRow), slice = slice(perRow, K_SLICE_BLOCKS, k);
+            long p = from * b, o = to * (sliceRow(rows, perRow, K_SLICE_BLOCKS, slice, r) + k - K_SLICE_BLOCKS * slice);
             long lo = data.get(Quant.I64, p + 4);
             int hi = data.get(Quant.I32, p + 12);
             long scales = Quant.kScales(lo, hi), mins = Quant.kMins(lo, hi);
@@ -255,8 +255,8 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < blocks; b++) {
                 long from = r * rowBytes + 34L * b;   // the block in the file
-                int s = q8_0Slice(cols, b), first = Q8_0_SLICE_BLOCKS * s, inSlice = q8_0SliceBlocks(cols, s);
-                long row = q8_0SliceRow(rows, cols, s, r);
+                int s = slice(blocks, Q8_0_SLICE_BLOCKS, b), first = Q8_0_SLICE_BLOCKS * s, inSlice = sliceUnits(blocks, Q8_0_SLICE_BLOCKS, s);
+                long row = 34 * sliceRow(rows, blocks, Q8_0_SLICE_BLOCKS, s, r);
                 dst.set(Quant.I16, q8_0GroupScale(row, inSlice, b - first), data.get(Quant.I16, from));
                 long to = q8_0GroupQuants(row, inSlice, b - first);
                 for (int j = 0; j < 32; j += 8) dst.set(Quant.I64, to + j, data.get(Quant.I64, from + 2 + j));
@@ -265,50 +265,36 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return new Matrix(name, type, dst, rows, cols, true);
     }
 
-    /** Super-blocks of a slice of a Q4_K or Q5_K matrix in sub-blocks: 2,048 columns; the last slice takes the rest. */
+    /** Super-blocks of a slice of a Q4_K or Q5_K matrix in sub-blocks: 2,048 columns ({@link #slices}). */
     static final int K_SLICE_BLOCKS = 8;
 
-    /** The slices of a Q4_K or Q5_K row of {@code cols} values in sub-blocks (class comment): at least one. */
-    static int kSlices(int cols) {
-        return Math.max(1, cols / 256 / K_SLICE_BLOCKS);
-    }
-
-    /** The slice that holds super-block {@code k} of a Q4_K or Q5_K row in sub-blocks. */
-    static int kSlice(int cols, int k) {
-        return Math.min(k / K_SLICE_BLOCKS, kSlices(cols) - 1);
-    }
-
-    /** Super-blocks of slice {@code s} of a Q4_K or Q5_K row in sub-blocks. */
-    static int kSliceBlocks(int cols, int s) {
-        return s < kSlices(cols) - 1 ? K_SLICE_BLOCKS : cols / 256 - K_SLICE_BLOCKS * s;
-    }
-
-    /** The super-block (not byte) where row {@code r}'s part of slice {@code s} starts in a {@code rows x cols} Q4_K or Q5_K matrix in sub-blocks. */
-    static long kSliceRow(int rows, int cols, int s, int r) {
-        return K_SLICE_BLOCKS * s * (long) rows + (long) kSliceBlocks(cols, s) * r;
-    }
-
-    /** Blocks of a slice of a Q8_0 matrix in groups: four groups (2,048 columns); the last slice also takes the row's last 1-15 blocks. */
+    /** Blocks of a slice of a Q8_0 matrix in groups: four groups, 2,048 columns ({@link #slices}; the last slice also takes the row's last 1-15 blocks). */
     static final int Q8_0_SLICE_BLOCKS = 64;
 
-    /** The slices of a Q8_0 row of {@code cols} values in groups (class comment): at least one. */
-    static int q8_0Slices(int cols) {
-        return Math.max(1, cols / 32 / Q8_0_SLICE_BLOCKS);
+    /**
+     * The slices of a row of {@code units} blocks (Q8_0) or super-blocks (Q4_K, Q5_K) in a decode layout cut every
+     * {@code per} units, the last slice taking the rest (class comment): at least one.
+     */
+    static int slices(int units, int per) {
+        return Math.max(1, units / per);
     }
 
-    /** The slice that holds block {@code b} of a Q8_0 row in groups. */
-    static int q8_0Slice(int cols, int b) {
-        return Math.min(b / Q8_0_SLICE_BLOCKS, q8_0Slices(cols) - 1);
+    /** The slice that holds unit {@code k} of a row of {@code units} cut every {@code per} ({@link #slices}). */
+    static int slice(int units, int per, int k) {
+        return Math.min(k / per, slices(units, per) - 1);
     }
 
-    /** Blocks of slice {@code s} of a Q8_0 row in groups. */
-    static int q8_0SliceBlocks(int cols, int s) {
-        return s < q8_0Slices(cols) - 1 ? Q8_0_SLICE_BLOCKS : cols / 32 - Q8_0_SLICE_BLOCKS * s;
+    /** Units of slice {@code s} of a row of {@code units} cut every {@code per} ({@link #slices}). */
+    static int sliceUnits(int units, int per, int s) {
+        return s < slices(units, per) - 1 ? per : units - per * s;
     }
 
-    /** Where row {@code r}'s part of slice {@code s} starts in a {@code rows x cols} Q8_0 matrix in groups: slice after slice, each row after row. */
-    static long q8_0SliceRow(int rows, int cols, int s, int r) {
-        return 34L * (Q8_0_SLICE_BLOCKS * s * (long) rows + (long) q8_0SliceBlocks(cols, s) * r);
+    /**
+     * The unit (not byte) where row {@code r}'s part of slice {@code s} starts in a matrix of {@code rows} rows of
+     * {@code units} cut every {@code per} ({@link #slices}): slice after slice, each row after row.
+     */
+    static long sliceRow(int rows, int units, int per, int s, int r) {
+        return (long) per * s * rows + (long) sliceUnits(units, per, s) * r;
     }
 
     /** Where block {@code b}'s float16 scale lies in a Q8_0 row in groups of {@code blocks} blocks starting at {@code row}. */
@@ -334,19 +320,13 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Dequantizes row {@code r} into {@code dst[dstOff .. dstOff+cols)}. */
     public void row(int r, float[] dst, int dstOff) {
-        if (quads()) RowDecoder.q4_0Interleaved(data, rows, cols, r, r + 1, dst, dstOff);
-        else if (type == GgmlType.Q8_0 && interleaved) RowDecoder.q8_0Groups(data, rows, cols, r, r + 1, dst, dstOff);
-        else if ((type == GgmlType.Q4_K || type == GgmlType.Q5_K) && interleaved) RowDecoder.kSlices(type, data, rows, cols, r, r + 1, dst, dstOff);
-        else if (interleaved) RowDecoder.split(type, data, r * rowBytes(), cols, dst, dstOff, cols);
+        if (interleaved) RowDecoder.layout(this, r, r + 1, dst, dstOff);
         else Quant.dequantize(type, data, r * rowBytes(), dst, dstOff, cols);
     }
 
     /** Rows {@code [r0, r1)} as floats into {@code dst[0, (r1 - r0) * cols)} ({@link RowDecoder}). */
     void decodeRows(int r0, int r1, float[] dst) {
-        if (quads()) RowDecoder.q4_0Interleaved(data, rows, cols, r0, r1, dst, 0);
-        else if (type == GgmlType.Q8_0 && interleaved) RowDecoder.q8_0Groups(data, rows, cols, r0, r1, dst, 0);
-        else if ((type == GgmlType.Q4_K || type == GgmlType.Q5_K) && interleaved) RowDecoder.kSlices(type, data, rows, cols, r0, r1, dst, 0);
-        else if (interleaved) RowDecoder.split(type, data, r0 * rowBytes(), cols, dst, 0, (r1 - r0) * cols);
+        if (interleaved) RowDecoder.layout(this, r0, r1, dst, 0);
         else RowDecoder.decode(type, data, r0 * rowBytes(), dst, (r1 - r0) * cols);
     }
 }

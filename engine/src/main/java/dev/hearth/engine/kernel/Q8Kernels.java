@@ -848,7 +848,7 @@ final class Q8Kernels {
      */
     static void q4_KSplit(MemorySegment w, int height, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
         requireOrder(a.q4_KSplit, row, "Q4_K");
-        final int cols = a.cols, slices = Matrix.kSlices(cols);
+        final int cols = a.cols, slices = Matrix.slices(cols / 256, Matrix.K_SLICE_BLOCKS);
         final float[] acc = ROW_ACC.get();
         if (slices == 1) {
             long rowBytes = Matrix.Q4_K_SPLIT_BYTES * (cols / 256), offset = first * rowBytes;
@@ -864,8 +864,8 @@ final class Q8Kernels {
         if (carry.length < 48 * rows) ROW_CARRY.set(carry = new float[48 * rows]);
         java.util.Arrays.fill(carry, 0, 48 * rows, 0f);
         for (int s = 0; s < slices; s++) {
-            int blocks = Matrix.kSliceBlocks(cols, s);
-            long rowBytes = Matrix.Q4_K_SPLIT_BYTES * blocks, at = Matrix.Q4_K_SPLIT_BYTES * Matrix.kSliceRow(height, cols, s, first);
+            int blocks = Matrix.sliceUnits(cols / 256, Matrix.K_SLICE_BLOCKS, s);
+            long rowBytes = Matrix.Q4_K_SPLIT_BYTES * blocks, at = Matrix.Q4_K_SPLIT_BYTES * Matrix.sliceRow(height, cols / 256, Matrix.K_SLICE_BLOCKS, s, first);
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
                 q4_KSliceRows(w, at + r0 * rowBytes, rowBytes, Math.min(ROWS_PER_CALL, rows - r0), a, row, Matrix.K_SLICE_BLOCKS * s, blocks, carry, 48 * r0);
             }
@@ -997,7 +997,7 @@ final class Q8Kernels {
      */
     static void q5_KSplit(MemorySegment w, int height, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
         requireOrder(a.q4_KSplit, row, "Q5_K");
-        final int cols = a.cols, slices = Matrix.kSlices(cols);
+        final int cols = a.cols, slices = Matrix.slices(cols / 256, Matrix.K_SLICE_BLOCKS);
         final float[] acc = ROW_ACC.get();
         if (slices == 1) {
             long rowBytes = Matrix.Q5_K_SPLIT_BYTES * (cols / 256), offset = first * rowBytes;
@@ -1013,8 +1013,8 @@ final class Q8Kernels {
         if (carry.length < 32 * rows) ROW_CARRY.set(carry = new float[32 * rows]);
         java.util.Arrays.fill(carry, 0, 32 * rows, 0f);
         for (int s = 0; s < slices; s++) {
-            int blocks = Matrix.kSliceBlocks(cols, s);
-            long rowBytes = Matrix.Q5_K_SPLIT_BYTES * blocks, at = Matrix.Q5_K_SPLIT_BYTES * Matrix.kSliceRow(height, cols, s, first);
+            int blocks = Matrix.sliceUnits(cols / 256, Matrix.K_SLICE_BLOCKS, s);
+            long rowBytes = Matrix.Q5_K_SPLIT_BYTES * blocks, at = Matrix.Q5_K_SPLIT_BYTES * Matrix.sliceRow(height, cols / 256, Matrix.K_SLICE_BLOCKS, s, first);
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
                 q5_KSliceRows(w, at + r0 * rowBytes, rowBytes, Math.min(ROWS_PER_CALL, rows - r0), a, row, Matrix.K_SLICE_BLOCKS * s, blocks, carry, 32 * r0);
             }
@@ -1396,10 +1396,10 @@ final class Q8Kernels {
      * accumulators carried in {@link #ROW_CARRY}.
      */
     static void q8_0Groups(MemorySegment w, int height, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        final int cols = a.cols, slices = Matrix.q8_0Slices(cols);
+        final int cols = a.cols, slices = Matrix.slices(cols / 32, Matrix.Q8_0_SLICE_BLOCKS);
         final float[] acc = ROW_ACC.get();
         if (slices == 1) {
-            long offset = Matrix.q8_0SliceRow(height, cols, 0, first), rowBytes = 34L * (cols / 32);
+            long rowBytes = 34L * (cols / 32), offset = first * rowBytes;
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
                 int n = Math.min(ROWS_PER_CALL, rows - r0);
                 q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
@@ -1412,8 +1412,8 @@ final class Q8Kernels {
         java.util.Arrays.fill(carry, 0, 32 * rows, 0f);
         // slice by slice (Matrix.Q8_0_SLICE_BLOCKS), each row's two accumulators carried in carry
         for (int s = 0; s < slices; s++) {
-            int blocks = Matrix.q8_0SliceBlocks(cols, s);
-            long at = Matrix.q8_0SliceRow(height, cols, s, first), rowBytes = 34L * blocks;
+            int blocks = Matrix.sliceUnits(cols / 32, Matrix.Q8_0_SLICE_BLOCKS, s);
+            long at = 34 * Matrix.sliceRow(height, cols / 32, Matrix.Q8_0_SLICE_BLOCKS, s, first), rowBytes = 34L * blocks;
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL) {
                 q8_0SliceRows(w, at + r0 * rowBytes, rowBytes, Math.min(ROWS_PER_CALL, rows - r0), a, row,
                         Matrix.Q8_0_SLICE_BLOCKS * s, blocks / 16, blocks % 16, carry, 32 * r0, acc);
@@ -1544,14 +1544,19 @@ final class Q8Kernels {
     }
 
     /**
-     * Dots of rows of a Q6_K matrix in its decode layout ({@link Matrix#interleaved}), as {@link #dots}; the Q8_0, Q4_K
-     * and Q5_K layouts are in slices and take their matrix's height ({@link #q8_0Groups}, {@link #q4_KSplit},
-     * {@link #q5_KSplit}).
+     * Dots of rows {@code [first, first + rows)} of a matrix in its decode layout ({@link Matrix#interleaved}) with
+     * activation row {@code row}, into {@code out[outOff..]}: the layout's kernel (Q4_0 in quads, Q8_0 in groups, the
+     * K-quants in sub-blocks; Q8_0, Q4_K and Q5_K in slices).
      */
-    static void splitDots(GgmlType type, MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
-        switch (type) {
-            case Q6_K -> q6_KSplit(w, offset, rowBytes, rows, a, row, out, outOff);
-            default -> throw new UnsupportedOperationException("no sub-block kernel for " + type);
+    static void layoutDots(Matrix w, int first, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final MemorySegment m = w.data();
+        switch (w.type()) {
+            case Q4_0 -> q4_0x4(m, w.rows(), first, rows, w.cols(), a, row, out, outOff);
+            case Q8_0 -> q8_0Groups(m, w.rows(), first, rows, a, row, out, outOff);
+            case Q4_K -> q4_KSplit(m, w.rows(), first, rows, a, row, out, outOff);
+            case Q5_K -> q5_KSplit(m, w.rows(), first, rows, a, row, out, outOff);
+            case Q6_K -> q6_KSplit(m, first * w.rowBytes(), w.rowBytes(), rows, a, row, out, outOff);
+            default -> throw new UnsupportedOperationException("no decode layout kernel for " + w.type());
         }
     }
 

@@ -81,8 +81,9 @@ final class RowDecoder {
     static void q8_0Groups(MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
         for (int r = r0; r < r1; r++) {
             for (int b = 0; b < cols / 32; b++) {
-                int s = Matrix.q8_0Slice(cols, b), first = Matrix.Q8_0_SLICE_BLOCKS * s, inSlice = Matrix.q8_0SliceBlocks(cols, s);
-                long row = Matrix.q8_0SliceRow(rows, cols, s, r);
+                int s = Matrix.slice(cols / 32, Matrix.Q8_0_SLICE_BLOCKS, b), first = Matrix.Q8_0_SLICE_BLOCKS * s;
+                int inSlice = Matrix.sliceUnits(cols / 32, Matrix.Q8_0_SLICE_BLOCKS, s);
+                long row = 34 * Matrix.sliceRow(rows, cols / 32, Matrix.Q8_0_SLICE_BLOCKS, s, r);
                 var d = FloatVector.broadcast(F, Quant.f16(w, Matrix.q8_0GroupScale(row, inSlice, b - first)));
                 long q = Matrix.q8_0GroupQuants(row, inSlice, b - first);
                 int o = dstOff + cols * (r - r0) + 32 * b;
@@ -260,9 +261,9 @@ final class RowDecoder {
     static void kSlices(GgmlType type, MemorySegment w, int rows, int cols, int r0, int r1, float[] dst, int dstOff) {
         final boolean q5 = type == GgmlType.Q5_K;
         for (int r = r0; r < r1; r++) {
-            for (int s = 0; s < Matrix.kSlices(cols); s++) {
-                long at = (q5 ? Matrix.Q5_K_SPLIT_BYTES : Matrix.Q4_K_SPLIT_BYTES) * Matrix.kSliceRow(rows, cols, s, r);
-                int o = dstOff + cols * (r - r0) + 256 * Matrix.K_SLICE_BLOCKS * s, n = 256 * Matrix.kSliceBlocks(cols, s);
+            for (int s = 0; s < Matrix.slices(cols / 256, Matrix.K_SLICE_BLOCKS); s++) {
+                long at = (q5 ? Matrix.Q5_K_SPLIT_BYTES : Matrix.Q4_K_SPLIT_BYTES) * Matrix.sliceRow(rows, cols / 256, Matrix.K_SLICE_BLOCKS, s, r);
+                int o = dstOff + cols * (r - r0) + 256 * Matrix.K_SLICE_BLOCKS * s, n = 256 * Matrix.sliceUnits(cols / 256, Matrix.K_SLICE_BLOCKS, s);
                 if (q5) q5_KSplit(w, at, dst, o, n);
                 else q4_KSplit(w, at, dst, o, n);
             }
@@ -291,14 +292,14 @@ final class RowDecoder {
         }
     }
 
-    /**
-     * {@code n} values (whole rows of {@code cols}) of a Q6_K matrix in its decode layout ({@link Matrix#interleaved}; Q8_0,
-     * Q4_K and Q5_K layouts are in slices: {@link #q8_0Groups}, {@link #kSlices}), as {@link #decode}.
-     */
-    static void split(GgmlType type, MemorySegment w, long offset, int cols, float[] dst, int dstOff, int n) {
-        switch (type) {
-            case Q6_K -> q6_KSplit(w, offset, dst, dstOff, n);
-            default -> throw new IllegalArgumentException("no sub-block layout for " + type);
+    /** Rows {@code [r0, r1)} of a matrix in its decode layout ({@link Matrix#interleaved}) into {@code dst[dstOff..]}: its values, by the layout's decoder. */
+    static void layout(Matrix m, int r0, int r1, float[] dst, int dstOff) {
+        switch (m.type()) {
+            case Q4_0 -> q4_0Interleaved(m.data(), m.rows(), m.cols(), r0, r1, dst, dstOff);
+            case Q8_0 -> q8_0Groups(m.data(), m.rows(), m.cols(), r0, r1, dst, dstOff);
+            case Q4_K, Q5_K -> kSlices(m.type(), m.data(), m.rows(), m.cols(), r0, r1, dst, dstOff);
+            case Q6_K -> q6_KSplit(m.data(), r0 * m.rowBytes(), dst, dstOff, (r1 - r0) * m.cols());
+            default -> throw new IllegalArgumentException("no decode layout for " + m.type());
         }
     }
 

@@ -416,15 +416,11 @@ class Q8Test {
                 for (int b = 0; b < batch; b++) {
                     float[] run = new float[rows + 2], single = new float[1];
                     Arrays.fill(run, -7f);
-                    if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(split.data(), rows, 0, rows, a, b, run, 1);
-                    else if (type == GgmlType.Q5_K) Q8Kernels.q5_KSplit(split.data(), rows, 0, rows, a, b, run, 1);
-                    else Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), rows, a, b, run, 1);
+                    Q8Kernels.layoutDots(split, 0, rows, a, b, run, 1);
                     assertThat(run[0]).isEqualTo(-7f);
                     assertThat(run[rows + 1]).isEqualTo(-7f);
                     for (int r = 0; r < rows; r++) {
-                        if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(split.data(), rows, r, 1, a, b, single, 0);
-                        else if (type == GgmlType.Q5_K) Q8Kernels.q5_KSplit(split.data(), rows, r, 1, a, b, single, 0);
-                        else Q8Kernels.splitDots(type, split.data(), r * split.rowBytes(), 0, 1, a, b, single, 0);
+                        Q8Kernels.layoutDots(split, r, 1, a, b, single, 0);
                         assertThat(Float.floatToRawIntBits(run[1 + r])).as("fill %d cols %d row %d", fill, cols, r).isEqualTo(Float.floatToRawIntBits(single[0]));
                         assertMatchesReference(run[1 + r], type, data, r, cols, a, b);
                     }
@@ -432,11 +428,7 @@ class Q8Test {
                 // activation rows not in the sub-block order: refused
                 var fresh = new Q8Activations(Q8Activations.Kind.Q8_K).quantize(x, batch, cols);
                 Q8Kernels.prepare(type, fresh, batch);   // the file layout's order only
-                assertThatThrownBy(() -> {
-                            if (type == GgmlType.Q4_K) Q8Kernels.q4_KSplit(split.data(), rows, 0, 1, fresh, 0, new float[1], 0);
-                            else if (type == GgmlType.Q5_K) Q8Kernels.q5_KSplit(split.data(), rows, 0, 1, fresh, 0, new float[1], 0);
-                            else Q8Kernels.splitDots(type, split.data(), 0, split.rowBytes(), 1, fresh, 0, new float[1], 0);
-                        })
+                assertThatThrownBy(() -> Q8Kernels.layoutDots(split, 0, 1, fresh, 0, new float[1], 0))
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("call Q8Kernels.prepare first");
             }
         }
