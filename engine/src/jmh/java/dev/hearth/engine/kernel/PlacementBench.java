@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A decode layout's kernel on the same bytes placed {@code past} bytes after a multiple of 256, one thread: the
- * interleaved Q4_0 kernel by default ({@link Matrix#QUAD_PLACEMENT}, docs/kernels.md "Where a Q4_0 matrix starts"),
+ * interleaved Q4_0 kernel by default (docs/kernels.md "Where a Q4_0 matrix starts", "Q4_0 groups in pairs"),
  * the other layouts with {@code -p type=Q8_0,Q4_K,Q5_K,Q6_K}. {@code rows = 1024} (1.2 MB of Q4_0 at 2048
  * columns) stays in cache; {@code 65536} (75 MB) streams from memory.
  */

@@ -97,11 +97,16 @@ final class IntPanels {
         final long rowBytes = w.rowBytes();
         for (int r = r0; r < r1; r++) {
             final int o = (r - r0) * cols;
+            long groupScale = 0, groupQuants = 0;
             for (int c = 0; c < blocks; c++) {
                 long scale, quants;
                 if (w.interleaved()) {
-                    scale = Matrix.interleavedScale(w.rows(), cols, r, c);
-                    quants = Matrix.interleavedQuants(w.rows(), cols, r, c);
+                    if (c % 4 == 0) {   // a group's four blocks lie side by side, and so do their scales
+                        groupScale = Matrix.interleavedScale(w.rows(), cols, r, c);
+                        groupQuants = Matrix.interleavedQuants(w.rows(), cols, r, c);
+                    }
+                    scale = groupScale + 2 * (c % 4);
+                    quants = groupQuants + 16 * (c % 4);
                 } else {
                     scale = r * rowBytes + 18L * c;
                     quants = scale + 2;

@@ -13,10 +13,16 @@ import java.util.function.LongFunction;
  *
  * <p><b>Interleaved Q4_0</b> (rows a multiple of 4, columns of 128, 512-bit vectors): rows in quads, each quad
  * the same bytes as its four rows, {@link #QUAD_GROUP_BYTES} per group of 4 blocks (128 columns): the four
- * rows' quants (64 bytes each: their four blocks' 16 quant bytes in order), then the 16 float16 scales (at
+ * rows' quants (64 bytes each: their four blocks' 16 quant bytes in order) and the 16 float16 scales (at
  * {@code 4 * row + block}). One 64-byte load is a row's group, and the four rows share the activations and a
- * single load of their scales. One stream of bytes (scales in a region of their own after the quants ran at
- * 60 % of the speed from memory). Rows longer than {@link #QUAD_SLICE_GROUPS} groups (2,048 columns) are cut into
+ * single load of their scales. A quad's groups come in pairs, {@link #QUAD_PAIR_BYTES} (nine cache lines): both
+ * groups' quants, then both groups' scales ({@link #pairQuants}, {@link #pairScales}), so that every 64-byte load
+ * of quants is one whole cache line; a slice's odd last group keeps its scales right after its quants, then 32
+ * bytes of padding, so that the next quad starts on a line too ({@link #quadSliceBytes}). (Groups of
+ * 288 bytes one after the other put every other group's quants 32 bytes off a line, each load split over two:
+ * that layout was 5-11 % slower on the 1.1B Q4_0 file's decode matrices at two threads, and up to twice as slow
+ * from memory at some starts of the matrix, docs/kernels.md "Q4_0 groups in pairs".) One stream of bytes (scales
+ * in a region of their own after the quants ran at 60 % of the speed from memory). Rows longer than {@link #QUAD_SLICE_GROUPS} groups (2,048 columns) are cut into
  * slices of that many groups (the last one may be shorter), stored slice after slice, each slice holding every
  * quad's groups of it quad after quad: the decode kernel runs slice by slice over a run of quads, so the
  * activations it rereads for every quad are those of one slice (6 KiB), not of the whole row (3 bytes per value:
@@ -62,17 +68,10 @@ import java.util.function.LongFunction;
  * 14,336 matrix from memory: 2.0x faster on one thread, 1.7x on two.
  */
 public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
-    /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes, then 16 scales. */
+    /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes and 16 scales. */
     static final long QUAD_GROUP_BYTES = 288;
-    /**
-     * Where an interleaved Q4_0 matrix starts: this many bytes past a multiple of 256. The decode kernel
-     * ({@code Q8Kernels.q4_0Quads}) on rows of 1,024 or 2,048 values took up to twice as long from memory (25-40 %
-     * longer from L3) when its matrix started 0 or 32 bytes past a multiple of 256 rather than 64, 128 or 192: the
-     * same bytes and instructions, on a Zen 5 core (docs/kernels.md "Where a Q4_0 matrix starts", JMH
-     * {@code PlacementBench}). With G1 the allocator put 12-15 of a 1.1B model's 112 matrices there, a different
-     * set in every process.
-     */
-    static final long QUAD_PLACEMENT = 64;
+    /** Bytes of a pair of a quad's groups in an interleaved Q4_0 matrix: both groups' quants, then both groups' scales. */
+    static final long QUAD_PAIR_BYTES = 2 * QUAD_GROUP_BYTES;
     /** Groups (of 128 columns) of a slice of an interleaved Q4_0 matrix: 2,048 columns (class comment). */
     static final int QUAD_SLICE_GROUPS = 16;
     /** Bytes of a super-block of a Q4_K matrix in sub-blocks: 8 mins, 8 scales, d, dmin, 128 quant bytes. */
@@ -133,10 +132,8 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         if (type == GgmlType.Q6_K) return splitQ6_K(allocate);
         if (type == GgmlType.Q8_0) return groupQ8_0(allocate);
         final long rowBytes = rowBytes();
-        final long bytes = rows / 4 * QUAD_GROUP_BYTES * (cols / 128);
-        // placed at QUAD_PLACEMENT past a multiple of 256 (allocate gives multiples of 64: 0, 64, 128 or 192 past one)
-        MemorySegment raw = allocate.apply(bytes + 256);
-        MemorySegment dst = raw.asSlice(Math.floorMod(QUAD_PLACEMENT - raw.address(), 256L), bytes);
+        int groups = cols / 128, last = groups - (groups - 1) % QUAD_SLICE_GROUPS - 1;
+        MemorySegment dst = allocate.apply(quadSlice(rows, cols, rows / 4, last));
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < cols / 32; b++) {
                 long from = r * rowBytes + 18L * b;
@@ -149,22 +146,46 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
 
     /** Byte offset of block {@code b}'s 16 quant bytes of row {@code r} in an interleaved Q4_0 matrix of {@code rows x cols}. */
     static long interleavedQuants(int rows, int cols, int r, int b) {
-        return quadGroup(rows, cols, r / 4, b / 4) + 64 * (r % 4) + 16 * (b % 4);
+        int g = b / 4, first = g / QUAD_SLICE_GROUPS * QUAD_SLICE_GROUPS;
+        return quadSlice(rows, cols, r / 4, first) + pairQuants(g - first) + 64 * (r % 4) + 16 * (b % 4);
     }
 
     /** Byte offset of block {@code b}'s float16 scale of row {@code r} in an interleaved Q4_0 matrix of {@code rows x cols}. */
     static long interleavedScale(int rows, int cols, int r, int b) {
-        return quadGroup(rows, cols, r / 4, b / 4) + 256 + 2 * (4 * (r % 4) + b % 4);
+        int g = b / 4, first = g / QUAD_SLICE_GROUPS * QUAD_SLICE_GROUPS;
+        return quadSlice(rows, cols, r / 4, first) + pairScales(g - first, sliceGroups(cols, first)) + 2 * (4 * (r % 4) + b % 4);
     }
 
     /**
-     * Byte offset of group {@code g} of quad {@code q} in an interleaved Q4_0 matrix of {@code rows x cols}: in slices
-     * of {@link #QUAD_SLICE_GROUPS} groups (the last one may be shorter), each slice every quad's groups of it, quad
-     * after quad (class comment).
+     * Byte offset of quad {@code q}'s groups of the slice that starts at group {@code first} (a multiple of
+     * {@link #QUAD_SLICE_GROUPS}) in an interleaved Q4_0 matrix of {@code rows x cols}: slice after slice, each slice
+     * every quad's groups of it, quad after quad (class comment).
      */
-    static long quadGroup(int rows, int cols, int q, int g) {
-        int first = g / QUAD_SLICE_GROUPS * QUAD_SLICE_GROUPS, inSlice = Math.min(QUAD_SLICE_GROUPS, cols / 128 - first);
-        return QUAD_GROUP_BYTES * ((long) (rows / 4) * first + (long) q * inSlice + (g - first));
+    static long quadSlice(int rows, int cols, int q, int first) {
+        return QUAD_GROUP_BYTES * (rows / 4) * first + q * quadSliceBytes(sliceGroups(cols, first));
+    }
+
+    /** Bytes of a quad's groups in a slice of {@code groups} groups: pairs, and an odd last group padded to whole lines. */
+    static long quadSliceBytes(int groups) {
+        return QUAD_GROUP_BYTES * groups + 32 * (groups & 1);
+    }
+
+    /** Groups of the slice that starts at group {@code first}: {@link #QUAD_SLICE_GROUPS}, or fewer for the last one. */
+    static int sliceGroups(int cols, int first) {
+        return Math.min(QUAD_SLICE_GROUPS, cols / 128 - first);
+    }
+
+    /** Byte offset of group {@code j}'s quants from the start of its quad's slice: groups in pairs (class comment). */
+    static long pairQuants(int j) {
+        return QUAD_PAIR_BYTES * (j >> 1) + 256 * (j & 1);
+    }
+
+    /**
+     * Byte offset of group {@code j}'s 16 scales from the start of its quad's slice of {@code groups} groups: after
+     * both groups' quants, or right after its own for a slice's odd last group (class comment).
+     */
+    static long pairScales(int j, int groups) {
+        return QUAD_PAIR_BYTES * (j >> 1) + ((j | 1) < groups ? 512 + 32 * (j & 1) : 256);
     }
 
     /**

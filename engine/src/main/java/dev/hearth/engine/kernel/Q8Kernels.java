@@ -421,9 +421,9 @@ final class Q8Kernels {
         // slice by slice (Matrix.QUAD_SLICE_GROUPS), the run's quads' accumulators carried in acc
         for (int g0 = 0; g0 < groups; g0 += Matrix.QUAD_SLICE_GROUPS) {
             int inSlice = Math.min(Matrix.QUAD_SLICE_GROUPS, groups - g0);
-            long at = Matrix.quadGroup(height, cols, q0, g0);
+            long at = Matrix.quadSlice(height, cols, q0, g0);
             for (int u = 0; u < quads; u += ROWS_PER_CALL / 4) {
-                q4_0Quads(w, at + Matrix.QUAD_GROUP_BYTES * inSlice * u, Math.min(ROWS_PER_CALL / 4, quads - u), g0, inSlice, a, row, acc, 64 * u);
+                q4_0Quads(w, at + Matrix.quadSliceBytes(inSlice) * u, Math.min(ROWS_PER_CALL / 4, quads - u), g0, inSlice, a, row, acc, 64 * u);
             }
         }
         final float[] sums = ROW_ACC.get();
@@ -479,7 +479,7 @@ final class Q8Kernels {
     private static void q4_0Quads(MemorySegment w, long offset, int quads, int g0, int groups, Q8Activations a, int row, float[] out, int outOff) {
         final MemorySegment xq = a.q4Aligned;
         final int xo = row * a.cols + 128 * g0;
-        final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups;
+        final long quadBytes = Matrix.quadSliceBytes(groups);
         for (int u = 0; u < quads; u++, offset += quadBytes) {
             int o = outOff + 64 * u;
             var acc0 = FloatVector.fromArray(F16, out, o);
@@ -487,10 +487,13 @@ final class Q8Kernels {
             var acc2 = FloatVector.fromArray(F16, out, o + 32);
             var acc3 = FloatVector.fromArray(F16, out, o + 48);
             for (int g = 0; g < groups; g++) {
-                long x = 3L * (xo + 128 * g), p = offset + Matrix.QUAD_GROUP_BYTES * g;
+                // groups in pairs (Matrix.pairQuants, pairScales): both groups' quants, then both groups' scales;
+                // a slice's odd last group has its scales right after its quants
+                long x = 3L * (xo + 128 * g), pair = offset + Matrix.QUAD_PAIR_BYTES * (g >> 1), p = pair + 256 * (g & 1);
+                long sc = (g | 1) < groups ? pair + 512 + 32 * (g & 1) : pair + 256;
                 // the quad's 16 float16 scales, sign-extended: bits 0-14 move to 13-27, the sign's copies above
                 // them to 28-31, of which bit 31 is kept: d * 2^-112 as in q4_0Groups
-                var h = (IntVector) ShortVector.fromMemorySegment(S16, w, p + 256, LE).convertShape(VectorOperators.S2I, I16, 0);
+                var h = (IntVector) ShortVector.fromMemorySegment(S16, w, sc, LE).convertShape(VectorOperators.S2I, I16, 0);
                 var d = ((FloatVector) h.lanewise(LSHL, SHIFT13).lanewise(AND, F16_BITS).reinterpretShape(F16, 0))
                         .lanewise(MUL, FloatVector.fromMemorySegment(F16, xq, x + 320, LE).rearrange(X4_ACT));
                 // each row's scales, before the rows: the accumulators' FMAs are called on them (see above)

@@ -280,21 +280,29 @@ class Q8Test {
     }
 
     /**
-     * An interleaved Q4_0 matrix starts at {@link Matrix#QUAD_PLACEMENT} past a multiple of 256 bytes wherever the
-     * allocator's 64-byte aligned memory starts, with the same bytes.
+     * The interleaved Q4_0 layout (groups in pairs, {@link Matrix#pairQuants}): every row's group of quants is one whole
+     * 64-byte line of the copy, and the quants and scales of all blocks take distinct bytes of it, with no more than 32
+     * bytes of padding per quad; odd group counts (a slice's last group alone) included.
      */
     @Test
-    void interleavedQ4_0MatrixStartsAtItsPlacement() {
+    void interleavedQ4_0QuantsFillWholeLines() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the interleaved Q4_0 layout needs 512-bit vectors");
-        int rows = 8, cols = 256;
-        var file = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 11)), rows, cols);
-        var expected = file.interleave(bytes -> MemorySegment.ofArray(new byte[(int) bytes])).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            for (long past : new long[] {0, 64, 128, 192}) {
-                var x4 = file.interleave(bytes -> arena.allocate(bytes + past, 256).asSlice(past));
-                assertThat(x4.data().address() % 256).as("allocated %d past 256", past).isEqualTo(Matrix.QUAD_PLACEMENT);
-                assertThat(x4.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).isEqualTo(expected);
+        for (int cols : new int[] {128, 384, 2048, 2176, 4736}) {
+            int rows = 8, blocks = cols / 32;
+            var file = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 11)), rows, cols);
+            long bytes = file.interleave(n -> MemorySegment.ofArray(new byte[(int) n])).data().byteSize();
+            assertThat(bytes).as("cols %d", cols).isBetween(rows * GgmlType.Q4_0.byteSize(cols), rows * GgmlType.Q4_0.byteSize(cols) + rows / 4 * 32);
+            int[] owner = new int[(int) bytes];
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < blocks; b++) {
+                    long q = Matrix.interleavedQuants(rows, cols, r, b), d = Matrix.interleavedScale(rows, cols, r, b);
+                    if (b % 4 == 0) assertThat(q % 64).as("cols %d row %d group %d", cols, r, b / 4).isZero();
+                    for (long i = q; i < q + 16; i++) owner[(int) i]++;
+                    owner[(int) d]++;
+                    owner[(int) d + 1]++;
+                }
             }
+            for (int i = 0; i < bytes; i++) assertThat(owner[i]).as("cols %d byte %d", cols, i).isLessThanOrEqualTo(1);
         }
     }
 
