@@ -22,10 +22,10 @@ import java.util.function.LongFunction;
  * 288 bytes one after the other put every other group's quants 32 bytes off a line, each load split over two:
  * that layout was 5-11 % slower on the 1.1B Q4_0 file's decode matrices at two threads, and up to twice as slow
  * from memory at some starts of the matrix, docs/kernels.md "Q4_0 groups in pairs".) One stream of bytes (scales
- * in a region of their own after the quants ran at 60 % of the speed from memory). Rows longer than {@link #QUAD_SLICE_GROUPS} groups (2,048 columns) are cut into
- * slices of that many groups (the last one may be shorter), stored slice after slice, each slice holding every
- * quad's groups of it quad after quad: the decode kernel runs slice by slice over a run of quads, so the
- * activations it rereads for every quad are those of one slice (6 KiB), not of the whole row (3 bytes per value:
+ * in a region of their own after the quants ran at 60 % of the speed from memory). Rows longer than
+ * {@link #QUAD_SLICE_GROUPS} groups (2,048 columns) are cut into slices of that many groups (the last one may be
+ * shorter), stored slice after slice, each slice holding every quad's groups of it quad after quad: the decode
+ * kernel runs slice by slice over a run of quads, so the activations it rereads for every quad are those of one slice (6 KiB), not of the whole row (3 bytes per value:
  * 42 KiB at 14,336 columns, near the core's 48 KiB L1); JMH {@code MatMulBench} on a 4,096 x 14,336 matrix from
  * memory: 2.2x faster on one thread (docs/kernels.md "Long Q4_0 rows in slices").
  *
