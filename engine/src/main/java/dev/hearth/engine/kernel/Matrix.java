@@ -26,8 +26,9 @@ import java.util.function.LongFunction;
  * {@link #QUAD_SLICE_GROUPS} groups (2,048 columns) are cut into slices of that many groups (the last one may be
  * shorter), stored slice after slice, each slice holding every quad's groups of it quad after quad: the decode
  * kernel runs slice by slice over a run of quads, so the activations it rereads for every quad are those of one
- * slice (6 KiB), not of the whole row (3 bytes per value: 42 KiB at 14,336 columns, near the core's 48 KiB L1); JMH {@code MatMulBench} on a 4,096 x 14,336 matrix from
- * memory: 2.2x faster on one thread (docs/kernels.md "Long Q4_0 rows in slices").
+ * slice (6 KiB), not of the whole row (3 bytes per value: 42 KiB at 14,336 columns, near the core's 48 KiB L1);
+ * JMH {@code MatMulBench} on a 4,096 x 14,336 matrix from memory: 2.2x faster on one thread (docs/kernels.md "Long
+ * Q4_0 rows in slices").
  *
  * <p><b>Q4_K in sub-blocks</b> (512-bit vectors): row by row, {@link #Q4_K_SPLIT_BYTES} per super-block of 256
  * values: the 8 mins and 8 scales unpacked (one byte each), then d and dmin (float16), then 128 quant bytes in
