@@ -16,13 +16,15 @@ import java.util.function.LongFunction;
  * rows' quants (64 bytes each: their four blocks' 16 quant bytes in order) and the 16 float16 scales (at
  * {@code 4 * row + block}). One 64-byte load is a row's group, and the four rows share the activations and a
  * single load of their scales. A quad's groups come in pairs, {@link #QUAD_PAIR_BYTES} (nine cache lines): both
- * groups' quants, then both groups' scales ({@link #pairQuants}, {@link #pairScales}), so that every 64-byte load
- * of quants is one whole cache line; a slice's odd last group keeps its scales right after its quants, then 32
- * bytes of padding, so that the next quad starts on a line too ({@link #quadSliceBytes}). (Groups of
- * 288 bytes one after the other put every other group's quants 32 bytes off a line, each load split over two:
- * that layout was 5-11 % slower on the 1.1B Q4_0 file's decode matrices at two threads, and up to twice as slow
- * from memory at some starts of the matrix, docs/kernels.md "Q4_0 groups in pairs".) One stream of bytes (scales
- * in a region of their own after the quants ran at 60 % of the speed from memory). Rows longer than
+ * groups' scales in the first line, then both groups' quants ({@link #pairQuants}, {@link #pairScales}), so that
+ * every 64-byte load of quants is one whole cache line and the kernel reads the lines in order; a slice's odd last
+ * group has the same place as the first group of a pair (its scales, 32 bytes of padding, its quants), so that the
+ * next quad starts on a line too ({@link #quadSliceBytes}). (Groups of 288 bytes one after the other put every
+ * other group's quants 32 bytes off a line, each load split over two: that layout was 5-11 % slower on the 1.1B
+ * Q4_0 file's decode matrices at two threads, and up to twice as slow from memory at some starts of the matrix;
+ * the scales after the quants in each pair, lines read out of order, a further 3-8 %: docs/kernels.md "Q4_0 groups
+ * in pairs".) One stream of bytes (scales in a region of their own after the quants ran at 60 % of the speed from
+ * memory). Rows longer than
  * {@link #QUAD_SLICE_GROUPS} groups (2,048 columns) are cut into slices of that many groups (the last one may be
  * shorter), stored slice after slice, each slice holding every quad's groups of it quad after quad: the decode
  * kernel runs slice by slice over a run of quads, so the activations it rereads for every quad are those of one
@@ -71,7 +73,7 @@ import java.util.function.LongFunction;
 public record Matrix(String name, GgmlType type, MemorySegment data, int rows, int cols, boolean interleaved) {
     /** Bytes of a quad's group of 4 blocks in an interleaved Q4_0 matrix: 4 rows x 64 quant bytes and 16 scales. */
     static final long QUAD_GROUP_BYTES = 288;
-    /** Bytes of a pair of a quad's groups in an interleaved Q4_0 matrix: both groups' quants, then both groups' scales. */
+    /** Bytes of a pair of a quad's groups in an interleaved Q4_0 matrix: both groups' scales (a line), then both groups' quants. */
     static final long QUAD_PAIR_BYTES = 2 * QUAD_GROUP_BYTES;
     /** Groups (of 128 columns) of a slice of an interleaved Q4_0 matrix: 2,048 columns (class comment). */
     static final int QUAD_SLICE_GROUPS = 16;
@@ -154,7 +156,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
     /** Byte offset of block {@code b}'s float16 scale of row {@code r} in an interleaved Q4_0 matrix of {@code rows x cols}. */
     static long interleavedScale(int rows, int cols, int r, int b) {
         int g = b / 4, first = g / QUAD_SLICE_GROUPS * QUAD_SLICE_GROUPS;
-        return quadSlice(rows, cols, r / 4, first) + pairScales(g - first, sliceGroups(cols, first)) + 2 * (4 * (r % 4) + b % 4);
+        return quadSlice(rows, cols, r / 4, first) + pairScales(g - first) + 2 * (4 * (r % 4) + b % 4);
     }
 
     /**
@@ -176,17 +178,20 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         return Math.min(QUAD_SLICE_GROUPS, cols / 128 - first);
     }
 
-    /** Byte offset of group {@code j}'s quants from the start of its quad's slice: groups in pairs (class comment). */
+    /**
+     * Byte offset of group {@code j}'s quants from the start of its quad's slice: after its pair's line of scales
+     * (class comment).
+     */
     static long pairQuants(int j) {
-        return QUAD_PAIR_BYTES * (j >> 1) + 256 * (j & 1);
+        return QUAD_PAIR_BYTES * (j >> 1) + 64 + 256 * (j & 1);
     }
 
     /**
-     * Byte offset of group {@code j}'s 16 scales from the start of its quad's slice of {@code groups} groups: after
-     * both groups' quants, or right after its own for a slice's odd last group (class comment).
+     * Byte offset of group {@code j}'s 16 scales from the start of its quad's slice: its half of its pair's first line
+     * (class comment).
      */
-    static long pairScales(int j, int groups) {
-        return QUAD_PAIR_BYTES * (j >> 1) + ((j | 1) < groups ? 512 + 32 * (j & 1) : 256);
+    static long pairScales(int j) {
+        return QUAD_PAIR_BYTES * (j >> 1) + 32 * (j & 1);
     }
 
     /**

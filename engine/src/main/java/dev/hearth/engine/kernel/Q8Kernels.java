@@ -479,7 +479,8 @@ final class Q8Kernels {
     private static void q4_0Quads(MemorySegment w, long offset, int quads, int g0, int groups, Q8Activations a, int row, float[] out, int outOff) {
         final MemorySegment xq = a.q4Aligned;
         final int xo = row * a.cols + 128 * g0;
-        final long quadBytes = Matrix.quadSliceBytes(groups);
+        // Matrix.quadSliceBytes written out: one call fewer in a method past C2's parse budget (see below)
+        final long quadBytes = Matrix.QUAD_GROUP_BYTES * groups + 32 * (groups & 1);
         for (int u = 0; u < quads; u++, offset += quadBytes) {
             int o = outOff + 64 * u;
             var acc0 = FloatVector.fromArray(F16, out, o);
@@ -487,10 +488,11 @@ final class Q8Kernels {
             var acc2 = FloatVector.fromArray(F16, out, o + 32);
             var acc3 = FloatVector.fromArray(F16, out, o + 48);
             for (int g = 0; g < groups; g++) {
-                // groups in pairs (Matrix.pairQuants, pairScales): both groups' quants, then both groups' scales;
-                // a slice's odd last group has its scales right after its quants
-                long x = 3L * (xo + 128 * g), pair = offset + Matrix.QUAD_PAIR_BYTES * (g >> 1), p = pair + 256 * (g & 1);
-                long sc = (g | 1) < groups ? pair + 512 + 32 * (g & 1) : pair + 256;
+                // groups in pairs (Matrix.pairScales, pairQuants): both groups' scales in a line, then both groups'
+                // quants; a slice's odd last group is placed as a pair's first. From g: scales at 288 g (even g) or
+                // 288 g - 256 (odd), quants 64 or 288 bytes after them. (Computed from the pair's start, with two
+                // more operations, ProfilePollution boxed in 1 or 2 of 9 processes, against 1 of 21 in this form.)
+                long x = 3L * (xo + 128 * g), sc = offset + Matrix.QUAD_GROUP_BYTES * g - 256 * (g & 1), p = sc + 64 + 224 * (g & 1);
                 // the quad's 16 float16 scales, sign-extended: bits 0-14 move to 13-27, the sign's copies above
                 // them to 28-31, of which bit 31 is kept: d * 2^-112 as in q4_0Groups
                 var h = (IntVector) ShortVector.fromMemorySegment(S16, w, sc, LE).convertShape(VectorOperators.S2I, I16, 0);

@@ -281,8 +281,9 @@ class Q8Test {
 
     /**
      * The interleaved Q4_0 layout (groups in pairs, {@link Matrix#pairQuants}): every row's group of quants is one whole
-     * 64-byte line of the copy, and the quants and scales of all blocks take distinct bytes of it, with no more than 32
-     * bytes of padding per quad; odd group counts (a slice's last group alone) included.
+     * 64-byte line of the copy, a group's scales are half a line before its quants, and the quants and scales of all
+     * blocks take distinct bytes of it, with no more than 32 bytes of padding per quad; odd group counts (a slice's
+     * last group alone) included.
      */
     @Test
     void interleavedQ4_0QuantsFillWholeLines() {
@@ -297,6 +298,8 @@ class Q8Test {
                 for (int b = 0; b < blocks; b++) {
                     long q = Matrix.interleavedQuants(rows, cols, r, b), d = Matrix.interleavedScale(rows, cols, r, b);
                     if (b % 4 == 0) assertThat(q % 64).as("cols %d row %d group %d", cols, r, b / 4).isZero();
+                    if (b % 4 == 0 && r % 4 == 0) assertThat(d % 32).as("scales of cols %d row %d group %d", cols, r, b / 4).isZero();
+                    assertThat(d).as("scale before quants").isLessThan(q);
                     for (long i = q; i < q + 16; i++) owner[(int) i]++;
                     owner[(int) d]++;
                     owner[(int) d + 1]++;
