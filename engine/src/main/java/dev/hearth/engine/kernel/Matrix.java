@@ -135,7 +135,7 @@ public record Matrix(String name, GgmlType type, MemorySegment data, int rows, i
         if (type == GgmlType.Q6_K) return splitQ6_K(allocate);
         if (type == GgmlType.Q8_0) return groupQ8_0(allocate);
         final long rowBytes = rowBytes();
-        int groups = cols / 128, last = groups - (groups - 1) % QUAD_SLICE_GROUPS - 1;
+        int last = (cols / 128 - 1) / QUAD_SLICE_GROUPS * QUAD_SLICE_GROUPS;   // the last slice's first group
         MemorySegment dst = allocate.apply(quadSlice(rows, cols, rows / 4, last));
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < cols / 32; b++) {

@@ -415,12 +415,10 @@ final class Q8Kernels {
     static void q4_0x4(MemorySegment w, int height, int first, int rows, int cols, Q8Activations a, int row, float[] out, int outOff) {
         if (row >= a.q4Rows) throw new IllegalStateException("Q4_0 kernel: activation row " + row + " is not in the Q4_0 order; call Q8Kernels.prepare first");
         final int groups = cols / 128, end = first + rows, q0 = first / 4, quads = (end + 3) / 4 - q0;
-        float[] acc = QUAD_ACC.get();
-        if (acc.length < 64 * ((quads + 3) & ~3)) QUAD_ACC.set(acc = new float[64 * ((quads + 3) & ~3)]);   // sumRows16 reads 4 quads
-        java.util.Arrays.fill(acc, 0, 64 * quads, 0f);
+        final float[] acc = zeroed(QUAD_ACC, 64 * ((quads + 3) & ~3));   // sumRows16 reads 4 quads
         // slice by slice (Matrix.QUAD_SLICE_GROUPS), the run's quads' accumulators carried in acc
         for (int g0 = 0; g0 < groups; g0 += Matrix.QUAD_SLICE_GROUPS) {
-            int inSlice = Math.min(Matrix.QUAD_SLICE_GROUPS, groups - g0);
+            int inSlice = Matrix.sliceGroups(cols, g0);
             long at = Matrix.quadSlice(height, cols, q0, g0);
             for (int u = 0; u < quads; u += ROWS_PER_CALL / 4) {
                 q4_0Quads(w, at + Matrix.quadSliceBytes(inSlice) * u, Math.min(ROWS_PER_CALL / 4, quads - u), g0, inSlice, a, row, acc, 64 * u);
@@ -436,6 +434,14 @@ final class Q8Kernels {
 
     /** The accumulators of {@link #q4_0x4}'s run of quads, 64 floats per quad (four rows of 16 lanes), grown to the longest run. */
     private static final ThreadLocal<float[]> QUAD_ACC = ThreadLocal.withInitial(() -> new float[64 * ROWS_PER_CALL]);
+
+    /** The calling thread's buffer in {@code holder} ({@link #QUAD_ACC}, {@link #ROW_CARRY}), grown to at least {@code n} floats, its first {@code n} zero. */
+    private static float[] zeroed(ThreadLocal<float[]> holder, int n) {
+        float[] b = holder.get();
+        if (b.length < n) holder.set(b = new float[n]);
+        else java.util.Arrays.fill(b, 0, n, 0f);
+        return b;
+    }
 
     /**
      * Constants as vectors for the decode kernels written for late inlining ({@link #q4_0Quads}, {@link #q8_0GroupRows},
@@ -865,9 +871,7 @@ final class Q8Kernels {
             return;
         }
         // slice by slice (Matrix.K_SLICE_BLOCKS), each row's three accumulators carried in ROW_CARRY
-        float[] carry = ROW_CARRY.get();
-        if (carry.length < 48 * rows) ROW_CARRY.set(carry = new float[48 * rows]);
-        java.util.Arrays.fill(carry, 0, 48 * rows, 0f);
+        final float[] carry = zeroed(ROW_CARRY, 48 * rows);
         for (int s = 0; s < slices; s++) {
             int blocks = Matrix.sliceUnits(cols / 256, Matrix.K_SLICE_BLOCKS, s);
             long rowBytes = Matrix.Q4_K_SPLIT_BYTES * blocks, at = Matrix.Q4_K_SPLIT_BYTES * Matrix.sliceRow(height, cols / 256, Matrix.K_SLICE_BLOCKS, s, first);
@@ -1014,9 +1018,7 @@ final class Q8Kernels {
             return;
         }
         // slice by slice (Matrix.K_SLICE_BLOCKS), each row's two accumulators carried in ROW_CARRY
-        float[] carry = ROW_CARRY.get();
-        if (carry.length < 32 * rows) ROW_CARRY.set(carry = new float[32 * rows]);
-        java.util.Arrays.fill(carry, 0, 32 * rows, 0f);
+        final float[] carry = zeroed(ROW_CARRY, 32 * rows);
         for (int s = 0; s < slices; s++) {
             int blocks = Matrix.sliceUnits(cols / 256, Matrix.K_SLICE_BLOCKS, s);
             long rowBytes = Matrix.Q5_K_SPLIT_BYTES * blocks, at = Matrix.Q5_K_SPLIT_BYTES * Matrix.sliceRow(height, cols / 256, Matrix.K_SLICE_BLOCKS, s, first);
@@ -1412,9 +1414,7 @@ final class Q8Kernels {
             }
             return;
         }
-        float[] carry = ROW_CARRY.get();
-        if (carry.length < 32 * rows) ROW_CARRY.set(carry = new float[32 * rows]);
-        java.util.Arrays.fill(carry, 0, 32 * rows, 0f);
+        final float[] carry = zeroed(ROW_CARRY, 32 * rows);
         // slice by slice (Matrix.Q8_0_SLICE_BLOCKS), each row's two accumulators carried in carry
         for (int s = 0; s < slices; s++) {
             int blocks = Matrix.sliceUnits(cols / 32, Matrix.Q8_0_SLICE_BLOCKS, s);
