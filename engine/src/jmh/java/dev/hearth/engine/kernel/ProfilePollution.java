@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  *      -XX:CompileCommand=exclude,dev.hearth.engine.kernel.ProfilePollution::pollute \
  *      -cp engine/target/hearth-engine-benchmarks.jar dev.hearth.engine.kernel.ProfilePollution 400
  * </pre>
- * The arguments are the number of polluting calls (0: none, the kernel's usual code) and the weight type (Q4_0,
- * Q8_0, Q4_K, Q5_K or Q6_K: their decode kernels, as {@code InterleaveBench.interleaved}).
+ * The arguments are the number of polluting calls (0: none, the kernel's usual code), the weight type (Q4_0,
+ * Q8_0, Q4_K, Q5_K or Q6_K: their decode kernels, as {@code InterleaveBench.interleaved}) and the row length
+ * (default 2048; 256 for a 20M model's short rows), over 2M weights.
  */
 public final class ProfilePollution {
     private ProfilePollution() {}
@@ -77,7 +78,7 @@ public final class ProfilePollution {
         System.out.printf("%d polluting calls in %.1f s (%s)%n", calls, (System.nanoTime() - t0) / 1e9, sink);
 
         var arena = Arena.ofShared();
-        int rows = 1024, cols = 2048;
+        int cols = args.length > 2 ? Integer.parseInt(args[2]) : 2048, rows = (1 << 21) / cols;
         var x4 = BenchData.matrix(arena, type, rows, cols, 42).interleave(bytes -> arena.allocate(bytes, 64));
         float[] out = new float[rows];
         var q8 = new Q8Activations(Q8Activations.kindFor(type)).quantize(BenchData.activations(cols, 7), 1, cols);

@@ -48,7 +48,11 @@ public final class Q8Activations {
     final Kind kind;
     int batch, cols;
     short[] q = new short[0];
-    /** Scale per block of {@code kind.block} values, rows concatenated. */
+    /**
+     * Scale per block of {@code kind.block} values, rows concatenated; 16 more floats past the last (zero, or stale
+     * after a smaller batch), so that a 16-float load at a row's first scale ({@code Q8Kernels.q8_0ShortRows}, which
+     * uses only the row's lanes) stays inside the array.
+     */
     float[] d = new float[0];
     /** Sum of the quants of each 16 values. */
     int[] bsum16 = new int[0];
@@ -208,7 +212,7 @@ public final class Q8Activations {
         if (x.length < n) throw new IllegalArgumentException("x has " + x.length + " floats, needs " + n);
         if (q.length < n) {
             q = new short[n];
-            d = new float[n / 32];
+            d = new float[n / 32 + 16];
             bsum16 = new int[n / 16];
             bsum32 = new int[n / 32 + 8];
             dsum32 = new float[n / 32];

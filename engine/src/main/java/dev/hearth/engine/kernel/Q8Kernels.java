@@ -1407,9 +1407,12 @@ final class Q8Kernels {
         final float[] acc = ROW_ACC.get();
         if (slices == 1) {
             long rowBytes = 34L * (cols / 32), offset = first * rowBytes;
+            // rows of 8-15 blocks and no whole group (a 20M model's 256-value rows): the short-row kernel
+            final boolean shortRows = cols < 512 && cols >= 256;
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
                 int n = Math.min(ROWS_PER_CALL, rows - r0);
-                q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
+                if (shortRows) q8_0ShortRows(w, offset, rowBytes, n, a, row, acc);
+                else q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
                 rowSums(acc, n, out, outOff + r0);
             }
             return;
@@ -1481,6 +1484,99 @@ final class Q8Kernels {
                 var s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 2 * tail + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
                         .lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32 * k));
                 var f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                        .convertShape(VectorOperators.I2F, F16, 0);
+                var next = F16_VECTOR.broadcast(scale).lanewise(FMA, f, acc0);
+                acc0 = acc1;
+                acc1 = next;
+            }
+            acc0.lanewise(ADD, acc1).intoArray(out, 16 * r);
+        }
+    }
+
+    /** Broadcasts of lane k of a vector, for {@link #q8_0ShortRows}'s eight blocks. */
+    private static final VectorShuffle<Float> LANE_0 = VectorShuffle.fromOp(F16, i -> 0), LANE_1 = VectorShuffle.fromOp(F16, i -> 1),
+            LANE_2 = VectorShuffle.fromOp(F16, i -> 2), LANE_3 = VectorShuffle.fromOp(F16, i -> 3),
+            LANE_4 = VectorShuffle.fromOp(F16, i -> 4), LANE_5 = VectorShuffle.fromOp(F16, i -> 5),
+            LANE_6 = VectorShuffle.fromOp(F16, i -> 6), LANE_7 = VectorShuffle.fromOp(F16, i -> 7);
+
+    /**
+     * {@code n} Q8_0 rows of 8-15 blocks (256-480 values, no whole group: the 256-value rows of a 20M model, most of
+     * its decode), as {@link #q8_0GroupRows}'s last blocks, bit for bit: the same products, scale products and
+     * accumulators. But the first eight blocks' scale products come from one vector (a 32-byte load of the row's
+     * float16 scales, converted as a group's, times the activations' scales) and each is broadcast from it by a
+     * constant shuffle; the eight blocks are written out. {@link #q8_0GroupRows} took each block's scale as a scalar
+     * (a float16 load and conversion, an activation scale's load, a multiply) in a loop of variable length, and
+     * storing a group's products to memory and loading them back per block was slower still (the store is read back
+     * lane by lane every 8 blocks). JMH-style harness, one thread, 50,257 rows of 256 values (a 50k-vocab output
+     * matrix) in cache: 594-612 -> 356-362 us. Blocks 8 and on (rows of 9-15 blocks) are taken one at a time as in
+     * {@link #q8_0GroupRows}.
+     *
+     * <p>Reads {@code dx[bo, bo + 16)}: {@link Q8Activations#d} has 16 floats past its last row for this.
+     */
+    private static void q8_0ShortRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, bo = xo / 32, blocks = a.cols / 32;
+        // the activations' scales times 2^112, as in q8_0GroupRows; lanes past the row's blocks are not used
+        final var dx112 = FloatVector.fromArray(F16, dx, bo).lanewise(MUL, TIMES_2_112);
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            // the row's scales and then 16 - blocks shorts of quants: 32 bytes, inside the row (34 bytes a block)
+            var h = (IntVector) ShortVector.fromMemorySegment(S16, w, offset, LE).convertShape(VectorOperators.S2I, I16, 0);
+            var t = ((FloatVector) h.lanewise(LSHL, SHIFT13).lanewise(AND, F16_BITS).reinterpretShape(F16, 0)).lanewise(MUL, dx112);
+            final long q = offset + 2 * blocks;
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            // written out, not a loop or helper: constant shuffles, and no vector carried round a loop but the
+            // accumulators (docs/kernels.md, "Decode kernels written for C2's late inlining")
+            ShortVector s;
+            FloatVector f;
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 0, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 0));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_0).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 32, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 32));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_1).lanewise(FMA, f, acc1);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 64, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 64));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_2).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 96, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 96));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_3).lanewise(FMA, f, acc1);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 128, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 128));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_4).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 160, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 160));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_5).lanewise(FMA, f, acc1);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 192, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 192));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_6).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 224, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 224));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_7).lanewise(FMA, f, acc1);
+            // blocks 8 and on one at a time, as q8_0GroupRows's last blocks
+            int b = bo + 8;
+            for (int k = 8; k < blocks; k++) {
+                float scale = Float.float16ToFloat(w.get(Quant.I16, offset + 2 * k)) * dx[b++];
+                s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 32L * k, LE).convertShape(VectorOperators.B2S, S32, 0))
+                        .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 32 * k));
+                f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
                         .convertShape(VectorOperators.I2F, F16, 0);
                 var next = F16_VECTOR.broadcast(scale).lanewise(FMA, f, acc0);
                 acc0 = acc1;
