@@ -24,7 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *      -cp engine/target/hearth-engine-benchmarks.jar dev.hearth.engine.kernel.ProfilePollution 400
  * </pre>
  * The arguments are the number of polluting calls (0: none, the kernel's usual code), the weight type (Q4_0,
- * Q8_0, Q4_K, Q5_K or Q6_K: their decode kernels, as {@code InterleaveBench.interleaved}) and the row length
+ * Q8_0, Q4_K, Q5_K or Q6_K: their decode layouts' kernels, as {@code InterleaveBench.interleaved}; Q2_K or Q3_K:
+ * their kernels on the file's layout) and the row length
  * (default 2048; 256 for a 20M model's short rows), over 2M weights.
  */
 public final class ProfilePollution {
@@ -88,7 +89,8 @@ public final class ProfilePollution {
             long a0 = threads.getCurrentThreadAllocatedBytes(), t = System.nanoTime();
             int n = 2000;
             for (int c = 0; c < n; c++) {
-                Q8Kernels.layoutDots(x4, 0, rows, q8, 0, out, 0);
+                if (x4.interleaved()) Q8Kernels.layoutDots(x4, 0, rows, q8, 0, out, 0);
+                else Q8Kernels.dots(type, x4.data(), 0, x4.rowBytes(), rows, q8, 0, out, 0);
             }
             long a1 = threads.getCurrentThreadAllocatedBytes();
             System.out.printf("round %2d: %7.1f us per call, %9.0f bytes per call%n", round, (System.nanoTime() - t) / 1e3 / n, (a1 - a0) / (double) n);

@@ -8,7 +8,7 @@ package dev.hearth.engine.kernel;
  * size or the other rows, decide its path:
  * <ul>
  *   <li><b>decode rows</b> (one generated token of a sequence; rows {@code [0, decodeRows)}): for
- *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; Q3_K with 512-bit vectors) the integer path, as in llama.cpp:
+ *       types with an integer kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; Q2_K and Q3_K with 512-bit vectors) the integer path, as in llama.cpp:
  *       activations quantized to 8 bits ({@link Q8Activations}), 16-bit integer multiplies in
  *       {@link Q8Kernels}, one float scale per block. It reads few instructions per weight, which is
  *       what decode (one activation row per weight read) needs. Matrices are read in their decode
@@ -22,7 +22,7 @@ package dev.hearth.engine.kernel;
  *       the decode is amortised and each FMA does 8 or 16 multiply-adds. Q4_0 weights instead take integer
  *       panel tiles ({@link IntPanels}): the 8-bit activations and the 4-bit weights as shorts, exact 16-bit
  *       sums per 32-value block, 32 multiply-adds per vector multiply.
- *   <li>decode rows of types without an integer kernel (F32, F16, BF16, Q4_1, Q5_x, Q2_K, and Q3_K below
+ *   <li>decode rows of types without an integer kernel (F32, F16, BF16, Q4_1, Q5_x, and Q2_K and Q3_K below
  *       AVX-512), and prompt rows with 256-bit vectors: the same decoded rows in dot-product tiles
  *       ({@link Tiles#block}), which waste nothing on one row (and on AVX2 were as fast as the panel tiles);
  *       with 512-bit vectors a single such row takes {@link Dot#matVec} (two rows decoded into L1 at a time,

@@ -113,7 +113,7 @@ final class Q8Kernels {
     static boolean supports(GgmlType type) {
         return AVAILABLE && switch (type) {
             case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
-            case Q3_K -> WIDE;   // 512-bit only; elsewhere its rows take the float path
+            case Q2_K, Q3_K -> WIDE;   // 512-bit only; elsewhere their rows take the float path
             default -> false;
         };
     }
@@ -183,6 +183,10 @@ final class Q8Kernels {
             case Q3_K -> {
                 if (!WIDE) throw new UnsupportedOperationException("no integer kernel for Q3_K without 512-bit vectors");
                 q3_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
+            }
+            case Q2_K -> {
+                if (!WIDE) throw new UnsupportedOperationException("no integer kernel for Q2_K without 512-bit vectors");
+                q2_KWide(w, offset, rowBytes, rows, a, row, out, outOff);
             }
             default -> throw new UnsupportedOperationException("no integer kernel for " + type);
         }
@@ -1658,6 +1662,88 @@ final class Q8Kernels {
             case Q5_K -> q5_KSplit(m, w.rows(), first, rows, a, row, out, outOff);
             case Q6_K -> q6_KSplit(m, first * w.rowBytes(), w.rowBytes(), rows, a, row, out, outOff);
             default -> throw new UnsupportedOperationException("no decode layout kernel for " + w.type());
+        }
+    }
+
+    /** For {@link #q2_KRows}'s step {@code 4h + j}: lanes 0-7 take sub-block {@code 8h + 2j}'s scale, lanes 8-15 the next one's. */
+    private static final VectorShuffle<Integer> Q2_K_STEP_0 = q2_KStep(0), Q2_K_STEP_1 = q2_KStep(1), Q2_K_STEP_2 = q2_KStep(2),
+            Q2_K_STEP_3 = q2_KStep(3), Q2_K_STEP_4 = q2_KStep(4), Q2_K_STEP_5 = q2_KStep(5), Q2_K_STEP_6 = q2_KStep(6),
+            Q2_K_STEP_7 = q2_KStep(7);
+    private static final IntVector TWO_BITS = IntVector.broadcast(I16, 0x0303_0303), NIBBLE = IntVector.broadcast(I16, 0x0F),
+            SHIFT6 = IntVector.broadcast(I16, 6);
+
+    private static VectorShuffle<Integer> q2_KStep(int step) {
+        return VectorShuffle.fromOp(I16, i -> 2 * step + i / 8);
+    }
+
+    /**
+     * Q2_K on 512-bit vectors (no 256-bit twin: without AVX-512, Q2_K rows take the float path). Value {@code 32j + l}
+     * of half super-block {@code h} (128 values) is bits {@code 2j, 2j+1} of {@code qs[32h + l]} (0..3), in sub-block
+     * {@code 8h + 2j + l / 16}, whose scale byte holds its scale (bits 0-3) and min (bits 4-7): the value is
+     * {@code d * scale * q - dmin * min} (as {@link Quant}'s q2_K). So a row's dot with 8-bit activations is, per
+     * super-block, {@code dx * (d * sum_s scale_s * (q . xq)_s - dmin * sum_s min_s * bsum16_s)}: the first sum in
+     * 16-bit products (at most 3 * 127), pair sums (762), times the scale (11,430), eight steps per lane (91,440); the
+     * second one vector of the mins times the activations' 16-value sums (at most 15 * 2,032). Both exact in int and
+     * in float. The float path decoded Q2_K rows at ~5.5 G values/s and was most of a Q2_K file's decode (the tiny
+     * Q2_K file at 0.68 of llama.cpp on one thread, docs/perf.md).
+     */
+    static void q2_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
+        final float[] acc = ROW_ACC.get();
+        for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
+            int n = Math.min(ROWS_PER_CALL, rows - r0);
+            q2_KRows(w, offset, rowBytes, n, a, row, acc);
+            rowSums(acc, n, out, outOff + r0);
+        }
+    }
+
+    /**
+     * {@code n} Q2_K rows: row r's accumulator into {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). Written in the form
+     * of {@link #q4_0Quads} (operations the vector classes override, constants as vectors, no helper). The 64 quant
+     * bytes are one load; shifted by {@code 2j} and masked, their bytes 0-31 are step (0, j)'s values and bytes 32-63
+     * step (1, j)'s, widened to shorts as the conversion's two parts.
+     */
+    private static void q2_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int[] bsum16 = a.bsum16;
+        final int xo = row * a.cols, blocks = a.cols / 256;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            var acc = FloatVector.zero(F16);
+            for (int b = 0; b < blocks; b++) {
+                long p = offset + 84L * b;
+                int x = xo + 256 * b;
+                // the 16 scale bytes as ints (sign-extended: the masks drop the copies of bit 7)
+                var sm = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+                var sc = sm.lanewise(AND, NIBBLE);
+                var mins = sm.lanewise(LSHR, SHIFT4).lanewise(AND, NIBBLE).lanewise(MUL, IntVector.fromArray(I16, bsum16, x / 16));
+                var qs = IntVector.fromMemorySegment(I16, w, p + 16, LE);
+                var q0 = (ByteVector) qs.lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+                var q1 = (ByteVector) qs.lanewise(LSHR, SHIFT2).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+                var q2 = (ByteVector) qs.lanewise(LSHR, SHIFT4).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+                var q3 = (ByteVector) qs.lanewise(LSHR, SHIFT6).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+                ShortVector s;
+                var isum = IntVector.zero(I16);
+                s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 0));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_0)));
+                s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_1)));
+                s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_2)));
+                s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_3)));
+                s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_4)));
+                s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_5)));
+                s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_6)));
+                s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224));
+                isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_7)));
+                float db = dx[x / 256], d = Float.float16ToFloat(w.get(Quant.I16, p + 80)) * db, dmin = Float.float16ToFloat(w.get(Quant.I16, p + 82)) * db;
+                acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
+                acc = F16_VECTOR.broadcast(-dmin).lanewise(FMA, (FloatVector) mins.convertShape(VectorOperators.I2F, F16, 0), acc);
+            }
+            acc.intoArray(out, 16 * r);
         }
     }
 

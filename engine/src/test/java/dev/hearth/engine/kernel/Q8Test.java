@@ -28,7 +28,7 @@ class Q8Test {
 
     /**
      * The 16-bit products and pair sums at the ends of their ranges: every quant byte of the blocks one fill (all
-     * nibbles 15, Q6_K values 63 or 0, Q3_K values 3 or -4, Q8_0 quants -128 or 127, 6-bit scales and mins 63, Q6_K
+     * nibbles 15, Q6_K values 63 or 0, Q3_K values 3 or -4, Q2_K values 3 and 4-bit scales and mins 15, Q8_0 quants -128 or 127, 6-bit scales and mins 63, Q6_K
      * scales -128 or 127), scales 1.0, against activations of +-127; still exact but for float rounding.
      */
     @ParameterizedTest
@@ -44,6 +44,7 @@ class Q8Test {
                 switch (type) {   // the float16 scale fields: 1.0 (Q4_K/Q5_K: d and dmin)
                     case Q6_K -> { data[at + 208] = 0; data[at + 209] = 0x3C; }
                     case Q3_K -> { data[at + 108] = 0; data[at + 109] = 0x3C; }
+                    case Q2_K -> { data[at + 80] = 0; data[at + 81] = 0x3C; data[at + 82] = 0; data[at + 83] = 0x3C; }
                     case Q4_K, Q5_K -> { data[at] = 0; data[at + 1] = 0x3C; data[at + 2] = 0; data[at + 3] = 0x3C; }
                     default -> { data[at] = 0; data[at + 1] = 0x3C; }
                 }
