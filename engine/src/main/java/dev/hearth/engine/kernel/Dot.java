@@ -238,7 +238,7 @@ public final class Dot {
     /**
      * Weight rows {@code [0, rows)} of any type times one activation row: {@code out[outOff + r] = w_r . x[xo ..]},
      * {@link #MAT_VEC} only; the float path's decode rows (types without an integer kernel, and F16/BF16/F32). BF16
-     * and F16 are converted in registers as read ({@link #f16Rows2}); the other types two rows at a time into a per-thread buffer that stays
+     * and F16 are converted in registers as read, four rows at a time ({@link #f16Rows4}); the other types two rows at a time into a per-thread buffer that stays
      * in L1 ({@link RowDecoder}), then multiplied, two FMA chains at once, and the lane sums of 16 rows are taken
      * together ({@link #sumRows16}). Decoding 256 KB of rows to floats first and multiplying those two rows at a
      * time with a lane sum each ({@link Tiles#block}, as for several activation rows) wrote and read back twice the
@@ -252,9 +252,19 @@ public final class Dot {
         float[] acc = MAT_VEC_ACC.get();
         // F16 converted in registers where the activations scaled by 2^112 stay finite (f16Rows2)
         final float[] scaled = type == GgmlType.F16 ? scaledForF16(x, xo, cols) : null;
+        // BF16 and F16 rows of up to 1,024 values four at a time where four are left (f16Rows4), then two
+        final boolean fourRows = (type == GgmlType.BF16 || scaled != null) && cols <= FOUR_ROWS_MAX_COLS;
         for (int r0 = 0; r0 < rows; r0 += 16) {
             int n = Math.min(16, rows - r0);
-            for (int r = 0; r < n; r += 2) {
+            int r = 0;
+            if (fourRows) {
+                for (; r + 4 <= n; r += 4) {
+                    long p = offset + (r0 + r) * rowBytes;
+                    if (type == GgmlType.BF16) bf16Rows4(w, p, rowBytes, cols, x, xo, acc, 16 * r);
+                    else f16Rows4(w, p, rowBytes, cols, scaled, acc, 16 * r);
+                }
+            }
+            for (; r < n; r += 2) {
                 // a last odd row goes through twice: its copy lands in the unused next slot
                 boolean two = r + 1 < n;
                 long p = offset + (r0 + r) * rowBytes;
@@ -263,11 +273,11 @@ public final class Dot {
                 else decodedRows2(type, w, p, two, cols, x, xo, acc, 16 * r);
             }
             sumRows16(acc, 0, acc, 256);
-            for (int r = 0; r < n; r++) {
-                float s = acc[256 + r];
-                long p = offset + (r0 + r) * rowBytes;
+            for (int k = 0; k < n; k++) {
+                float s = acc[256 + k];
+                long p = offset + (r0 + k) * rowBytes;
                 for (int i = cols - cols % 16; i < cols; i++) s += weight(type, w, p, i) * x[xo + i];
-                out[outOff + r0 + r] = s;
+                out[outOff + r0 + k] = s;
             }
         }
     }
@@ -357,6 +367,65 @@ public final class Dot {
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
+    }
+
+    /**
+     * The longest F16/BF16 rows that {@link #matVec} takes four at a time ({@link #f16Rows4}). Longer rows stay two at a
+     * time: four streams of 4 KB rows read more slowly. One thread, 64 MB matrices from memory, two rows -> four:
+     * 512 values 3.64-3.71 -> 1.93-1.98 ms, 896 2.66-2.69 -> 2.09-2.12, 1,024 2.52-2.53 -> 1.76-1.77, but 2,048
+     * 2.35-2.45 -> 2.56-2.57. The 1.1B F16 and BF16 files (rows of 2,048 and 8,192 values), two threads, tg64:
+     * 18.0-18.3 -> 15.6-16.7 and 19.1-20.0 -> 17.5-17.7 t/s with four rows for every length.
+     */
+    static final int FOUR_ROWS_MAX_COLS = 1024;
+
+    /**
+     * {@link #f16Rows2} for four rows ({@code p} and the next three, {@code rowBytes} apart): each row's chain and its
+     * order are the same, so are the bits. One FMA chain per row is bound by the FMA's latency (4 cycles a vector),
+     * and two chains left the loads too few to keep memory busy: one thread over a 50,256 x 256 F16 matrix (a 50k-vocab
+     * output matrix, 26 MB) took 1.7-2.5 ms with two rows a step and 0.68-0.70 ms with four, in L2 (8192 x 256) 102-105
+     * against 78-79 us (eight rows: 0.62-0.64 ms and 90-92 us). llama.cpp's F16 dot keeps four chains per row.
+     */
+    private static void f16Rows4(MemorySegment w, long p, long rowBytes, int cols, float[] scaled, float[] acc, int at) {
+        var a0 = FloatVector.zero(F);
+        var a1 = FloatVector.zero(F);
+        var a2 = FloatVector.zero(F);
+        var a3 = FloatVector.zero(F);
+        for (int i = 0; i <= cols - 16; i += 16) {
+            var v = FloatVector.fromArray(F, scaled, i);
+            long q = p + 2L * i;
+            var h0 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q, LE).convertShape(VectorOperators.S2I, I, 0);
+            var h1 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
+            var h2 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + 2 * rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
+            var h3 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + 3 * rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
+            a0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a0);
+            a1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a1);
+            a2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a2);
+            a3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a3);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
+        a2.intoArray(acc, at + 32);
+        a3.intoArray(acc, at + 48);
+    }
+
+    /** {@link #bf16Rows2} for four rows, as {@link #f16Rows4}. */
+    private static void bf16Rows4(MemorySegment w, long p, long rowBytes, int cols, float[] x, int xo, float[] acc, int at) {
+        var a0 = FloatVector.zero(F);
+        var a1 = FloatVector.zero(F);
+        var a2 = FloatVector.zero(F);
+        var a3 = FloatVector.zero(F);
+        for (int i = 0; i <= cols - 16; i += 16) {
+            var v = FloatVector.fromArray(F, x, xo + i);
+            long q = p + 2L * i;
+            a0 = bf16ToFloat(w, q).fma(v, a0);
+            a1 = bf16ToFloat(w, q + rowBytes).fma(v, a1);
+            a2 = bf16ToFloat(w, q + 2 * rowBytes).fma(v, a2);
+            a3 = bf16ToFloat(w, q + 3 * rowBytes).fma(v, a3);
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
+        a2.intoArray(acc, at + 32);
+        a3.intoArray(acc, at + 48);
     }
 
     /** {@link #decodedRows2} for BF16, converted in registers as read (a shift); {@code rowBytes = 0}: the same row twice. */

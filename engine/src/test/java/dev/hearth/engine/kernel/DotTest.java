@@ -29,15 +29,15 @@ class DotTest {
 
     /**
      * Rows of every type times one activation row, decoded as read ({@link Dot#matVec}), give the tiles' results
-     * over decoded rows bit for bit (the path of several activation rows), for row counts around the 2- and 16-row
-     * steps, and for F32/F16/BF16 columns that end mid-vector.
+     * over decoded rows bit for bit (the path of several activation rows), for row counts around the 2-, 4- and 16-row
+     * steps, and for F32/F16/BF16 columns that end mid-vector (and rows past the four-row steps' length).
      */
     @ParameterizedTest
     @MethodSource("supportedTypes")
     void matVecMatchesTheTilesBitForBit(GgmlType type) {
         org.junit.jupiter.api.Assumptions.assumeTrue(Dot.MAT_VEC, "512-bit vectors only");
         boolean floats = type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16;
-        for (int cols : floats ? new int[] {256, 200, 16} : new int[] {256, 512}) {
+        for (int cols : floats ? new int[] {256, 200, 16, 1048} : new int[] {256, 512}) {
             for (int rows : new int[] {1, 3, 4, 21, 37}) {
                 byte[] data = RandomBlocks.generate(type, rows, cols, cols * 31L + rows);
                 var seg = MemorySegment.ofArray(data);
