@@ -53,6 +53,9 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> gens = new ArrayList<>();
     @Option(names = {"-d", "--n-depth"}, paramLabel = "N", split = ",", description = "Tokens already in the context when each test starts, untimed (default: 0)")
     List<Integer> depths = new ArrayList<>();
+    @Option(names = {"-np", "--parallel"}, paramLabel = "B", split = ",", description = "Sequences decoding together in the tg tests, "
+            + "one decode row each per forward pass (llama-batched-bench's -npl); their t/s is the aggregate (default: 1)")
+    List<Integer> parallel = new ArrayList<>();
     @Option(names = {"-t", "--threads"}, paramLabel = "N", split = ",", description = "Worker threads (default: all available processors)")
     List<Integer> threads = new ArrayList<>();
     @Option(names = {"-r", "--repetitions"}, paramLabel = "N", description = "Timed repetitions of each test (default: ${DEFAULT-VALUE})", defaultValue = "5")
@@ -90,8 +93,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
 
         double rooflineFraction() {
-            // the bound counts weight bytes only: at a depth, reading the KV cache adds to them
-            return result.test().isGeneration() && result.test().nDepth() == 0 ? result.avgTs() / rooflineTs() : Double.NaN;
+            // the bound counts weight bytes only: at a depth, reading the KV cache adds to them; and it is one
+            // sequence's (several together read the weights once for all of them)
+            var test = result.test();
+            return test.isGeneration() && test.nDepth() == 0 && test.nParallel() == 1 ? result.avgTs() / rooflineTs() : Double.NaN;
         }
     }
 
@@ -115,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
             files.add(o.resolve());
         }
         List<BenchTest> tests = tests(prompts.isEmpty() ? List.of(512) : prompts, gens.isEmpty() ? List.of(128) : gens,
-                depths.isEmpty() ? List.of(0) : depths);
+                depths.isEmpty() ? List.of(0) : depths, parallel.isEmpty() ? List.of(1) : parallel);
         List<Integer> threadCounts = threads.isEmpty() ? List.of(Parallel.defaultThreads()) : threads;
         for (int t : threadCounts) if (t < 1) throw new IllegalArgumentException("-t must be at least 1, got " + t);
 
@@ -170,9 +175,18 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** llama-bench's test list: every pp size, then every tg size, each at every depth; zeros are left out. */
+    /** {@link #tests(List, List, List, List)} of one sequence. */
     static List<BenchTest> tests(List<Integer> prompts, List<Integer> gens, List<Integer> depths) {
+        return tests(prompts, gens, depths, List.of(1));
+    }
+
+    /**
+     * llama-bench's test list: every pp size, then every tg size, each at every depth (tg also with every number of
+     * sequences together); zeros are left out.
+     */
+    static List<BenchTest> tests(List<Integer> prompts, List<Integer> gens, List<Integer> depths, List<Integer> parallel) {
         for (int d : depths) if (d < 0) throw new IllegalArgumentException("-d must not be negative, got " + d);
+        for (int b : parallel) if (b < 1) throw new IllegalArgumentException("-np must be at least 1, got " + b);
         List<BenchTest> tests = new ArrayList<>();
         for (int p : prompts) {
             if (p < 0) throw new IllegalArgumentException("-p must not be negative, got " + p);
@@ -180,7 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         for (int n : gens) {
             if (n < 0) throw new IllegalArgumentException("-n must not be negative, got " + n);
-            if (n > 0) for (int d : depths) tests.add(BenchTest.gen(n).atDepth(d));
+            if (n > 0) for (int d : depths) for (int b : parallel) tests.add(BenchTest.gen(n).atDepth(d).inParallel(b));
         }
         if (tests.isEmpty()) throw new IllegalArgumentException("nothing to run: -p and -n are all 0");
         return tests;
@@ -265,7 +279,7 @@ public final class BenchCommand implements Callable<Integer> {
                             b.gbPerSecond(), e.getKey(), b.passes().length, Format.bytes(b.bufferBytes()));
                 }
                 for (Row r : rows) {
-                    if (!r.result().test().isGeneration() || Double.isNaN(r.rooflineTs())) continue;
+                    if (Double.isNaN(r.rooflineFraction())) continue;
                     out.printf(Locale.ROOT, "roofline: %s reads %s per token -> at most %.1f t/s at %.1f GB/s; %s %.2f t/s = %.1f%% of it (%d threads)%n",
                             Path.of(r.file()).getFileName(), Format.bytes(r.bytesPerToken()), r.rooflineTs(), r.bandwidthGBs(),
                             r.result().test().name(), r.result().avgTs(), 100 * r.rooflineFraction(), r.result().threads());
@@ -291,6 +305,7 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("n_prompt", k ? null : res.test().nPrompt());
             m.put("n_gen", k ? null : res.test().nGen());
             m.put("n_depth", k ? null : res.test().nDepth());
+            m.put("n_parallel", k ? null : res.test().nParallel());
             m.put("test", k ? null : res.test().name());
             m.put("test_time", k ? null : Instant.now().toString());
             m.put("avg_ns", k ? null : Math.round(res.avgNs()));

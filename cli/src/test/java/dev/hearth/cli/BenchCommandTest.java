@@ -137,6 +137,40 @@ class BenchCommandTest {
         assertThat(md.out()).contains("|       pp8 @ d16 |");
     }
 
+    /**
+     * {@code -np}: tg tests of several sequences decoding together, their aggregate rate, no roofline (the weights are
+     * read once for all of them); the planner's single-stream readers skip them.
+     */
+    @Test
+    void parallelSequencesGiveAggregateDecodeRates() throws Exception {
+        var r = CliRun.run("bench", "-m", model.toString(), "-p", "8", "-n", "4", "-np", "1,3", "-d", "0,8", "-r", "2", "-o", "json",
+                "--bandwidth-mib", "16", "--warmup-seconds", "0", "--warmup-max-seconds", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out());
+        List<String> names = new ArrayList<>();
+        for (JsonNode row : rows) names.add(row.get("test").asText());
+        // pp tests once per depth; tg tests per depth and number of sequences
+        assertThat(names).containsExactly("pp8", "pp8 @ d8", "tg4", "tg4 x3", "tg4 @ d8", "tg4 x3 @ d8");
+        JsonNode three = rows.get(3);
+        assertThat(three.get("n_parallel").asInt()).isEqualTo(3);
+        assertThat(three.get("n_gen").asInt()).isEqualTo(4);
+        assertThat(three.get("avg_ts").asDouble()).isPositive();
+        assertThat(three.get("roofline_fraction").isNull()).isTrue();
+        assertThat(rows.get(2).get("n_parallel").asInt()).isEqualTo(1);
+        assertThat(rows.get(2).get("roofline_fraction").asDouble()).isPositive();
+
+        Path file = Files.writeString(dir.resolve("bench-parallel.json"), r.out());
+        assertThat(BenchCalibration.read(file, null).calibration().measuredDecodeTokS()).isEqualTo(rows.get(2).get("avg_ts").asDouble());
+        // a file with only the aggregate rows has no single-stream decode rate for the planner
+        var onlyTogether = new ObjectMapper().createArrayNode().add(three);
+        Path agg = Files.writeString(dir.resolve("bench-aggregate.json"), onlyTogether.toString());
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> BenchCalibration.read(agg, null))).hasMessageContaining("no token-generation test");
+
+        var md = CliRun.run("bench", "-m", model.toString(), "-p", "0", "-n", "4", "-np", "2", "-r", "1", "--bandwidth-mib", "16", "--no-warmup");
+        assertThat(md.code()).as(md.err()).isZero();
+        assertThat(md.out()).contains("|          tg4 x2 |").doesNotContain("roofline: ");
+    }
+
     @Test
     void csvAndJsonLines() throws Exception {
         var csv = CliRun.run("bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-o", "csv", "--no-bandwidth", "--no-warmup");
@@ -166,6 +200,7 @@ class BenchCommandTest {
         CostCommandTest.expectBad("--warmup-max-seconds must not be negative", "bench", "-m", model.toString(), "--warmup-max-seconds", "-0.5");
         CostCommandTest.expectBad("-t must be at least 1", "bench", "-m", model.toString(), "-t", "0");
         CostCommandTest.expectBad("-d must not be negative", "bench", "-m", model.toString(), "-d", "-1");
+        CostCommandTest.expectBad("-np must be at least 1", "bench", "-m", model.toString(), "-np", "0");
         CostCommandTest.expectBad("model file not found", "bench", "-m", dir.resolve("missing.gguf").toString());
     }
 

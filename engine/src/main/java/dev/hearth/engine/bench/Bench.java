@@ -2,9 +2,12 @@ package dev.hearth.engine.bench;
 
 import dev.hearth.engine.kernel.JitWatch;
 import dev.hearth.engine.kernel.Parallel;
+import dev.hearth.engine.model.Batch;
+import dev.hearth.engine.model.KvCache;
 import dev.hearth.engine.model.Session;
 import dev.hearth.engine.model.Transformer;
 import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 
 /**
  * Runs llama-bench's tests on a model. As llama-bench does: random token ids (BOS first when the
@@ -20,6 +23,10 @@ import java.util.SplittableRandom;
  * long before C2 has finished. With two threads busy with the model, the compiler threads get little CPU:
  * after 2 s of warm-up, the first timed runs of a 20M-parameter model decoded at 300-450 t/s and the later
  * ones at 950-1,380.
+ *
+ * <p>A test of B sequences together ({@link BenchTest#nParallel}) keeps B caches, each filled with its own D random
+ * tokens (untimed, once per test), and a run is N forward passes of one decode row per sequence, as
+ * llama-batched-bench's decode phase ({@code -npp D -ntg N -npl B}) and a server's continuous batching.
  */
 public final class Bench {
     /** Default warm-up: untimed runs are repeated until 2 s have passed (at least one run). */
@@ -50,36 +57,98 @@ public final class Bench {
         if (repetitions < 1) throw new IllegalArgumentException("repetitions must be >= 1, got " + repetitions);
         int vocab = transformer.config().vocabSize(), depth = test.nDepth();
         var rnd = new SplittableRandom(seed);
-        int[] all = new int[depth + test.tokens()];
-        for (int i = 0; i < all.length; i++) all[i] = rnd.nextInt(vocab);
-        if (bos >= 0) all[0] = bos;
-        int[] tokens = java.util.Arrays.copyOfRange(all, depth, all.length);
-        int[] prompt = java.util.Arrays.copyOf(tokens, test.nPrompt());
-        var session = new Session(transformer, all.length);
-        if (depth > 0) session.feed(java.util.Arrays.copyOf(all, depth));
+        LongSupplier once;
+        if (test.nParallel() == 1) {
+            int[] all = new int[depth + test.tokens()];
+            for (int i = 0; i < all.length; i++) all[i] = rnd.nextInt(vocab);
+            if (bos >= 0) all[0] = bos;
+            int[] tokens = java.util.Arrays.copyOfRange(all, depth, all.length);
+            int[] prompt = java.util.Arrays.copyOf(tokens, test.nPrompt());
+            var session = new Session(transformer, all.length);
+            if (depth > 0) session.feed(java.util.Arrays.copyOf(all, depth));
+            once = () -> once(session, depth, prompt, tokens);
+        } else {
+            once = new Sequences(transformer, bos, test, rnd)::run;
+        }
 
         long firstWarmNs = 0;
         if (warmupNanos >= 0) {
             if (progress != null) progress.starting(test, -1, repetitions);
             long start = System.nanoTime(), compiled = JitWatch.compileMillis();
-            firstWarmNs = once(session, depth, prompt, tokens);
+            firstWarmNs = once.getAsLong();
             while (true) {
                 long elapsed = System.nanoTime() - start, now = JitWatch.compileMillis();   // -1 throughout where unknown: time only
                 // a model's pool keeps to one thread while the JIT is busy (Parallel.whileJitBusy): time nothing before
                 boolean compiling = now != compiled || Parallel.jitBusy();
                 compiled = now;
                 if (elapsed >= warmupNanos && (!compiling || elapsed >= maxWarmupNanos)) break;
-                once(session, depth, prompt, tokens);
+                once.getAsLong();
             }
         }
         long[] samples = new long[repetitions];
         long allocated = JitWatch.allocatedBytes();
         for (int r = 0; r < repetitions; r++) {
             if (progress != null) progress.starting(test, r, repetitions);
-            samples[r] = once(session, depth, prompt, tokens);
+            samples[r] = once.getAsLong();
         }
         long after = JitWatch.allocatedBytes();
         return new BenchResult(test, transformer.pool().threads(), samples, firstWarmNs, allocated < 0 || after < 0 ? -1 : after - allocated);
+    }
+
+    /**
+     * The sequences of a test of several ({@link BenchTest#nParallel}): their random tokens (BOS first, as a test of
+     * one's), and their caches, filled to the depth at construction.
+     */
+    static final class Sequences {
+        private final Transformer transformer;
+        private final KvCache[] caches;
+        private final int[][] tokens;
+        private final int depth;
+        private final Batch batch = new Batch();
+
+        Sequences(Transformer transformer, int bos, BenchTest test, SplittableRandom rnd) {
+            this.transformer = transformer;
+            this.depth = test.nDepth();
+            int n = test.nParallel(), vocab = transformer.config().vocabSize();
+            caches = new KvCache[n];
+            tokens = new int[n][];
+            for (int s = 0; s < n; s++) {
+                // each sequence's own tokens: the depth, then the test's (test.tokens() counts all sequences')
+                int[] all = new int[depth + test.nPrompt() + test.nGen()];
+                for (int i = 0; i < all.length; i++) all[i] = rnd.nextInt(vocab);
+                if (bos >= 0) all[0] = bos;
+                caches[s] = new KvCache(transformer.config(), all.length);
+                tokens[s] = java.util.Arrays.copyOfRange(all, depth, all.length);
+                // the depth as prompt rows, in chunks as Session feeds them (untimed)
+                for (int start = 0; start < depth; start += Session.CHUNK) {
+                    int end = Math.min(depth, start + Session.CHUNK);
+                    batch.clear();
+                    for (int i = start; i < end; i++) batch.addPrompt(all[i], i, caches[s], i == end - 1);
+                    transformer.forward(batch);
+                }
+            }
+        }
+
+        /** Forward passes per run: the generated tokens of one sequence. */
+        int steps() {
+            return tokens[0].length;
+        }
+
+        /** The sequences' caches. */
+        KvCache[] caches() {
+            return caches;
+        }
+
+        /** One run: every sequence's generated tokens, one decode row each per forward pass, from the depth; its wall time in nanoseconds. */
+        long run() {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens[0].length; i++) {
+                batch.clear();
+                for (int s = 0; s < caches.length; s++) batch.addDecode(tokens[s][i], depth + i, caches[s]);
+                transformer.forward(batch);
+            }
+            return System.nanoTime() - t0;
+        }
     }
 
     /** One run from a cache holding the first {@code depth} tokens only; returns its wall time in nanoseconds. */

@@ -38,6 +38,15 @@ class BenchRunTest {
         assertThat(BenchTest.gen(128).atDepth(0)).isEqualTo(BenchTest.gen(128));
         assertThat(BenchTest.gen(8).atDepth(100).tokens()).isEqualTo(8);
         assertThatThrownBy(() -> BenchTest.gen(8).atDepth(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("depth");
+        // several sequences decoding together: named after the sequences, counted for all of them
+        assertThat(BenchTest.gen(128).inParallel(4).name()).isEqualTo("tg128 x4");
+        assertThat(BenchTest.gen(128).atDepth(128).inParallel(16).name()).isEqualTo("tg128 x16 @ d128");
+        assertThat(BenchTest.gen(128).inParallel(4).tokens()).isEqualTo(512);
+        assertThat(BenchTest.gen(128).inParallel(1)).isEqualTo(BenchTest.gen(128));
+        assertThat(BenchTest.gen(8).inParallel(3).atDepth(5).nParallel()).isEqualTo(3);
+        assertThatThrownBy(() -> BenchTest.gen(8).inParallel(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> BenchTest.prompt(8).inParallel(2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("generation tests only");
     }
 
     @Test
@@ -76,6 +85,43 @@ class BenchRunTest {
         assertThat(deep.samplesNs()).hasSize(3);
         for (long ns : deep.samplesNs()) assertThat(ns).isPositive();
         assertThat(deep.test().name()).isEqualTo("tg8 @ d600");
+        // Several sequences: each cache holds depth + test tokens, and every run rewinds them all to the depth (a run
+        // past the capacity would throw); the rate counts every sequence's tokens.
+        var test = BenchTest.gen(8).atDepth(20).inParallel(3);
+        var sequences = new Bench.Sequences(model, 1, test, new java.util.SplittableRandom(7));
+        assertThat(sequences.steps()).as("forward passes per run: one per generated token of a sequence").isEqualTo(8);
+        assertThat(sequences.caches()).hasSize(3).allSatisfy(c -> assertThat(c.capacity()).isEqualTo(28));
+        var together = Bench.run(model, 1, test, 3, 0, 0, 7, null);
+        assertThat(together.samplesNs()).hasSize(3);
+        for (long ns : together.samplesNs()) assertThat(ns).isPositive();
+        for (int i = 0; i < 3; i++) assertThat(together.samplesTs()[i]).isCloseTo(24e9 / together.samplesNs()[i], within(1e-9 * together.samplesTs()[i]));
+    }
+
+    /**
+     * A test of several sequences computes what the scheduler's batches compute: its forward passes give each sequence
+     * the logits of that sequence decoded alone (decode rows are batch-invariant, see MatMul), so the bench times
+     * the same work a server does.
+     */
+    @Test
+    void sequencesTogetherDecodeAsEachAlone() {
+        GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", GgmlType.Q8_0));
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        int[][] tokens = {{1, 5, 9, 2}, {1, 7, 3, 4}};
+        var caches = new dev.hearth.engine.model.KvCache[] {new dev.hearth.engine.model.KvCache(config, 4), new dev.hearth.engine.model.KvCache(config, 4)};
+        var batch = new dev.hearth.engine.model.Batch();
+        float[][] together = null;
+        for (int i = 0; i < 4; i++) {
+            batch.clear();
+            for (int s = 0; s < 2; s++) batch.addDecode(tokens[s][i], i, caches[s]);
+            together = model.forward(batch);
+        }
+        for (int s = 0; s < 2; s++) {
+            var alone = new dev.hearth.engine.model.Session(model, 4);
+            float[] logits = null;
+            for (int t : tokens[s]) logits = alone.next(t);
+            assertThat(together[s]).as("sequence %d", s).containsExactly(logits);
+        }
     }
 
     /** Past its minimum the warm-up goes on while the JIT compiles, but stops at its limit (here, the JIT of a fresh test JVM is busy). */

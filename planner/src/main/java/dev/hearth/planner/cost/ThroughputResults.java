@@ -45,6 +45,8 @@ public final class ThroughputResults {
         for (JsonNode t : array) {
             // a test after a filled context (llama-bench -d) also reads the KV cache: not the empty-context rate wanted here
             if (t.path("n_depth").asInt(0) > 0) continue;
+            // nor is several sequences' aggregate (hearth bench -np): this is the single-stream rate
+            if (t.path("n_parallel").asInt(1) > 1) continue;
             var test = t.path("test").asText("");
             double ts = t.path("avg_ts").asDouble(Double.NaN);
             if (t.has("memory_bandwidth_gbs") && Double.isNaN(bw)) bw = t.path("memory_bandwidth_gbs").asDouble(Double.NaN);
