@@ -85,8 +85,15 @@ public final class MatMul {
      * bytes a row) stay in L2 while every weight row of a range is multiplied with them.
      */
     private static final int ACT_CHUNK_INT_BYTES = 192 * 1024;
-    /** Integer path with several activation rows: weight rows per kernel call, at most this many bytes (L1/L2). */
-    private static final int INT_ROW_RUN_BYTES = 32 * 1024;
+    /**
+     * Integer path with several activation rows (decode rows of several sequences): weight rows per kernel call, at
+     * most this many bytes, read from memory for the first activation row and from L2 for the others. Longer runs
+     * mean fewer calls per row (each call sets up its slices, accumulators and constants). {@code hearth bench -np 4,16
+     * -d 128 -n 32}, two threads, 32 KB -> 128 KB: the 1.1B Q4_0 file 93.7 -> 109.3 and 110.3 -> 127.2 t/s, Q8_0
+     * 51.5 -> 57.1 and 63.1 -> 67.9, Q4_K_M 69.7 -> 82.3 and 83.8 -> 92.9 (256 KB about the same, 512 KB slower for
+     * Q4_0: 64.6 and 70.4; 8 KB 65.7 at 4 sequences). docs/perf.md, fourteenth block.
+     */
+    private static final int INT_ROW_RUN_BYTES = 128 * 1024;
     /**
      * Parallel runs: a chunk of rows reads at least this many weight bytes times activation rows (a few
      * microseconds of work), so that small matrices (a 20M-parameter model's 256 x 256) are not cut into
