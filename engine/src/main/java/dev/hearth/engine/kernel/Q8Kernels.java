@@ -1511,7 +1511,7 @@ final class Q8Kernels {
      * constant shuffle; the eight blocks are written out. {@link #q8_0GroupRows} took each block's scale as a scalar
      * (a float16 load and conversion, an activation scale's load, a multiply) in a loop of variable length, and
      * storing a group's products to memory and loading them back per block was slower still (the store is read back
-     * lane by lane every 8 blocks). JMH-style harness, one thread, 50,257 rows of 256 values (a 50k-vocab output
+     * lane by lane every 8 blocks). A harness, one thread, 50,257 rows of 256 values (a 50k-vocab output
      * matrix) in cache: 594-612 -> 356-362 us. Blocks 8 and on (rows of 9-15 blocks) are taken one at a time as in
      * {@link #q8_0GroupRows}.
      *
@@ -1534,8 +1534,8 @@ final class Q8Kernels {
             // accumulators (docs/kernels.md, "Decode kernels written for C2's late inlining")
             ShortVector s;
             FloatVector f;
-            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 0, LE).convertShape(VectorOperators.B2S, S32, 0))
-                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 0));
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo));
             f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
                     .convertShape(VectorOperators.I2F, F16, 0);
             acc0 = t.rearrange(LANE_0).lanewise(FMA, f, acc0);
@@ -1723,7 +1723,7 @@ final class Q8Kernels {
                 var q3 = (ByteVector) qs.lanewise(LSHR, SHIFT6).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
                 ShortVector s;
                 var isum = IntVector.zero(I16);
-                s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 0));
+                s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x));
                 isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_0)));
                 s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32));
                 isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_1)));
