@@ -227,6 +227,15 @@ public final class Dot {
         return sum;
     }
 
+    /**
+     * {@link #L} float16 values at {@code offset} as floats times 2^-112 ({@link #f16Rows2}): each one's bits moved into
+     * the float's, the sign's copies above bit 27 dropped but bit 31.
+     */
+    static FloatVector f16Scaled(MemorySegment w, long offset) {
+        var h = (IntVector) ShortVector.fromMemorySegment(S_L, w, offset, LE).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats();
+    }
+
     static FloatVector bf16ToFloat(MemorySegment w, long offset) {
         var h = (IntVector) ShortVector.fromMemorySegment(S_L, w, offset, LE).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
@@ -360,10 +369,8 @@ public final class Dot {
         for (int i = 0; i <= cols - 16; i += 16) {
             var v = FloatVector.fromArray(F, scaled, i);
             long q = p + 2L * i;
-            var h0 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q, LE).convertShape(VectorOperators.S2I, I, 0);
-            var h1 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
-            a0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a0);
-            a1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a1);
+            a0 = f16Scaled(w, q).fma(v, a0);
+            a1 = f16Scaled(w, q + rowBytes).fma(v, a1);
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
@@ -393,14 +400,10 @@ public final class Dot {
         for (int i = 0; i <= cols - 16; i += 16) {
             var v = FloatVector.fromArray(F, scaled, i);
             long q = p + 2L * i;
-            var h0 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q, LE).convertShape(VectorOperators.S2I, I, 0);
-            var h1 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
-            var h2 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + 2 * rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
-            var h3 = (IntVector) ShortVector.fromMemorySegment(S_L, w, q + 3 * rowBytes, LE).convertShape(VectorOperators.S2I, I, 0);
-            a0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a0);
-            a1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a1);
-            a2 = h2.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a2);
-            a3 = h3.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_E000).reinterpretAsFloats().fma(v, a3);
+            a0 = f16Scaled(w, q).fma(v, a0);
+            a1 = f16Scaled(w, q + rowBytes).fma(v, a1);
+            a2 = f16Scaled(w, q + 2 * rowBytes).fma(v, a2);
+            a3 = f16Scaled(w, q + 3 * rowBytes).fma(v, a3);
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
