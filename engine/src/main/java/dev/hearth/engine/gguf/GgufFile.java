@@ -333,9 +333,26 @@ public final class GgufFile implements AutoCloseable {
     /**
      * Off-heap memory zeroed and aligned to {@code alignment}, freed with this file's mapping ({@link #close()}): for
      * weights the engine lays out anew ({@code Matrix.interleave}), which must not outlive the file's views either.
+     * Allocations of 2 MiB and more (up to that alignment) are asked to be backed by huge pages where Linux offers
+     * them ({@link LargePages}).
      */
     public MemorySegment allocate(long bytes, long alignment) {
+        if (largePages() && bytes >= LARGE_PAGE_BYTES && alignment <= LARGE_PAGE_BYTES) {
+            MemorySegment m = LargePages.allocate(bytes, arena);
+            if (m != null) return m;
+        }
         return (arena != null ? arena : Arena.ofAuto()).allocate(bytes, alignment);
+    }
+
+    /** The size of a huge page: {@link #allocate} asks for huge pages for allocations of at least this many bytes. */
+    public static final long LARGE_PAGE_BYTES = LargePages.HUGE_PAGE;
+
+    /**
+     * Whether {@link #allocate} gives memory that Linux backs with huge pages ({@link LargePages}): a mapped file, on
+     * Linux with transparent huge pages on and native access enabled. The file's own mapping is in 4 KiB pages.
+     */
+    public boolean largePages() {
+        return mapped != null && LargePages.available();
     }
 
     /**

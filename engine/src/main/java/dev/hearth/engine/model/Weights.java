@@ -5,6 +5,7 @@ import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.kernel.Matrix;
 import dev.hearth.engine.kernel.Quant;
+import java.lang.foreign.MemorySegment;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
@@ -12,8 +13,8 @@ import java.util.stream.IntStream;
  * Typed views of a model's tensors. Matrices stay in the mapped file in their GGUF type, but for Q4_0, Q8_0 and
  * K-quant (Q4_K, Q5_K, Q6_K) ones on 512-bit vectors, copied at load into the layout their decode kernel reads
  * fastest ({@link Matrix#interleave}: same type and values; Q4_0 rows four at a time, Q8_0 scales in groups, the
- * K-quants' quants regrouped by sub-block); the
- * small vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
+ * K-quants' quants regrouped by sub-block), and other matrices copied as they are into huge pages where Linux
+ * offers them ({@link GgufFile#largePages}); the small vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
  * Names follow the GGUF/llama.cpp tensor names ({@code blk.N.attn_q.weight} -> {@code wq}).
  */
 public final class Weights {
@@ -48,9 +49,11 @@ public final class Weights {
     }
 
     /**
-     * @param interleave lay out the matrices for their decode kernels where that applies ({@link Matrix#interleave});
-     *                   false keeps every matrix a view of the file (results are the same bit for bit, but for
-     *                   decode rows times Q4_K matrices: their kernel's sums differ by float rounding)
+     * @param interleave lay out the matrices for their decode kernels where that applies ({@link Matrix#interleave}),
+     *                   and copy the others of a huge page or more into huge pages where the file offers them
+     *                   ({@link GgufFile#largePages}); false keeps every matrix a view of the file (results are the
+     *                   same bit for bit, but for decode rows times Q4_K matrices: their kernel's sums differ by float
+     *                   rounding)
      */
     public Weights(GgufFile f, ModelConfig c, boolean interleave) {
         Matrix embd = matrix(f, "token_embd.weight", c.vocabSize(), c.dim());
@@ -78,10 +81,10 @@ public final class Weights {
                     matrix(f, p + "ffn_down.weight", c.dim(), c.ffnDim()));
         }
         if (interleave) {
-            // the matrices' copies in the decode kernels' layout, made over the cores (page faults and copying:
-            // ~0.4 s for 600 MB on one core); the embeddings are only looked up by row, kept as they are unless tied
-            IntStream.range(0, layers.length).parallel().forEach(i -> layers[i] = layers[i].withMatrices(m -> interleaved(f, m)));
-            output = interleaved(f, output);
+            // the matrices' copies in the decode kernels' layout or in huge pages, made over the cores (page faults and
+            // copying: ~0.4 s for 600 MB on one core); the embeddings are only looked up by row, kept as they are unless tied
+            IntStream.range(0, layers.length).parallel().forEach(i -> layers[i] = layers[i].withMatrices(m -> laidOut(f, m)));
+            output = laidOut(f, output);
         }
         this.output = output;
         this.tokenEmbd = out == null ? output : embd;
@@ -97,12 +100,22 @@ public final class Weights {
     }
 
     /**
-     * {@code m} interleaved ({@link Matrix#interleave}) in memory that lives as long as the file, where that layout
-     * applies (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K on 512-bit vectors). The file's pages of it are not read again, so they leave the process's
-     * resident set: the model still takes about its file's size in memory.
+     * {@code m} in memory of its own that lives as long as the file: interleaved ({@link Matrix#interleave}) where that
+     * layout applies (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K on 512-bit vectors), or else, where the file's allocations are in
+     * huge pages ({@link GgufFile#largePages}), copied as it is: decode streams every weight once per token, and the
+     * mapped file's 4 KiB pages cost it a page-table walk every 4 KiB. The 1.1B F16 file's decode, two threads,
+     * alternated four times: 17.7-23.4 t/s read from the mapping, 25.3-26.8 copied (llama.cpp 26.0-27.1); a copy in
+     * 4 KiB pages was no faster (docs/kernels.md). Smaller matrices than a huge page stay in the mapping. The file's
+     * pages of a copied matrix are not read again, so they leave the process's resident set: the model still takes
+     * about its file's size in memory.
      */
-    private static Matrix interleaved(GgufFile f, Matrix m) {
+    private static Matrix laidOut(GgufFile f, Matrix m) {
         Matrix x = m.interleave(bytes -> f.allocate(bytes, 64));
+        if (x == m && f.largePages() && m.data().byteSize() >= GgufFile.LARGE_PAGE_BYTES) {
+            MemorySegment copy = f.allocate(m.data().byteSize(), 64);
+            copy.copyFrom(m.data());
+            x = new Matrix(m.name(), m.type(), copy, m.rows(), m.cols());
+        }
         if (x != m) f.release(m.data());
         return x;
     }

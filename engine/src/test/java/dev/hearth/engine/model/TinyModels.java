@@ -24,6 +24,7 @@ public final class TinyModels {
 
         public Spec withTied(boolean tied) { return new Spec(arch, matrixType, dim, layers, heads, kvHeads, ffn, vocab, context, tied, ropeFreqs, seed); }
         public Spec withRopeFreqs(boolean rf) { return new Spec(arch, matrixType, dim, layers, heads, kvHeads, ffn, vocab, context, tiedEmbeddings, rf, seed); }
+        public Spec withVocab(int v) { return new Spec(arch, matrixType, dim, layers, heads, kvHeads, ffn, v, context, tiedEmbeddings, ropeFreqs, seed); }
         public Spec withContext(int ctx) { return new Spec(arch, matrixType, dim, layers, heads, kvHeads, ffn, vocab, ctx, tiedEmbeddings, ropeFreqs, seed); }
     }
 

@@ -115,6 +115,42 @@ class TransformerTest {
     }
 
     /**
+     * Matrices without a decode layout (F16 here) of a huge page or more are copied into huge pages where the file
+     * offers them ({@code GgufFile.largePages}): the output matrix of 4,200 x 256 float16 values (2.1 MB) leaves the
+     * mapping, the layers' 256 x 256 ones stay, and the logits are the mapping's bit for bit, prompt and decode rows.
+     */
+    @Test
+    void matricesCopiedIntoHugePagesGiveTheSameLogits(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        var path = dir.resolve("tiny-f16.gguf");
+        TinyModels.writer(TinyModels.Spec.of("llama", GgmlType.F16).withVocab(4200)).write(path);
+        try (GgufFile file = GgufFile.open(path)) {
+            ModelConfig config = ModelConfig.from(file);
+            var copied = new Weights(file, config);
+            var mapped = new Weights(file, config, false);
+            if (file.largePages()) {
+                assertThat(copied.output.data().address()).as("the output matrix copied").isNotEqualTo(mapped.output.data().address());
+                assertThat(copied.output.data().address() % GgufFile.LARGE_PAGE_BYTES).isZero();
+            } else {
+                System.out.println("no huge pages here: the F16 matrices stay in the mapping, compared all the same");
+                assertThat(copied.output.data().address()).isEqualTo(mapped.output.data().address());
+            }
+            assertThat(copied.layers[0].wq().data().address()).as("a small matrix stays in the mapping").isEqualTo(mapped.layers[0].wq().data().address());
+            assertThat(copied.tokenEmbd.data().address()).isEqualTo(mapped.tokenEmbd.data().address());
+            var models = new Transformer[] {new Transformer(config, copied, POOL), new Transformer(config, mapped, POOL)};
+            float[][][] batched = new float[2][][], steps = new float[2][TOKENS.length][];
+            for (int m = 0; m < 2; m++) {
+                batched[m] = new Session(models[m], 64).feedAll(TOKENS);
+                var session = new Session(models[m], 64);
+                for (int t = 0; t < TOKENS.length; t++) steps[m][t] = session.next(TOKENS[t]);
+            }
+            for (int t = 0; t < TOKENS.length; t++) {
+                assertThat(batched[0][t]).as("prompt row %d", t).containsExactly(batched[1][t]);
+                assertThat(steps[0][t]).as("decode row %d", t).containsExactly(steps[1][t]);
+            }
+        }
+    }
+
+    /**
      * Q8_0 matrices in groups and Q4_K, Q5_K and Q6_K matrices in the sub-block layout ({@code Matrix.interleave}, on
      * 512-bit vectors): prompt rows and the tied embeddings' lookups give the file layout's logits bit for bit (the
      * same decoded values); decode rows take the layout's own kernel, whose sums differ from the file kernel's by
