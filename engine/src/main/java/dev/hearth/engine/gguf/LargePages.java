@@ -1,11 +1,11 @@
 package dev.hearth.engine.gguf;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +18,8 @@ import java.util.Locale;
  * <p>Why: decode reads every weight once per token. In 4 KiB pages a 600 MB model is 150,000 pages, far more than
  * the TLB covers, so the stream of weights is also a stream of page-table walks; in 2 MiB pages it is 300. Most Linux
  * systems run transparent huge pages in {@code madvise} mode (this machine does), where memory gets them only if it
- * asks, and the JDK's {@code Arena.allocate} does not ask. The 1.1B Q4_0 file's decode, two threads, alternated
- * four times: 78-83 t/s in 4 KiB pages, 85-87 with every allocation in huge pages (docs/perf.md, fifteenth block).
+ * asks, and the JDK's {@code Arena.allocate} does not ask. The 1.1B Q4_0 file's decode, two threads, was faster in
+ * huge pages in eight of eight alternated rounds: 65.0-78.2 -> 69.0-85.4 t/s (docs/perf.md, fifteenth block).
  *
  * <p>The mapping is placed on a 2 MiB boundary and ends at the allocation's last 4 KiB page, so no huge page
  * reaches past the bytes asked for: the resident set is what it was. Where this is not Linux on x86-64 or

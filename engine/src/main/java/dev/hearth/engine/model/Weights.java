@@ -14,7 +14,8 @@ import java.util.stream.IntStream;
  * K-quant (Q4_K, Q5_K, Q6_K) ones on 512-bit vectors, copied at load into the layout their decode kernel reads
  * fastest ({@link Matrix#interleave}: same type and values; Q4_0 rows four at a time, Q8_0 scales in groups, the
  * K-quants' quants regrouped by sub-block), and other matrices copied as they are into huge pages where Linux
- * offers them ({@link GgufFile#largePages}); the small vectors (norm weights, biases, RoPE frequency factors) are decoded to float arrays once.
+ * offers them ({@link GgufFile#largePages}); the small vectors (norm weights, biases, RoPE frequency factors) are
+ * decoded to float arrays once.
  * Names follow the GGUF/llama.cpp tensor names ({@code blk.N.attn_q.weight} -> {@code wq}).
  */
 public final class Weights {
@@ -104,8 +105,9 @@ public final class Weights {
      * layout applies (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K on 512-bit vectors), or else, where the file's allocations are in
      * huge pages ({@link GgufFile#largePages}), copied as it is: decode streams every weight once per token, and the
      * mapped file's 4 KiB pages cost it a page-table walk every 4 KiB. The 1.1B F16 file's decode, two threads,
-     * alternated four times: 17.7-23.4 t/s read from the mapping, 25.3-26.8 copied (llama.cpp 26.0-27.1); a copy in
-     * 4 KiB pages was no faster (docs/kernels.md). Smaller matrices than a huge page stay in the mapping. The file's
+     * alternated four times: 17.7-23.4 t/s read from the mapping, 25.3-26.8 copied (llama.cpp 26.0-27.1), while the
+     * machine read ~75 GB/s; at ~50 GB/s no gain (docs/perf.md, fifteenth block). A copy in 4 KiB pages was no faster
+     * (docs/kernels.md). Smaller matrices than a huge page stay in the mapping. The file's
      * pages of a copied matrix are not read again, so they leave the process's resident set: the model still takes
      * about its file's size in memory.
      */
