@@ -101,7 +101,7 @@ public final class Bench {
      */
     static final class Sequences {
         private final Transformer transformer;
-        private final KvCache[] caches;
+        private final Session[] sessions;
         private final int[][] tokens;
         private final int depth;
         private final Batch batch = new Batch();
@@ -110,22 +110,16 @@ public final class Bench {
             this.transformer = transformer;
             this.depth = test.nDepth();
             int n = test.nParallel(), vocab = transformer.config().vocabSize();
-            caches = new KvCache[n];
+            sessions = new Session[n];
             tokens = new int[n][];
             for (int s = 0; s < n; s++) {
                 // each sequence's own tokens: the depth, then the test's (test.tokens() counts all sequences')
                 int[] all = new int[depth + test.nPrompt() + test.nGen()];
                 for (int i = 0; i < all.length; i++) all[i] = rnd.nextInt(vocab);
                 if (bos >= 0) all[0] = bos;
-                caches[s] = new KvCache(transformer.config(), all.length);
+                sessions[s] = new Session(transformer, all.length);
                 tokens[s] = java.util.Arrays.copyOfRange(all, depth, all.length);
-                // the depth as prompt rows, in chunks as Session feeds them (untimed)
-                for (int start = 0; start < depth; start += Session.CHUNK) {
-                    int end = Math.min(depth, start + Session.CHUNK);
-                    batch.clear();
-                    for (int i = start; i < end; i++) batch.addPrompt(all[i], i, caches[s], i == end - 1);
-                    transformer.forward(batch);
-                }
+                if (depth > 0) sessions[s].feed(java.util.Arrays.copyOf(all, depth));   // untimed
             }
         }
 
@@ -136,6 +130,8 @@ public final class Bench {
 
         /** The sequences' caches. */
         KvCache[] caches() {
+            var caches = new KvCache[sessions.length];
+            for (int s = 0; s < sessions.length; s++) caches[s] = sessions[s].cache();
             return caches;
         }
 
@@ -144,7 +140,7 @@ public final class Bench {
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens[0].length; i++) {
                 batch.clear();
-                for (int s = 0; s < caches.length; s++) batch.addDecode(tokens[s][i], depth + i, caches[s]);
+                for (int s = 0; s < sessions.length; s++) batch.addDecode(tokens[s][i], depth + i, sessions[s].cache());
                 transformer.forward(batch);
             }
             return System.nanoTime() - t0;
