@@ -865,11 +865,14 @@ final class Q8Kernels {
         requireOrder(a.q4_KSplit, row, "Q4_K");
         final int cols = a.cols, slices = Matrix.slices(cols / 256, Matrix.K_SLICE_BLOCKS);
         final float[] acc = ROW_ACC.get();
+        // rows of one super-block (the small models' 256 values): no loop over super-blocks (q6_KSplitShortRows)
+        final boolean shortRows = a.cols == 256;
         if (slices == 1) {
             long rowBytes = Matrix.Q4_K_SPLIT_BYTES * (cols / 256), offset = first * rowBytes;
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
                 int n = Math.min(ROWS_PER_CALL, rows - r0);
-                q4_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+                if (shortRows) q4_KSplitShortRows(w, offset, rowBytes, n, a, row, acc);
+                else q4_KSplitRows(w, offset, rowBytes, n, a, row, acc);
                 kRowSums(acc, n, out, outOff + r0);
             }
             return;
@@ -947,6 +950,40 @@ final class Q8Kernels {
         }
     }
 
+    /** {@link #q4_KSplitRows} for rows of one super-block (256 values), as {@link #q6_KSplitShortRows}. */
+    private static void q4_KSplitShortRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q4_KSplit.q;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            long p = offset;
+            int x = xo;
+            // mins (lanes 0-7) and scales (8-15), one byte each
+            var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+            int dm = w.get(Quant.I32, p + 16);
+            float dX = dx[xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
+            // written for C2's late inlining as q4_0Quads: operations the classes override, multiplies called on
+            // broadcasts from a constant vector, the two halves written out; nibbles taken with int shifts and masks
+            // as there (the same shorts)
+            var m = ms.lanewise(MUL, IntVector.fromArray(I16, bsum32, x / 32)).blend(ZERO_I16, UPPER_8_INTS);
+            F16_VECTOR.broadcast(dmin).lanewise(MUL, (FloatVector) m.convertShape(VectorOperators.I2F, F16, 0)).intoArray(out, 16 * (ROWS_PER_CALL + r));
+            var q = IntVector.fromMemorySegment(I16, w, p + 20, LE);
+            var s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+            q = IntVector.fromMemorySegment(I16, w, p + 84, LE);
+            s = s.lanewise(ADD, ((ShortVector) q.lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
+            // pair sums (at most 30,480) times the scales: at most 1,920,240 per lane, exact as a float
+            var isum = ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, K_SPLIT_SCALES.selectFrom(ms));
+            F16_VECTOR.broadcast(d).lanewise(MUL, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).intoArray(out, 16 * r);
+        }
+    }
+
     /**
      * {@link #q4_KSplitRows} over one slice of long rows ({@link Matrix#K_SLICE_BLOCKS}): super-blocks {@code [k0, k0 +
      * blocks)} of {@code n} rows of {@code rowBytes} from {@code offset}, row r's three accumulators taken from
@@ -1012,11 +1049,14 @@ final class Q8Kernels {
         requireOrder(a.q4_KSplit, row, "Q5_K");
         final int cols = a.cols, slices = Matrix.slices(cols / 256, Matrix.K_SLICE_BLOCKS);
         final float[] acc = ROW_ACC.get();
+        // rows of one super-block (the small models' 256 values): no loop over super-blocks (q6_KSplitShortRows)
+        final boolean shortRows = a.cols == 256;
         if (slices == 1) {
             long rowBytes = Matrix.Q5_K_SPLIT_BYTES * (cols / 256), offset = first * rowBytes;
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
                 int n = Math.min(ROWS_PER_CALL, rows - r0);
-                q5_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+                if (shortRows) q5_KSplitShortRows(w, offset, rowBytes, n, a, row, acc);
+                else q5_KSplitRows(w, offset, rowBytes, n, a, row, acc);
                 kRowSums(acc, n, out, outOff + r0);
             }
             return;
@@ -1083,6 +1123,45 @@ final class Q8Kernels {
             }
             acc.intoArray(out, 16 * r);
             minAcc.intoArray(out, 16 * (ROWS_PER_CALL + r));
+        }
+    }
+
+    /** {@link #q5_KSplitRows} for rows of one super-block (256 values), as {@link #q6_KSplitShortRows}. */
+    private static void q5_KSplitShortRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q4_KSplit.q;
+        final int[] bsum32 = a.bsum32;
+        final float[] dx = a.d;
+        final int xo = row * a.cols;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            long p = offset;
+            int x = xo;
+            var ms = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+            int dm = w.get(Quant.I32, p + 16);
+            float dX = dx[xo / 256], d = Float.float16ToFloat((short) dm) * dX, dmin = Float.float16ToFloat((short) (dm >>> 16)) * dX;
+            // written for C2's late inlining as q4_0Quads (overridden operations, the two halves written out,
+            // multiplies on broadcasts from a constant vector)
+            var m = ms.lanewise(MUL, IntVector.fromArray(I16, bsum32, x / 32)).blend(ZERO_I16, UPPER_8_INTS);
+            F16_VECTOR.broadcast(dmin).lanewise(MUL, (FloatVector) m.convertShape(VectorOperators.I2F, F16, 0)).intoArray(out, 16 * (ROWS_PER_CALL + r));
+            // the fifth bits, a byte per lane (sign-extended: the bits above 7 never reach bit 4 below); in half h,
+            // nibble k's bit at 2h + (0, 4, 1, 5) for k = 0..3 (Matrix): at (0, 4, 1, 5) after the shift by 2h
+            var qh = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(B32, w, p + 148, LE).convertShape(VectorOperators.B2S, S32, 0)).reinterpretShape(I16, 0);
+            var hb = qh;
+            var q = IntVector.fromMemorySegment(I16, w, p + 20, LE);
+            var s = ((ShortVector) q.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT3).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+            hb = qh.lanewise(LSHR, SHIFT2);
+            q = IntVector.fromMemorySegment(I16, w, p + 84, LE);
+            s = s.lanewise(ADD, ((ShortVector) q.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT3).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                    .lanewise(ADD, ((ShortVector) q.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_4)).reinterpretShape(S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
+            // pair sums times the scales: at most 62,992 * 63 per lane, exact as a float
+            var v = (IntVector) s.reinterpretShape(I16, 0);
+            var isum = v.lanewise(LSHL, SHIFT16).lanewise(ASHR, SHIFT16).lanewise(ADD, v.lanewise(ASHR, SHIFT16))
+                    .lanewise(MUL, K_SPLIT_SCALES.selectFrom(ms));
+            F16_VECTOR.broadcast(d).lanewise(MUL, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).intoArray(out, 16 * r);
         }
     }
 
@@ -1335,9 +1414,12 @@ final class Q8Kernels {
     static void q6_KSplit(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         requireOrder(a.q6_KSplit, row, "Q6_K");
         final float[] acc = ROW_ACC.get();
+        // rows of one super-block (the small models' 256 values): no loop over super-blocks (q6_KSplitShortRows)
+        final boolean shortRows = a.cols == 256;
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
-            q6_KSplitRows(w, offset, rowBytes, n, a, row, acc);
+            if (shortRows) q6_KSplitShortRows(w, offset, rowBytes, n, a, row, acc);
+            else q6_KSplitRows(w, offset, rowBytes, n, a, row, acc);
             rowSums(acc, n, out, outOff + r0);
         }
     }
@@ -1387,6 +1469,58 @@ final class Q8Kernels {
                 acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
             }
             acc.intoArray(out, 16 * r);
+        }
+    }
+
+    /**
+     * {@link #q6_KSplitRows} for rows of one super-block (256 values: every matrix of the small models), with the same
+     * operations but no loop over super-blocks, so no vector carried round one. For such rows C2's code for the loop
+     * form was slow: these kernels are 1.6-1.75x faster for Q6_K and Q5_K, 1.33x for Q4_K and 1.2x for Q2_K
+     * ({@code MatMulBench}, one thread, 768 x 256 and 32000 x 256; Q3_K gained nothing and keeps its loop). And
+     * after a prefill, the tiny Q2_K file's decode left the carried accumulator boxed in 4 of 8 processes (none of 8
+     * with these kernels; docs/kernels.md). The first super-block's product replaces a multiply-add onto zero: the
+     * same float, but for the sign of a zero.
+     */
+    private static void q6_KSplitShortRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q6_KSplit.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            long p = offset;
+            int x = xo;
+            var scales = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 192, LE).convertShape(VectorOperators.B2I, I16, 0);
+            float d = Float.float16ToFloat(w.get(Quant.I16, p + 208)) * dx[xo / 256];
+            var qh = IntVector.fromMemorySegment(I16, w, p + 128, LE);
+            // written for C2's late inlining as q4_0Quads (overridden operations, the two halves written out, the
+            // multiply on a broadcast from a constant vector). Half h: byte h of each short of qh down to bits 0-7,
+            // bits 2k, 2k+1 going with nibble k (the bits moved in from the next short are masked off below);
+            // value of nibble k: its 4 bits and bits 4-5 from hb, minus 32 (int shifts and masks of both shorts,
+            // as in q6_KRows)
+            var hb = qh;
+            var l = IntVector.fromMemorySegment(I16, w, p, LE);
+            var s = ((ShortVector) l.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x))
+                    .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32)))
+                    .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64)))
+                    .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96)));
+            hb = qh.lanewise(LSHR, SHIFT8);
+            l = IntVector.fromMemorySegment(I16, w, p + 64, LE);
+            s = s.lanewise(ADD, ((ShortVector) l.lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT4).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128)))
+                    .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT4).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHL, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160)))
+                    .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT8).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192)))
+                    .lanewise(ADD, ((ShortVector) l.lanewise(LSHR, SHIFT12).lanewise(AND, LOW_NIBBLES).lanewise(OR, hb.lanewise(LSHR, SHIFT2).lanewise(AND, BITS_4_5)).reinterpretShape(S32, 0))
+                            .lanewise(SUB, Q6_OFFSET).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224)));
+            // pair sums by sign-extending both shorts (up to 65,024: past pairSum's 16-bit bound), times the
+            // int8 scales: at most 65,024 * 128 per lane, exact as a float
+            var v = (IntVector) s.reinterpretShape(I16, 0);
+            var isum = v.lanewise(LSHL, SHIFT16).lanewise(ASHR, SHIFT16).lanewise(ADD, v.lanewise(ASHR, SHIFT16)).lanewise(MUL, scales);
+            F16_VECTOR.broadcast(d).lanewise(MUL, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).intoArray(out, 16 * r);
         }
     }
 
@@ -1689,9 +1823,12 @@ final class Q8Kernels {
      */
     static void q2_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final float[] acc = ROW_ACC.get();
+        // rows of one super-block (the small models' 256 values): no loop over super-blocks (q6_KSplitShortRows)
+        final boolean shortRows = a.cols == 256;
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
-            q2_KRows(w, offset, rowBytes, n, a, row, acc);
+            if (shortRows) q2_KShortRows(w, offset, rowBytes, n, a, row, acc);
+            else q2_KRows(w, offset, rowBytes, n, a, row, acc);
             rowSums(acc, n, out, outOff + r0);
         }
     }
@@ -1744,6 +1881,48 @@ final class Q8Kernels {
                 acc = F16_VECTOR.broadcast(-dmin).lanewise(FMA, (FloatVector) mins.convertShape(VectorOperators.I2F, F16, 0), acc);
             }
             acc.intoArray(out, 16 * r);
+        }
+    }
+
+    /** {@link #q2_KRows} for rows of one super-block (256 values), as {@link #q6_KSplitShortRows}. */
+    private static void q2_KShortRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int[] bsum16 = a.bsum16;
+        final int xo = row * a.cols;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            long p = offset;
+            int x = xo;
+            // the 16 scale bytes as ints (sign-extended: the masks drop the copies of bit 7)
+            var sm = (IntVector) ByteVector.fromMemorySegment(B16, w, p, LE).convertShape(VectorOperators.B2I, I16, 0);
+            var sc = sm.lanewise(AND, NIBBLE);
+            var mins = sm.lanewise(LSHR, SHIFT4).lanewise(AND, NIBBLE).lanewise(MUL, IntVector.fromArray(I16, bsum16, x / 16));
+            var qs = IntVector.fromMemorySegment(I16, w, p + 16, LE);
+            var q0 = (ByteVector) qs.lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+            var q1 = (ByteVector) qs.lanewise(LSHR, SHIFT2).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+            var q2 = (ByteVector) qs.lanewise(LSHR, SHIFT4).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+            var q3 = (ByteVector) qs.lanewise(LSHR, SHIFT6).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0);
+            ShortVector s;
+            var isum = IntVector.zero(I16);
+            s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_0)));
+            s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_1)));
+            s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_2)));
+            s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_3)));
+            s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_4)));
+            s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_5)));
+            s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_6)));
+            s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_7)));
+            float db = dx[x / 256], d = Float.float16ToFloat(w.get(Quant.I16, p + 80)) * db, dmin = Float.float16ToFloat(w.get(Quant.I16, p + 82)) * db;
+            F16_VECTOR.broadcast(-dmin).lanewise(FMA, (FloatVector) mins.convertShape(VectorOperators.I2F, F16, 0),
+                    F16_VECTOR.broadcast(d).lanewise(MUL, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0))).intoArray(out, 16 * r);
         }
     }
 
