@@ -1549,7 +1549,8 @@ final class Q8Kernels {
             final boolean shortRows = cols < 512 && cols >= 256;
             for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
                 int n = Math.min(ROWS_PER_CALL, rows - r0);
-                if (shortRows) q8_0ShortRows(w, offset, rowBytes, n, a, row, acc);
+                if (cols == 256) q8_0EightBlockRows(w, offset, rowBytes, n, a, row, acc);
+                else if (shortRows) q8_0ShortRows(w, offset, rowBytes, n, a, row, acc);
                 else q8_0GroupRows(w, offset, rowBytes, n, a, row, acc);
                 rowSums(acc, n, out, outOff + r0);
             }
@@ -1720,6 +1721,73 @@ final class Q8Kernels {
                 acc0 = acc1;
                 acc1 = next;
             }
+            acc0.lanewise(ADD, acc1).intoArray(out, 16 * r);
+        }
+    }
+
+    /**
+     * {@link #q8_0ShortRows} for rows of exactly eight blocks (256 values, the shared small models' rows): the same
+     * operations without the loop over blocks 8 and on. In rows that never enter that loop, C2 sometimes left the two
+     * accumulators it carries boxed (brown qwen2 Q8_0, one thread: 1 process in 6-8; docs/kernels.md, "K-quant rows of
+     * one super-block"). Carrying them through memory there instead made rows of 288 and 384 values 2x slower.
+     */
+    private static void q8_0EightBlockRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols, bo = xo / 32;
+        // the activations' scales times 2^112, as in q8_0GroupRows; lanes 8-15 are not used
+        final var dx112 = FloatVector.fromArray(F16, dx, bo).lanewise(MUL, TIMES_2_112);
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            // the row's eight scales and then eight shorts of quants: 32 bytes, inside the row
+            var h = (IntVector) ShortVector.fromMemorySegment(S16, w, offset, LE).convertShape(VectorOperators.S2I, I16, 0);
+            var t = ((FloatVector) h.lanewise(LSHL, SHIFT13).lanewise(AND, F16_BITS).reinterpretShape(F16, 0)).lanewise(MUL, dx112);
+            final long q = offset + 16;
+            var acc0 = FloatVector.zero(F16);
+            var acc1 = FloatVector.zero(F16);
+            // written out, not a loop or helper: constant shuffles, and no vector carried round a loop but the
+            // accumulators (docs/kernels.md, "Decode kernels written for C2's late inlining")
+            ShortVector s;
+            FloatVector f;
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_0).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 32, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 32));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_1).lanewise(FMA, f, acc1);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 64, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 64));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_2).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 96, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 96));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_3).lanewise(FMA, f, acc1);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 128, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 128));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_4).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 160, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 160));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_5).lanewise(FMA, f, acc1);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 192, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 192));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc0 = t.rearrange(LANE_6).lanewise(FMA, f, acc0);
+            s = ((ShortVector) ByteVector.fromMemorySegment(B32, w, q + 224, LE).convertShape(VectorOperators.B2S, S32, 0))
+                    .lanewise(MUL, ShortVector.fromArray(S32, xq, xo + 224));
+            f = (FloatVector) ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16)
+                    .convertShape(VectorOperators.I2F, F16, 0);
+            acc1 = t.rearrange(LANE_7).lanewise(FMA, f, acc1);
             acc0.lanewise(ADD, acc1).intoArray(out, 16 * r);
         }
     }
