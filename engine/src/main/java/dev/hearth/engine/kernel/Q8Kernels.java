@@ -1727,9 +1727,11 @@ final class Q8Kernels {
 
     /**
      * {@link #q8_0ShortRows} for rows of exactly eight blocks (256 values, the shared small models' rows): the same
-     * operations without the loop over blocks 8 and on. In rows that never enter that loop, C2 sometimes left the two
-     * accumulators it carries boxed (brown qwen2 Q8_0, one thread: 1 process in 6-8; docs/kernels.md, "K-quant rows of
-     * one super-block"). Carrying them through memory there instead made rows of 288 and 384 values 2x slower.
+     * operations without the loop over blocks 8 and on, so the same bits. A twin kept for speed: one thread, 50,257 x
+     * 256, 399-406 -> 366-371 us ({@code MatMulBench}); a branch past the loop in {@link #q8_0ShortRows} itself measured
+     * no faster. It was written because a boxed process had its boxes after that loop, but it did not end the boxing
+     * on that file (brown qwen2 Q8_0, one thread, rare): this kernel boxed too, at its final store (docs/kernels.md,
+     * "K-quant rows of one super-block").
      */
     private static void q8_0EightBlockRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q;
