@@ -47,9 +47,26 @@ class ParallelTest {
     void aMinimumChunkIsHonouredButForTheLast() {
         try (var pool = new Parallel(2)) {
             var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(1_000, 300, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 300), java.util.Map.entry(300, 600),
-                    java.util.Map.entry(600, 900), java.util.Map.entry(900, 1_000));
+            pool.run(2_000, 300, (from, to) -> ranges.put(from, to));
+            // a quarter of what is left while that is more than 300 rows, then 300 at a time
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 500), java.util.Map.entry(500, 875),
+                    java.util.Map.entry(875, 1_175), java.util.Map.entry(1_175, 1_475), java.util.Map.entry(1_475, 1_775),
+                    java.util.Map.entry(1_775, 2_000));
+        }
+    }
+
+    @Test
+    void fewerThanTwoMinimumChunksPerThreadBecomeEvenShares() {
+        // 256 rows with a minimum of 80 on 2 threads: two halves, not 80, 80, 80 and 16 (one thread doing 160)
+        try (var pool = new Parallel(2)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(256, 80, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 128), java.util.Map.entry(128, 256));
+        }
+        try (var pool = new Parallel(3)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(300, 60, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 100), java.util.Map.entry(100, 200), java.util.Map.entry(200, 300));
         }
     }
 
@@ -69,7 +86,7 @@ class ParallelTest {
             callerOnly.set(false);   // asked on every call: chunks again
             ranges.clear();
             pool.run(1_000, 300, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).hasSize(4);
+            assertThat(ranges).hasSize(2);   // even shares: 1,000 / 300 is fewer than two chunks per thread
         }
     }
 

@@ -344,14 +344,15 @@ class Q8Test {
      * grouped kernel gives the file kernel's bits ({@code q8_0Wide}: the same operations per block), in runs of rows
      * and alone, with random blocks, with every quant at -128, 127 and -64 against activations of +-127 (pair sums of
      * 32,512), and with scales of every kind of float16 (zero, subnormal, largest); rows of whole groups of 16 blocks,
-     * of a group and a tail, and of a tail only (5 blocks; and 8, 12 and 15, the short-row kernel's).
+     * of a group and a tail (1, 3, 8 and 14 blocks), and of a tail only (5 blocks; and 8, 12 and 15, the short-row
+     * kernel's).
      */
     @Test
     void q8_0InGroupsGivesTheFileKernelsBits() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Q8Kernels.WIDE, "the Q8_0 groups need 512-bit vectors");
         var type = GgmlType.Q8_0;
         short[] scales = {0x3C00, 0x0001, 0x03FF, 0x0400, 0x7BFF, (short) 0x8000, (short) 0xBC00, 0x2E66};
-        for (int cols : new int[] {160, 256, 384, 480, 544, 2048, 4192, 6688}) {
+        for (int cols : new int[] {160, 256, 384, 480, 544, 768, 1472, 2048, 4192, 6688}) {
             int rows = 133, batch = 3;
             for (int fill : new int[] {-1, 0x80, 0x7F, 0xC0}) {
                 byte[] data = fill < 0 ? RandomBlocks.generate(type, rows, cols, cols + 17L) : new byte[(int) type.byteSize((long) rows * cols)];
