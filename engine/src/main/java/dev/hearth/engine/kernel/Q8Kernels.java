@@ -21,6 +21,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.MUL;
 import static jdk.incubator.vector.VectorOperators.OR;
 import static jdk.incubator.vector.VectorOperators.SUB;
+import static jdk.incubator.vector.VectorOperators.XOR;
 
 /**
  * Integer dot products of quantized weights with {@link Q8Activations}: the weight quants are
@@ -2006,12 +2007,34 @@ final class Q8Kernels {
      */
     static void q3_KWide(MemorySegment w, long offset, long rowBytes, int rows, Q8Activations a, int row, float[] out, int outOff) {
         final float[] acc = ROW_ACC.get();
+        // rows of one super-block (the small models' 256 values): no loop over super-blocks (q6_KSplitShortRows)
+        final boolean shortRows = a.cols == 256;
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_CALL, offset += ROWS_PER_CALL * rowBytes) {
             int n = Math.min(ROWS_PER_CALL, rows - r0);
-            q3_KRows(w, offset, rowBytes, n, a, row, acc);
+            if (shortRows) q3_KShortRows(w, offset, rowBytes, n, a, row, acc);
+            else q3_KRows(w, offset, rowBytes, n, a, row, acc);
             rowSums(acc, n, out, outOff + r0);
         }
     }
+
+    /** Lanes 0-7 and 8-15 of a Q3_K super-block's first 64 bytes read as ints: its 32 hmask bytes twice. */
+    private static final VectorShuffle<Integer> Q3_K_HMASK_TWICE = VectorShuffle.fromOp(I16, i -> i % 8);
+    /**
+     * The hmask ints moved so that a right shift by {@code j} puts bit {@code j} (lanes 0-7, half 0) or bit
+     * {@code 4 + j} (lanes 8-15, half 1) of each byte at bit 2: left by 2, or right by 2.
+     */
+    private static final IntVector Q3_K_HMASK_LEFT = halves(2, 0), Q3_K_HMASK_RIGHT = halves(0, 2);
+    private static final IntVector BIT_2 = IntVector.broadcast(I16, 0x0404_0404), ALL_ONES = IntVector.broadcast(I16, -1);
+    /**
+     * The 16 scales from 16 bytes read 2 bytes before them (lane {@code m + 2} is scale byte {@code m}): scale
+     * {@code i}'s low nibble is nibble {@code i / 8} of byte {@code i % 8}, its top two bits are bits {@code 2 (i / 4)}
+     * of byte {@code 8 + i % 4} (as {@link Quant#q3kScales}).
+     */
+    private static final VectorShuffle<Integer> Q3_K_LOW_BYTE = VectorShuffle.fromOp(I16, i -> 2 + i % 8),
+            Q3_K_HIGH_BYTE = VectorShuffle.fromOp(I16, i -> 10 + i % 4);
+    private static final IntVector Q3_K_LOW_SHIFT = halves(0, 4), Q3_K_HIGH_SHIFT = IntVector.fromArray(I16,
+            new int[] {0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6}, 0), THREE = IntVector.broadcast(I16, 3),
+            THIRTY_TWO = IntVector.broadcast(I16, 32);
 
     /** {@code n} Q3_K rows: row r's accumulator into {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
     private static void q3_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
@@ -2046,6 +2069,68 @@ final class Q8Kernels {
                 acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
+        }
+    }
+
+    /**
+     * {@code n} Q3_K rows of one super-block (256 values, the small models' rows): row r's accumulator into {@code
+     * out[16r, 16r + 16)} ({@link #ROW_ACC}). Written in the form of {@link #q2_KShortRows}: the 64 bytes of low bits
+     * are one load whose shifts by {@code 2j} give steps (0, j) and (1, j) at once (bytes 0-31 and 32-63); the high
+     * bits come from the 32 hmask bytes read into both halves of one vector, so that one shift by {@code j} and a mask
+     * give step (0, j)'s bit {@code j} and step (1, j)'s bit {@code 4 + j}, each at bit 2 of its byte. A value is its
+     * low bits minus 4 where its high bit is clear (-4..3). The 16 scales come from one 16-byte load, unpacked on a
+     * vector. The same integer lanes as {@link #q3_KRows} (which takes each step's bits and scales apart on their own,
+     * a scale at a time), so the same bits up to the sign of a zero (a multiply for its multiply-add onto zero): the
+     * tiny Q2_K file's logits over 200 decode steps were the same. One thread, in cache ({@code MatMulBench}): 1,536 x
+     * 256 21.9-23.4 -> 15.6-16.1 us. {@code ProfilePollution 400 Q3_K 256}: 0 of 4 boxed, 83-92 us per 2M weights
+     * against 113-122. Rows of several super-blocks keep {@link #q3_KRows}: this form with its accumulator carried
+     * from one super-block to the next boxed under {@code ProfilePollution} (3 of 4 processes here; the
+     * twenty-second session's try, docs/kernels.md).
+     */
+    private static void q3_KShortRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
+        final short[] xq = a.q;
+        final float[] dx = a.d;
+        final int xo = row * a.cols;
+        for (int r = 0; r < n; r++, offset += rowBytes) {
+            long p = offset;
+            int x = xo;
+            // the scales: bytes 94-109 of the block (its last 16), as sign-extended ints; the masks drop the copies of bit 7
+            var sm = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 94, LE).convertShape(VectorOperators.B2I, I16, 0);
+            var sc = sm.rearrange(Q3_K_LOW_BYTE).lanewise(LSHR, Q3_K_LOW_SHIFT).lanewise(AND, NIBBLE)
+                    .lanewise(OR, sm.rearrange(Q3_K_HIGH_BYTE).lanewise(LSHR, Q3_K_HIGH_SHIFT).lanewise(AND, THREE).lanewise(LSHL, SHIFT4))
+                    .lanewise(SUB, THIRTY_TWO);
+            // 4 where a value's high bit is clear, at bit 2 of its byte once shifted right by j
+            var hm = IntVector.fromMemorySegment(I16, w, p, LE).rearrange(Q3_K_HMASK_TWICE).lanewise(XOR, ALL_ONES)
+                    .lanewise(LSHL, Q3_K_HMASK_LEFT).lanewise(LSHR, Q3_K_HMASK_RIGHT);
+            var qs = IntVector.fromMemorySegment(I16, w, p + 32, LE);
+            var q0 = ((ByteVector) qs.lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
+                    .lanewise(SUB, (ByteVector) hm.lanewise(AND, BIT_2).reinterpretShape(B64, 0));
+            var q1 = ((ByteVector) qs.lanewise(LSHR, SHIFT2).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
+                    .lanewise(SUB, (ByteVector) hm.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_2).reinterpretShape(B64, 0));
+            var q2 = ((ByteVector) qs.lanewise(LSHR, SHIFT4).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
+                    .lanewise(SUB, (ByteVector) hm.lanewise(LSHR, SHIFT2).lanewise(AND, BIT_2).reinterpretShape(B64, 0));
+            var q3 = ((ByteVector) qs.lanewise(LSHR, SHIFT6).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
+                    .lanewise(SUB, (ByteVector) hm.lanewise(LSHR, SHIFT3).lanewise(AND, BIT_2).reinterpretShape(B64, 0));
+            ShortVector s;
+            var isum = IntVector.zero(I16);
+            s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_0)));
+            s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_1)));
+            s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_2)));
+            s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_3)));
+            s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 128));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_4)));
+            s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 160));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_5)));
+            s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 192));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_6)));
+            s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 1)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 224));
+            isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_7)));
+            float d = Float.float16ToFloat(w.get(Quant.I16, p + 108)) * dx[x / 256];
+            F16_VECTOR.broadcast(d).lanewise(MUL, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).intoArray(out, 16 * r);
         }
     }
 }
