@@ -75,6 +75,17 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--progress", description = "Print each run as it starts, and the warm-up speed, on stderr")
     boolean progress;
 
+    /**
+     * A note for the roofline line of a model whose bytes per token fit in the CPU's largest cache: the bound counts
+     * every byte from memory, but such a model may partly stay in the cache between tokens and go past it. Empty
+     * where it does not fit or the cache size is unknown.
+     */
+    static String cacheNote(long bytesPerToken, java.util.OptionalLong cacheBytes) {
+        if (cacheBytes.isEmpty() || bytesPerToken <= 0 || bytesPerToken > cacheBytes.getAsLong()) return "";
+        return "; " + Format.bytes(bytesPerToken) + " fit in this CPU's " + Format.bytes(cacheBytes.getAsLong())
+                + " cache, so the weights may partly come from it and the fraction pass 100%";
+    }
+
     /** A warning for {@code r} when its timed runs allocated like boxed kernels ({@link JitWatch#boxing}), else null. */
     static String boxingWarning(BenchResult r, long weightBytesPerToken) {
         double perToken = r.allocatedBytesPerToken();
@@ -278,11 +289,13 @@ public final class BenchCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "memory bandwidth: %.1f GB/s (%d threads, best of %d passes over %s, before and after the tests)%n",
                             b.gbPerSecond(), e.getKey(), b.passes().length, Format.bytes(b.bufferBytes()));
                 }
+                var cache = dev.hearth.engine.bench.CacheSize.lastLevelBytes();
                 for (Row r : rows) {
                     if (Double.isNaN(r.rooflineFraction())) continue;
-                    out.printf(Locale.ROOT, "roofline: %s reads %s per token -> at most %.1f t/s at %.1f GB/s; %s %.2f t/s = %.1f%% of it (%d threads)%n",
+                    out.printf(Locale.ROOT, "roofline: %s reads %s per token -> at most %.1f t/s at %.1f GB/s; %s %.2f t/s = %.1f%% of it (%d threads)%s%n",
                             Path.of(r.file()).getFileName(), Format.bytes(r.bytesPerToken()), r.rooflineTs(), r.bandwidthGBs(),
-                            r.result().test().name(), r.result().avgTs(), 100 * r.rooflineFraction(), r.result().threads());
+                            r.result().test().name(), r.result().avgTs(), 100 * r.rooflineFraction(), r.result().threads(),
+                            cacheNote(r.bytesPerToken(), cache));
                 }
             }
             out.flush();

@@ -43,6 +43,19 @@ class BenchCommandTest {
         assertThat(r.out()).contains("memory bandwidth: ").contains("(1 threads, best of 10 passes over 16.0 MiB, before and after the tests)")
                 .contains("(2 threads, best of 10 passes over 16.0 MiB, before and after the tests)");
         assertThat(r.out().lines().filter(l -> l.startsWith("roofline: tiny.gguf reads ")).count()).isEqualTo(2);
+        // a tiny model fits in any CPU cache: where the system gives the cache's size, the line says so
+        boolean known = dev.hearth.engine.bench.CacheSize.lastLevelBytes().isPresent();
+        assertThat(r.out().lines().filter(l -> l.startsWith("roofline: ") && l.contains(" cache, so the weights may partly come from it")).count())
+                .isEqualTo(known ? 2 : 0);
+    }
+
+    /** The roofline's cache note: only where the bytes per token fit in a cache of known size. */
+    @Test
+    void rooflineNotesAModelThatFitsInTheCache() {
+        var l3 = java.util.OptionalLong.of(32L << 20);
+        assertThat(BenchCommand.cacheNote(12L << 20, l3)).isEqualTo("; 12.0 MiB fit in this CPU's 32.0 MiB cache, so the weights may partly come from it and the fraction pass 100%");
+        assertThat(BenchCommand.cacheNote(600L << 20, l3)).isEmpty();
+        assertThat(BenchCommand.cacheNote(12L << 20, java.util.OptionalLong.empty())).isEmpty();
     }
 
     /** Timed runs that allocated like boxed kernels get a warning on stderr; normal ones, and uncounted ones, none. */
