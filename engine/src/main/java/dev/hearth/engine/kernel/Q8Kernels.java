@@ -2036,20 +2036,7 @@ final class Q8Kernels {
             new int[] {0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6}, 0), THREE = IntVector.broadcast(I16, 3),
             THIRTY_TWO = IntVector.broadcast(I16, 32);
 
-    /** Int lanes 8-15 into lanes 0-7 (and 0-7 into 8-15): a super-block's second half where {@link #q3_KRows} reads its first. */
-    private static final VectorShuffle<Integer> HIGH_INTS_LOW = VectorShuffle.fromOp(I16, i -> (i + 8) % 16);
-
-    /**
-     * {@code n} Q3_K rows of several super-blocks: row r's accumulator into {@code out[16r, 16r + 16)} ({@link #ROW_ACC}).
-     * {@link #q3_KShortRows}'s operations, but the two halves of a super-block taken by a loop of two passes: after the
-     * first, the quants, high bits and scales are moved by one int permute each so that the second half sits where the
-     * first did, and both passes take the same conversion part and step shuffles. The same integer lanes, in the same
-     * order, as the kernel this replaced (each step's bits and scales taken apart on their own, a scale at a time), so
-     * the same bits. Why the loop: with the eight steps written out, as for rows of one super-block, the accumulator
-     * carried from one super-block to the next boxed under {@code ProfilePollution} (3-4 of 4-6 processes); with this
-     * loop, 0 of 6 (docs/kernels.md, "Even shares for small matrices, Q3_K rows of one super-block"). One thread, in
-     * cache ({@code MatMulBench}): 512 x 2,048 46.9 -> 42.1-43.2 us, 256 x 768 10.0-10.1 -> 9.6-9.7.
-     */
+    /** {@code n} Q3_K rows: row r's accumulator into {@code out[16r, 16r + 16)} ({@link #ROW_ACC}). */
     private static void q3_KRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q;
         final float[] dx = a.d;
@@ -2057,41 +2044,29 @@ final class Q8Kernels {
         for (int r = 0; r < n; r++, offset += rowBytes) {
             var acc = FloatVector.zero(F16);
             for (int b = 0; b < blocks; b++) {
-                long p = offset + 110L * b;
+                long p = offset + 110L * b, sc = p + 96;
                 int x = xo + 256 * b;
-                var sm = (IntVector) ByteVector.fromMemorySegment(B16, w, p + 94, LE).convertShape(VectorOperators.B2I, I16, 0);
-                var sc = sm.rearrange(Q3_K_LOW_BYTE).lanewise(LSHR, Q3_K_LOW_SHIFT).lanewise(AND, NIBBLE)
-                        .lanewise(OR, sm.rearrange(Q3_K_HIGH_BYTE).lanewise(LSHR, Q3_K_HIGH_SHIFT).lanewise(AND, THREE).lanewise(LSHL, SHIFT4))
-                        .lanewise(SUB, THIRTY_TWO);
-                var hm = IntVector.fromMemorySegment(I16, w, p, LE).rearrange(Q3_K_HMASK_TWICE).lanewise(XOR, ALL_ONES)
-                        .lanewise(LSHL, Q3_K_HMASK_LEFT).lanewise(LSHR, Q3_K_HMASK_RIGHT);
-                var qs = IntVector.fromMemorySegment(I16, w, p + 32, LE);
+                var hm = ByteVector.fromMemorySegment(B32, w, p, LE).reinterpretAsInts();
+                // the 16 6-bit scales as the bytes of two longs (scales 0-7, 8-15), from two loads
+                long lo = w.get(Quant.I64, sc);
+                int hi = w.get(Quant.I32, sc + 8);
+                long scales0 = Quant.q3kScales(lo, hi, 0), scales1 = Quant.q3kScales(lo, hi, 1);
                 var isum = IntVector.zero(I16);
-                // half h: its quants, high bits and scales moved into lanes 0-7, so that both halves take part 0 and the same shuffles
-                for (int h = 0; h < 2; h++, x += 128) {
-                    var q0 = ((ByteVector) qs.lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
-                            .lanewise(SUB, (ByteVector) hm.lanewise(AND, BIT_2).reinterpretShape(B64, 0));
-                    var q1 = ((ByteVector) qs.lanewise(LSHR, SHIFT2).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
-                            .lanewise(SUB, (ByteVector) hm.lanewise(LSHR, SHIFT1).lanewise(AND, BIT_2).reinterpretShape(B64, 0));
-                    var q2 = ((ByteVector) qs.lanewise(LSHR, SHIFT4).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
-                            .lanewise(SUB, (ByteVector) hm.lanewise(LSHR, SHIFT2).lanewise(AND, BIT_2).reinterpretShape(B64, 0));
-                    var q3 = ((ByteVector) qs.lanewise(LSHR, SHIFT6).lanewise(AND, TWO_BITS).reinterpretShape(B64, 0))
-                            .lanewise(SUB, (ByteVector) hm.lanewise(LSHR, SHIFT3).lanewise(AND, BIT_2).reinterpretShape(B64, 0));
-                    ShortVector s;
-                    s = ((ShortVector) q0.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x));
-                    isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_0)));
-                    s = ((ShortVector) q1.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 32));
-                    isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_1)));
-                    s = ((ShortVector) q2.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 64));
-                    isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_2)));
-                    s = ((ShortVector) q3.convertShape(VectorOperators.B2S, S32, 0)).lanewise(MUL, ShortVector.fromArray(S32, xq, x + 96));
-                    isum = isum.lanewise(ADD, ((IntVector) s.reinterpretShape(I16, 0)).lanewise(MUL, TIMES_65537).lanewise(ASHR, SHIFT16).lanewise(MUL, sc.rearrange(Q2_K_STEP_3)));
-                    qs = qs.rearrange(HIGH_INTS_LOW);
-                    hm = hm.rearrange(HIGH_INTS_LOW);
-                    sc = sc.rearrange(HIGH_INTS_LOW);
+                for (int h = 0; h < 2; h++) {
+                    var qs = ByteVector.fromMemorySegment(B32, w, p + 32 + 32L * h, LE).reinterpretAsInts();
+                    long scales = h == 0 ? scales0 : scales1;
+                    for (int j = 0; j < 4; j++) {
+                        var v = qs.lanewise(VectorOperators.LSHR, 2 * j).and(0x0303_0303)
+                                .or(hm.lanewise(VectorOperators.LSHR, 4 * h + j).and(0x0101_0101).lanewise(VectorOperators.LSHL, 2))
+                                .reinterpretAsBytes().sub((byte) 4);
+                        var q = (ShortVector) v.convertShape(VectorOperators.B2S, S32, 0);
+                        int s0 = (int) (scales >>> 16 * j & 0xFF) - 32, s1 = (int) (scales >>> 16 * j + 8 & 0xFF) - 32;
+                        var scale = IntVector.broadcast(I16, s0).blend(s1, UPPER_8_INTS);
+                        isum = isum.add(pairSum512(q.mul(ShortVector.fromArray(S32, xq, x + 128 * h + 32 * j))).mul(scale));
+                    }
                 }
-                float d = Float.float16ToFloat(w.get(Quant.I16, p + 108)) * dx[(x - 256) / 256];
-                acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
+                float d = Float.float16ToFloat(w.get(Quant.I16, p + 108)) * dx[b + xo / 256];
+                acc = ((FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0)).fma(FloatVector.broadcast(F16, d), acc);
             }
             acc.intoArray(out, 16 * r);
         }
@@ -2104,11 +2079,11 @@ final class Q8Kernels {
      * bits come from the 32 hmask bytes read into both halves of one vector, so that one shift by {@code j} and a mask
      * give step (0, j)'s bit {@code j} and step (1, j)'s bit {@code 4 + j}, each at bit 2 of its byte. A value is its
      * low bits minus 4 where its high bit is clear (-4..3). The 16 scales come from one 16-byte load, unpacked on a
-     * vector. The same integer lanes as the kernel it replaced (which took each step's bits and scales apart on their
-     * own, a scale at a time), so the same bits up to the sign of a zero (a multiply for its multiply-add onto zero):
-     * the tiny Q2_K file's logits over 200 decode steps were the same. One thread, in cache ({@code MatMulBench}): 1,536
-     * x 256 21.9-23.4 -> 15.6-16.1 us. {@code ProfilePollution 400 Q3_K 256}: 0 of 4 boxed, 83-92 us per 2M weights
-     * against 113-122. Rows of several super-blocks take {@link #q3_KRows}: this form with its accumulator carried
+     * vector. The same integer lanes as {@link #q3_KRows} (which takes each step's bits and scales apart on their own,
+     * a scale at a time), so the same bits up to the sign of a zero (a multiply for its multiply-add onto zero): the
+     * tiny Q2_K file's logits over 200 decode steps were the same. One thread, in cache ({@code MatMulBench}): 1,536 x
+     * 256 21.9-23.4 -> 15.6-16.1 us. {@code ProfilePollution 400 Q3_K 256}: 0 of 4 boxed, 83-92 us per 2M weights
+     * against 113-122. Rows of several super-blocks keep {@link #q3_KRows}: this form with its accumulator carried
      * from one super-block to the next boxed under {@code ProfilePollution} (3 of 4 processes here; the
      * twenty-second session's try, docs/kernels.md).
      */
