@@ -51,10 +51,12 @@ public final class Parallel implements AutoCloseable {
             // ran mostly on one thread)
             int share = (n + threads - 1) / threads;
             int chunk = Math.max(Math.max(1, Math.min(minChunk, share)), n / MIN_CHUNK_DIVISOR);
-            // fewer than two such chunks per thread: even shares instead. A 20M model's 256 x 768 down matrix
-            // (80-row chunks) went as 80, 80, 80 and 16 rows, so one thread did 160 and the other 96; in even shares
-            // its decode row took 4.4-4.9 instead of 5.6-5.7 us (MatMulBench, two threads; docs/perf.md, seventeenth block)
-            if (n / chunk < 2 * threads) chunk = share;
+            // a minimum asked for that makes fewer than two chunks per thread: even shares instead. A 20M model's
+            // 256 x 768 down matrix (80-row chunks) went as 80, 80, 80 and 16 rows, so one thread did 160 and the other
+            // 96; in even shares its decode row took 4.4-4.9 instead of 5.6-5.7 us (MatMulBench, two threads;
+            // docs/perf.md, seventeenth block). Not for items claimed one at a time (no minimum): their costs may
+            // differ (attention items of 4, 2 and 1 heads), and single claims balance them.
+            if (minChunk > 1 && n / chunk < 2 * threads) chunk = share;
             this.minChunk = chunk;
             this.caller = caller;
         }

@@ -68,6 +68,12 @@ class ParallelTest {
             pool.run(300, 60, (from, to) -> ranges.put(from, to));
             assertThat(ranges).containsExactly(java.util.Map.entry(0, 100), java.util.Map.entry(100, 200), java.util.Map.entry(200, 300));
         }
+        // items without a minimum stay one a claim, whatever their number: they may cost unlike amounts
+        try (var pool = new Parallel(2)) {
+            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(3, (from, to) -> ranges.put(from, to));
+            assertThat(ranges).containsExactly(java.util.Map.entry(0, 1), java.util.Map.entry(1, 2), java.util.Map.entry(2, 3));
+        }
     }
 
     @Test
