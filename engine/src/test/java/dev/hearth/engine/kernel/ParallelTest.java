@@ -1,13 +1,28 @@
 package dev.hearth.engine.kernel;
 
+import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ParallelTest {
+
+    /**
+     * The ranges that one run of {@code n} items with a minimum chunk of {@code minChunk} (1: none) is cut into on a
+     * pool of {@code threads}: the same whichever thread claims each.
+     */
+    private static NavigableMap<Integer, Integer> chunks(int threads, int n, int minChunk) {
+        try (var pool = new Parallel(threads)) {
+            var ranges = new ConcurrentSkipListMap<Integer, Integer>();
+            pool.run(n, minChunk, (from, to) -> ranges.put(from, to));
+            return ranges;
+        }
+    }
 
     @Test
     void everyIndexIsVisitedExactlyOnce() {
@@ -27,66 +42,46 @@ class ParallelTest {
     @Test
     void chunksShrinkTowardsTheEnd() {
         // each claim takes 1 / (2 * threads) of what is left, at least n / 64: the same ranges whichever thread claims them
-        try (var pool = new Parallel(3)) {
-            int n = 6_400;
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(n, (from, to) -> ranges.put(from, to));
-            int expectFrom = 0;
-            for (var r : ranges.entrySet()) {
-                assertThat(r.getKey()).isEqualTo(expectFrom);
-                assertThat(r.getValue() - r.getKey()).as("chunk at %d", r.getKey()).isEqualTo(Math.min(n - expectFrom, Math.max(n / 64, (n - expectFrom) / 6)));
-                expectFrom = r.getValue();
-            }
-            assertThat(expectFrom).isEqualTo(n);
-            assertThat(ranges.firstEntry().getValue()).isEqualTo(n / 6);
-            assertThat(ranges.lastEntry().getValue() - ranges.lastEntry().getKey()).isLessThanOrEqualTo(n / 64);
+        int n = 6_400;
+        var ranges = chunks(3, n, 1);
+        int expectFrom = 0;
+        for (var r : ranges.entrySet()) {
+            assertThat(r.getKey()).isEqualTo(expectFrom);
+            assertThat(r.getValue() - r.getKey()).as("chunk at %d", r.getKey()).isEqualTo(Math.min(n - expectFrom, Math.max(n / 64, (n - expectFrom) / 6)));
+            expectFrom = r.getValue();
         }
+        assertThat(expectFrom).isEqualTo(n);
+        assertThat(ranges.firstEntry().getValue()).isEqualTo(n / 6);
+        assertThat(ranges.lastEntry().getValue() - ranges.lastEntry().getKey()).isLessThanOrEqualTo(n / 64);
     }
 
     @Test
     void aMinimumChunkIsHonouredButForTheLast() {
-        try (var pool = new Parallel(2)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(2_000, 300, (from, to) -> ranges.put(from, to));
-            // a quarter of what is left while that is more than 300 rows, then 300 at a time
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 500), java.util.Map.entry(500, 875),
-                    java.util.Map.entry(875, 1_175), java.util.Map.entry(1_175, 1_475), java.util.Map.entry(1_475, 1_775),
-                    java.util.Map.entry(1_775, 2_000));
-        }
+        // a quarter of what is left while that is more than 300 rows, then 300 at a time
+        assertThat(chunks(2, 2_000, 300)).containsExactly(entry(0, 500), entry(500, 875), entry(875, 1_175),
+                entry(1_175, 1_475), entry(1_475, 1_775), entry(1_775, 2_000));
     }
 
     @Test
     void fewerThanTwoMinimumChunksPerThreadBecomeEvenShares() {
         // 256 rows with a minimum of 80 on 2 threads: two halves, not 80, 80, 80 and 16 (one thread doing 160)
-        try (var pool = new Parallel(2)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(256, 80, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 128), java.util.Map.entry(128, 256));
-        }
-        try (var pool = new Parallel(3)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(300, 60, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 100), java.util.Map.entry(100, 200), java.util.Map.entry(200, 300));
-        }
+        assertThat(chunks(2, 256, 80)).containsExactly(entry(0, 128), entry(128, 256));
+        assertThat(chunks(3, 300, 60)).containsExactly(entry(0, 100), entry(100, 200), entry(200, 300));
         // items without a minimum stay one a claim, whatever their number: they may cost unlike amounts
-        try (var pool = new Parallel(2)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(3, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 1), java.util.Map.entry(1, 2), java.util.Map.entry(2, 3));
-        }
+        assertThat(chunks(2, 3, 1)).containsExactly(entry(0, 1), entry(1, 2), entry(2, 3));
     }
 
     @Test
     void callerOnlyRunsTheWholeRangeOnTheCallerWhileItSaysSo() {
         var callerOnly = new java.util.concurrent.atomic.AtomicBoolean(true);
         try (var pool = new Parallel(2, callerOnly::get)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
+            var ranges = new ConcurrentSkipListMap<Integer, Integer>();
             var threads = java.util.concurrent.ConcurrentHashMap.<Thread>newKeySet();
             pool.run(1_000, (from, to) -> {
                 ranges.put(from, to);
                 threads.add(Thread.currentThread());
             });
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 1_000));
+            assertThat(ranges).containsExactly(entry(0, 1_000));
             assertThat(threads).containsExactly(Thread.currentThread());
 
             callerOnly.set(false);   // asked on every call: chunks again
@@ -99,16 +94,8 @@ class ParallelTest {
     @Test
     void aMinimumChunkLargerThanAnEvenShareIsCutToIt() {
         // 256 rows with a minimum of 240 on 2 threads: two halves, not 240 and 16
-        try (var pool = new Parallel(2)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(256, 240, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 128), java.util.Map.entry(128, 256));
-        }
-        try (var pool = new Parallel(3)) {
-            var ranges = new java.util.concurrent.ConcurrentSkipListMap<Integer, Integer>();
-            pool.run(10, 100, (from, to) -> ranges.put(from, to));
-            assertThat(ranges).containsExactly(java.util.Map.entry(0, 4), java.util.Map.entry(4, 8), java.util.Map.entry(8, 10));
-        }
+        assertThat(chunks(2, 256, 240)).containsExactly(entry(0, 128), entry(128, 256));
+        assertThat(chunks(3, 10, 100)).containsExactly(entry(0, 4), entry(4, 8), entry(8, 10));
     }
 
     @Test
