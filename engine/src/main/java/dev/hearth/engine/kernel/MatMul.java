@@ -17,8 +17,8 @@ package dev.hearth.engine.kernel;
  *   <li><b>prompt rows</b> (tokens known before the pass; rows {@code [decodeRows, batch)}), with
  *       512-bit vectors: packed once per call into panels of one vector's worth of rows stored column
  *       by column ({@link Tiles#pack}); weight rows decoded to float a block at a time ({@link RowDecoder}) and
- *       multiplied with the panels in outer-product tiles ({@link Tiles#panelBlock}: 4 weight rows x 3
- *       panels, 12 accumulators; per column 3 vector loads and 4 broadcasts for 12 FMAs). With many rows
+ *       multiplied with the panels in outer-product tiles ({@link Tiles#panelBlock}: 4 weight rows x 4 or 3
+ *       panels, 16 or 12 accumulators; per column 4 vector loads and 4 broadcasts for 16 FMAs). With many rows
  *       the decode is amortised and each FMA does 8 or 16 multiply-adds. Q4_0 weights instead take integer
  *       panel tiles ({@link IntPanels}): the 8-bit activations and the 4-bit weights as shorts, exact 16-bit
  *       sums per 32-value block, 32 multiply-adds per vector multiply.

@@ -190,9 +190,20 @@ final class Tiles {
      * products (single chains over 2048 columns measurably moved log-probabilities against llama.cpp's).
      */
     static final int K_CHAIN = 64;
-    /** Floats of the per-thread accumulator park of {@link #panelBlock} for {@code nr} weight rows. */
+    /** Floats of the per-thread accumulator park of {@link #panelBlock} for {@code nr} weight rows: 16 vectors per 4 rows. */
     static int parkFloats(int nr) {
-        return (nr + 3) / 4 * 12 * L;
+        return (nr + 3) / 4 * 16 * L;
+    }
+
+    /**
+     * Panels a tile of {@link #panelBlock} takes when {@code rest} panels are left: four ({@link #tile4x4}) where that
+     * leaves a count that fours and threes cover, else three ({@link #tile4x3}); one or two left take the one-panel tile.
+     * Every count from 6 up is fours and threes ({@code 6 = 3 + 3}, {@code 9 = 3 + 3 + 3}), so only 1, 2 and 5 panels
+     * leave a one-panel tile. With threes alone, a 512-row prompt (32 panels) left two panels to the one-panel tile,
+     * which runs at about half the speed: 4 % of a BF16 matrix's time ({@code MatMulBench}, 480 or 576 rows against 512).
+     */
+    static int tilePanels(int rest) {
+        return rest == 3 || rest == 6 || rest == 9 ? 3 : rest >= 4 ? 4 : rest;
     }
 
     /**
@@ -216,8 +227,8 @@ final class Tiles {
      * Weight rows {@code [0, nr)} of the decoded block {@code w} (rows {@code r0..} of the matrix; the
      * buffer holds whole groups of 4 rows, rows past {@code nr} are zeroed here) times the packed activation
      * rows {@code [bFrom, bTo)} ({@code panels} panels of {@link #pack}). Outer products: a vector of L
-     * activation rows times one broadcast weight per column, 4 weight rows x 3 panels (12 accumulators) a
-     * tile. Every output is the same sequence of operations (chains of fused multiply-adds over
+     * activation rows times one broadcast weight per column, 4 weight rows x 4 or 3 panels (16 or 12 accumulators)
+     * a tile ({@link #tilePanels}). Every output is the same sequence of operations (chains of fused multiply-adds over
      * {@link #K_CHAIN} columns, added in column order) whatever tile or lane computes it: batch-invariant.
      * Per column a tile loads 3 vectors and 4 floats for 12 FMAs, where the dot-product tiles above load
      * 10 vectors for 24; that is what makes prompt rows faster here (they were bound by L2 bandwidth).
@@ -225,14 +236,17 @@ final class Tiles {
     static void panelBlock(float[] w, int nr, int cols, int r0, float[] xp, int panels, int bFrom, int bTo, float[] out, int rows, float[] park) {
         final int groups = (nr + 3) / 4;
         java.util.Arrays.fill(w, nr * cols, groups * 4 * cols, 0f);
-        for (int p0 = 0; p0 < panels; p0 += 3) {
-            int np = Math.min(3, panels - p0);
-            java.util.Arrays.fill(park, 0, groups * 12 * L, 0f);
+        for (int p0 = 0, np; p0 < panels; p0 += np) {
+            np = tilePanels(panels - p0);
+            // a group's accumulators at park[16 * L * g ..]: row i and panel v at (s * i + v) * L, s = 4 for four panels, else 3
+            final int s = np == 4 ? 4 : 3;
+            java.util.Arrays.fill(park, 0, groups * 16 * L, 0f);
             for (int k0 = 0; k0 < cols; k0 += K_SLICE) {
                 int k1 = Math.min(cols, k0 + K_SLICE);
                 for (int g = 0; g < groups; g++) {
-                    if (np == 3) tile4x3(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 12 * L * g);
-                    else for (int v = 0; v < np; v++) tile4x1(w, 4 * g * cols, cols, k0, k1, xp, (p0 + v) * cols * L, park, 12 * L * g + v * L);
+                    if (np == 4) tile4x4(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 16 * L * g);
+                    else if (np == 3) tile4x3(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 16 * L * g);
+                    else for (int v = 0; v < np; v++) tile4x1(w, 4 * g * cols, cols, k0, k1, xp, (p0 + v) * cols * L, park, 16 * L * g + v * L);
                 }
             }
             // an activation row's outputs for the block's weight rows are contiguous in out: write them in order
@@ -240,9 +254,54 @@ final class Tiles {
                 int b0 = bFrom + (p0 + v) * L;
                 for (int l = 0; l < L && b0 + l < bTo; l++) {
                     int o = (b0 + l) * rows + r0;
-                    for (int r = 0; r < nr; r++) out[o + r] = park[(12 * (r >> 2) + 3 * (r & 3) + v) * L + l];
+                    for (int r = 0; r < nr; r++) out[o + r] = park[(16 * (r >> 2) + s * (r & 3) + v) * L + l];
                 }
             }
+        }
+    }
+
+    /**
+     * As {@link #tile4x3} for four panels at {@code po + v * cols * L} (v < 4): 16 accumulators, per column 4 panel loads
+     * and 4 broadcasts for 16 FMAs; accumulator (i, v) at {@code park[pk + (4 * i + v) * L]}. The same chains per output,
+     * so the same bits as the three- and one-panel tiles.
+     */
+    private static void tile4x4(float[] w, int wo, int cols, int k0, int k1, float[] xp, int po, float[] park, int pk) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, p1 = po + cols * L, p2 = p1 + cols * L, p3 = p2 + cols * L;
+        for (int kc = k0; kc < k1; kc += K_CHAIN) {
+            final int ke = Math.min(k1, kc + K_CHAIN);
+            var a00 = FloatVector.zero(F); var a01 = a00; var a02 = a00; var a03 = a00; var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00;
+            var a20 = a00; var a21 = a00; var a22 = a00; var a23 = a00; var a30 = a00; var a31 = a00; var a32 = a00; var a33 = a00;
+            for (int k = kc; k < ke; k++) {
+                var x0 = FloatVector.fromArray(F, xp, po + k * L);
+                var x1 = FloatVector.fromArray(F, xp, p1 + k * L);
+                var x2 = FloatVector.fromArray(F, xp, p2 + k * L);
+                var x3 = FloatVector.fromArray(F, xp, p3 + k * L);
+                var s = FloatVector.broadcast(F, w[wo + k]);
+                a00 = x0.fma(s, a00); a01 = x1.fma(s, a01); a02 = x2.fma(s, a02); a03 = x3.fma(s, a03);
+                s = FloatVector.broadcast(F, w[w1 + k]);
+                a10 = x0.fma(s, a10); a11 = x1.fma(s, a11); a12 = x2.fma(s, a12); a13 = x3.fma(s, a13);
+                s = FloatVector.broadcast(F, w[w2 + k]);
+                a20 = x0.fma(s, a20); a21 = x1.fma(s, a21); a22 = x2.fma(s, a22); a23 = x3.fma(s, a23);
+                s = FloatVector.broadcast(F, w[w3 + k]);
+                a30 = x0.fma(s, a30); a31 = x1.fma(s, a31); a32 = x2.fma(s, a32); a33 = x3.fma(s, a33);
+            }
+            // added to park written out, as in tile4x3 (no helper taking a vector)
+            a00.add(FloatVector.fromArray(F, park, pk)).intoArray(park, pk);
+            a01.add(FloatVector.fromArray(F, park, pk + L)).intoArray(park, pk + L);
+            a02.add(FloatVector.fromArray(F, park, pk + 2 * L)).intoArray(park, pk + 2 * L);
+            a03.add(FloatVector.fromArray(F, park, pk + 3 * L)).intoArray(park, pk + 3 * L);
+            a10.add(FloatVector.fromArray(F, park, pk + 4 * L)).intoArray(park, pk + 4 * L);
+            a11.add(FloatVector.fromArray(F, park, pk + 5 * L)).intoArray(park, pk + 5 * L);
+            a12.add(FloatVector.fromArray(F, park, pk + 6 * L)).intoArray(park, pk + 6 * L);
+            a13.add(FloatVector.fromArray(F, park, pk + 7 * L)).intoArray(park, pk + 7 * L);
+            a20.add(FloatVector.fromArray(F, park, pk + 8 * L)).intoArray(park, pk + 8 * L);
+            a21.add(FloatVector.fromArray(F, park, pk + 9 * L)).intoArray(park, pk + 9 * L);
+            a22.add(FloatVector.fromArray(F, park, pk + 10 * L)).intoArray(park, pk + 10 * L);
+            a23.add(FloatVector.fromArray(F, park, pk + 11 * L)).intoArray(park, pk + 11 * L);
+            a30.add(FloatVector.fromArray(F, park, pk + 12 * L)).intoArray(park, pk + 12 * L);
+            a31.add(FloatVector.fromArray(F, park, pk + 13 * L)).intoArray(park, pk + 13 * L);
+            a32.add(FloatVector.fromArray(F, park, pk + 14 * L)).intoArray(park, pk + 14 * L);
+            a33.add(FloatVector.fromArray(F, park, pk + 15 * L)).intoArray(park, pk + 15 * L);
         }
     }
 
