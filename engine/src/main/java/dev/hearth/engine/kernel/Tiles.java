@@ -212,10 +212,18 @@ final class Tiles {
      * zero for rows at or past {@code bTo}. Packs panels {@code [pFrom, pTo)}.
      */
     static void pack(float[] x, int cols, int bFrom, int bTo, float[] xp, int pFrom, int pTo) {
+        // a whole panel's column k is one gather of its L rows (lane l from row l: offsets l * cols); per value that
+        // is a sixteenth of the scalar loop's loads and stores (below, kept for a last partial panel)
+        final int[] rowOffsets = new int[L];
+        for (int l = 0; l < L; l++) rowOffsets[l] = l * cols;
         for (int p = pFrom; p < pTo; p++) {
             int base = p * cols * L, b0 = bFrom + p * L, n = Math.min(L, bTo - b0);
-            if (n < L) java.util.Arrays.fill(xp, base, base + cols * L, 0f);
-            // writes in order; the L rows are read as L sequential streams
+            if (n == L) {
+                for (int k = 0, from = b0 * cols; k < cols; k++) FloatVector.fromArray(F, x, from + k, rowOffsets, 0).intoArray(xp, base + k * L);
+                continue;
+            }
+            java.util.Arrays.fill(xp, base, base + cols * L, 0f);
+            // writes in order; the n rows are read as n sequential streams
             for (int k = 0; k < cols; k++) {
                 int o = base + k * L;
                 for (int l = 0; l < n; l++) xp[o + l] = x[(b0 + l) * cols + k];
