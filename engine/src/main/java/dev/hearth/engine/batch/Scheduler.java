@@ -389,22 +389,28 @@ public final class Scheduler implements AutoCloseable {
                 rowSeq[rows++] = s;
             }
         }
+        // prompt tokens within the step's budget: short prompts first, as decode rows (Batch.isShortPrompt), then
+        // the others as prompt rows (decode rows come first in a batch)
         int budget = config.stepTokens();
-        for (Sequence s : running) {
-            if (budget == 0) break;
-            int[] prompt = s.request.prompt();
-            if (s.prefilled == prompt.length) continue;
-            int n = Math.min(budget, prompt.length - s.prefilled);
-            for (int j = 0; j < n; j++) {
-                int p = s.prefilled + j;
-                boolean last = p == prompt.length - 1;
-                batch.addPrompt(prompt[p], p, s.cache, last);
-                rowSeq[rows++] = last ? s : null;
+        for (int pass = 0; pass < 2; pass++) {
+            final boolean shortPrompts = pass == 0;
+            for (Sequence s : running) {
+                if (budget == 0) break;
+                int[] prompt = s.request.prompt();
+                if (s.prefilled == prompt.length || Batch.isShortPrompt(prompt.length) != shortPrompts) continue;
+                int n = Math.min(budget, prompt.length - s.prefilled);
+                for (int j = 0; j < n; j++) {
+                    int p = s.prefilled + j;
+                    boolean last = p == prompt.length - 1;
+                    if (shortPrompts) batch.addDecode(prompt[p], p, s.cache, last);
+                    else batch.addPrompt(prompt[p], p, s.cache, last);
+                    rowSeq[rows++] = last ? s : null;
+                }
+                s.prefilled += n;
+                s.position = s.prefilled;
+                s.stepped = steps;
+                budget -= n;
             }
-            s.prefilled += n;
-            s.position = s.prefilled;
-            s.stepped = steps;
-            budget -= n;
         }
         if (rows == 0) return;
         float[][] logits;

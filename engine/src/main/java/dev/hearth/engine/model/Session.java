@@ -41,7 +41,8 @@ public final class Session {
     }
 
     /**
-     * Feeds prompt tokens (prompt rows, see {@link Batch}) at the next positions and returns the logits after the last one.
+     * Feeds prompt tokens (prompt rows, or decode rows for a short prompt: see {@link Batch}) at the next positions and
+     * returns the logits after the last one.
      *
      * @throws ContextOverflowException when the tokens do not fit in the remaining context
      */
@@ -69,16 +70,24 @@ public final class Session {
         return run(tokens, true);
     }
 
-    /** Feeds tokens in chunks of {@link #CHUNK}; logits for every token, or only the last when {@code all} is false. */
+    /**
+     * Feeds tokens in chunks of {@link #CHUNK}; logits for every token, or only the last when {@code all} is false. A
+     * short prompt ({@link Batch#isShortPrompt}) goes as decode rows.
+     */
     private float[][] run(int[] tokens, boolean all) {
         if (position + tokens.length > cache.capacity()) {
             throw new ContextOverflowException(position + tokens.length, cache.capacity());
         }
         float[][] logits = new float[tokens.length][];
+        final boolean asDecode = Batch.isShortPrompt(tokens.length);
         for (int start = 0; start < tokens.length; start += CHUNK) {
             int end = Math.min(tokens.length, start + CHUNK);
             batch.clear();
-            for (int i = start; i < end; i++) batch.addPrompt(tokens[i], position + i - start, cache, all || i == tokens.length - 1);
+            for (int i = start; i < end; i++) {
+                boolean want = all || i == tokens.length - 1;
+                if (asDecode) batch.addDecode(tokens[i], position + i - start, cache, want);
+                else batch.addPrompt(tokens[i], position + i - start, cache, want);
+            }
             float[][] out = model.forward(batch);
             System.arraycopy(out, 0, logits, start, end - start);
             record(tokens, start, end);

@@ -12,6 +12,7 @@ import dev.hearth.engine.model.Session;
 import dev.hearth.engine.model.TinyModels;
 import dev.hearth.engine.model.Transformer;
 import dev.hearth.engine.model.Weights;
+import dev.hearth.engine.sampling.Logprobs;
 import dev.hearth.engine.sampling.Sampler;
 import dev.hearth.engine.sampling.SamplerParams;
 import dev.hearth.engine.tokenizer.Tokenizer;
@@ -26,6 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The continuous-batching scheduler on a tiny generated Llama (Q8_0 matrices, 320 tokens, context 256). */
 class SchedulerTest {
@@ -102,19 +105,24 @@ class SchedulerTest {
         return GenerationRequest.of(prompt, maxTokens, SamplerParams.greedy()).withTopLogprobs(0);
     }
 
-    @Test
-    void aloneMatchesSingleSequenceGeneration() throws Exception {
-        int[] p = prompt(7, 21);
+    /** A long prompt (prompt rows) and a short one (decode rows, {@code Batch.isShortPrompt}), as in {@code Session}. */
+    @ParameterizedTest
+    @ValueSource(ints = {21, 6})
+    void aloneMatchesSingleSequenceGeneration(int promptLength) throws Exception {
+        int[] p = prompt(7, promptLength);
         int maxTokens = 20;
         // Reference: the single-sequence path of hearth run (Session + Sampler, batch of one per decode step).
         var session = new Session(model, CONTEXT);
         var sampler = new Sampler(SamplerParams.greedy(), model.config().vocabSize());
         float[] logits = session.feed(p);
         List<Integer> expected = new ArrayList<>();
+        List<Float> expectedLogprobs = new ArrayList<>();
         for (int i = 0; i < maxTokens; i++) {
+            float[] raw = logits.clone();
             int t = sampler.sample(logits);
             if (tokenizer.isEndOfGeneration(t)) break;
             expected.add(t);
+            expectedLogprobs.add(Logprobs.of(raw, t, 0).logprob());
             if (i + 1 < maxTokens) logits = session.next(t);
         }
         try (var s = new Scheduler(model, tokenizer, CONTEXT, Scheduler.Config.of(4, 16))) {
@@ -122,16 +130,20 @@ class SchedulerTest {
             s.submit(greedy(p, maxTokens), c);
             GenerationResult r = c.result();
             assertThat(c.ids()).containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
+            // the same rows' kinds as Session's (a short prompt as decode rows): the same logits, bit for bit
+            assertThat(c.tokens.stream().map(tk -> tk.logprobs().logprob()).toList()).containsExactlyElementsOf(expectedLogprobs);
             assertThat(r.generatedTokens()).isEqualTo(expected.size());
             assertThat(r.promptTokens()).isEqualTo(p.length);
             assertThat(r.finishReason()).isEqualTo(expected.size() == maxTokens ? FinishReason.LENGTH : FinishReason.STOP);
         }
     }
 
-    @Test
-    void greedyOutputDoesNotDependOnBatching() throws Exception {
+    /** The target's prompt long (prompt rows, fed in chunks) or short (decode rows), among prompts of both kinds. */
+    @ParameterizedTest
+    @ValueSource(ints = {37, 6})
+    void greedyOutputDoesNotDependOnBatching(int promptLength) throws Exception {
         int maxTokens = 24;
-        int[] target = prompt(99, 37);
+        int[] target = prompt(99, promptLength);
         int[] alone;
         try (var s = new Scheduler(model, tokenizer, CONTEXT, new Scheduler.Config(17, 32, 64))) {
             var c = new Collector();

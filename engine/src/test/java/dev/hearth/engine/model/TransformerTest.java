@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransformerTest {
     static final Parallel POOL = new Parallel(2);
-    static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7};
+    /** Longer than a short prompt ({@link Batch#SHORT_PROMPT}): fed at once, these are prompt rows. */
+    static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7, 120, 33, 280, 64};
 
     @AfterAll
     static void close() {
@@ -261,8 +262,8 @@ class TransformerTest {
         int block = activationBlock(spec.matrixType());
         double[][] expected = block == 0 ? exact : new ReferenceTransformer(file, block).logits(TOKENS);
 
-        // Prefill in one batch (prompt rows), the same tokens as one-token prompts, and as decode rows
-        // one at a time: all must match the reference.
+        // Prefill in one batch (prompt rows), the same tokens as one-token prompts (short prompts: decode rows), and
+        // as decode rows one at a time: all must match the reference.
         float[][] batched = new Session(model, 64).feedAll(TOKENS);
         Session promptwise = new Session(model, 64), stepwise = new Session(model, 64);
         for (int t = 0; t < TOKENS.length; t++) {
@@ -271,9 +272,15 @@ class TransformerTest {
             double tolerance = block == 0 ? FLOAT_TOLERANCE : ROUNDED_TOLERANCE;
             assertClose(step, expected[t], spec + " step " + t, tolerance);
             assertClose(batched[t], expected[t], spec + " batched " + t, tolerance);
-            // batch invariance: a prompt row's logits do not depend on the batch it was computed in
-            assertThat(batched[t]).as(spec + " batched vs one-token prompts " + t).containsExactly(alone);
+            // batch invariance: a decode row's logits do not depend on how many rows its pass had
+            assertThat(alone).as(spec + " one-token prompt vs decode step " + t).containsExactly(step);
             if (block != 0) assertClose(step, exact[t], spec + " step " + t + " vs unquantized reference", INT8_TOLERANCE);
+        }
+        // a short prompt fed at once (decode rows, several of one sequence in a pass) gives the steps' logits
+        float[][] shortPrompt = new Session(model, 64).feedAll(java.util.Arrays.copyOf(TOKENS, Batch.SHORT_PROMPT));
+        Session steps = new Session(model, 64);
+        for (int t = 0; t < Batch.SHORT_PROMPT; t++) {
+            assertThat(shortPrompt[t]).as(spec + " short prompt row " + t + " vs decode step").containsExactly(steps.next(TOKENS[t]));
         }
     }
 
@@ -310,20 +317,32 @@ class TransformerTest {
         assertThat(worst).as("%s: max |logit diff| vs reference (max |logit| %.3f)", what, scale).isLessThanOrEqualTo(tolerance * Math.max(1, scale));
     }
 
-    @Test
-    void sequencesInOneBatchDoNotInterfere() {
+    /**
+     * Two prompts in one pass, each added as the scheduler adds it (short ones as decode rows, {@link Batch#isShortPrompt}):
+     * each gets what it gets alone.
+     */
+    @ParameterizedTest
+    @CsvSource({"4, 3", "14, 13"})
+    void sequencesInOneBatchDoNotInterfere(int lengthA, int lengthB) {
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", GgmlType.Q8_0));
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
-        int[] a = {1, 20, 30, 40}, b = {1, 200, 210};
-        float[] aloneA = new Session(model, 16).feed(a), aloneB = new Session(model, 16).feed(b);
+        int[] a = java.util.Arrays.copyOf(TOKENS, lengthA), b = java.util.Arrays.copyOfRange(TOKENS, 1, 1 + lengthB);
+        float[] aloneA = new Session(model, 32).feed(a), aloneB = new Session(model, 32).feed(b);
 
-        var ca = new KvCache(config, 16);
-        var cb = new KvCache(config, 16);
+        var ca = new KvCache(config, 32);
+        var cb = new KvCache(config, 32);
         var batch = new Batch();
-        for (int i = 0; i < a.length; i++) batch.addPrompt(a[i], i, ca, i == a.length - 1);
-        for (int i = 0; i < b.length; i++) batch.addPrompt(b[i], i, cb, i == b.length - 1);
+        boolean asDecode = Batch.isShortPrompt(a.length);
+        assertThat(Batch.isShortPrompt(b.length)).isEqualTo(asDecode);
+        for (int[] p : new int[][] {a, b}) {
+            for (int i = 0; i < p.length; i++) {
+                if (asDecode) batch.addDecode(p[i], i, p == a ? ca : cb, i == p.length - 1);
+                else batch.addPrompt(p[i], i, p == a ? ca : cb, i == p.length - 1);
+            }
+        }
         float[][] out = model.forward(batch);
+        assertThat(batch.decodeRows()).isEqualTo(asDecode ? a.length + b.length : 0);
         assertThat(out[a.length - 1]).containsExactly(aloneA);
         assertThat(out[a.length + b.length - 1]).containsExactly(aloneB);
     }
@@ -335,15 +354,15 @@ class TransformerTest {
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
-        int[] a = {1, 20, 30}, b = {1, 200, 210, 220, 230};
-        var aloneA = new Session(model, 16);
+        int[] a = {1, 20, 30}, b = java.util.Arrays.copyOf(TOKENS, Batch.SHORT_PROMPT + 2);   // b: prompt rows
+        var aloneA = new Session(model, 32);
         aloneA.feed(a);
         float[] expectedA = aloneA.next(40);
-        float[] expectedB = new Session(model, 16).feed(b);
+        float[] expectedB = new Session(model, 32).feed(b);
 
-        var sa = new Session(model, 16);
+        var sa = new Session(model, 32);
         sa.feed(a);
-        var cb = new KvCache(config, 16);
+        var cb = new KvCache(config, 32);
         var batch = new Batch().addDecode(40, a.length, sa.cache());
         for (int i = 0; i < b.length; i++) batch.addPrompt(b[i], i, cb, i == b.length - 1);
         float[][] out = model.forward(batch);
