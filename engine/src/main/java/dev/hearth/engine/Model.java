@@ -107,12 +107,16 @@ public final class Model implements AutoCloseable {
         return new Session(transformer, contextLength);
     }
 
-    /** Tokens of the prompt that {@link #warmUp} feeds, and how many it then generates. */
-    static final int WARM_UP_PROMPT = 16, WARM_UP_GENERATED = 8;
+    /**
+     * Tokens of the prompt that {@link #warmUp} feeds (more than a short prompt, so prompt rows), how many it then
+     * generates, and the short prompt it feeds last (decode rows, {@link dev.hearth.engine.model.Batch#isShortPrompt}).
+     */
+    static final int WARM_UP_PROMPT = 16, WARM_UP_GENERATED = 8, WARM_UP_SHORT_PROMPT = 4;
 
     /**
      * Runs every code path a request takes once, on a scratch sequence: a prompt of {@value #WARM_UP_PROMPT}
-     * tokens as one batch, {@value #WARM_UP_GENERATED} decode steps (greedy), and the chat template rendered once.
+     * tokens as one batch, {@value #WARM_UP_GENERATED} decode steps (greedy), a short prompt of
+     * {@value #WARM_UP_SHORT_PROMPT} tokens from the start again, and the chat template rendered once.
      * In a fresh JVM the first pass through each path pays for class loading, method-handle linking and the
      * interpreter (on the 21M-parameter brown model: ~0.5 s for a 5-token prompt and ~0.4 s for the first decode
      * step, against ~15 ms and ~1 ms once warm); a server does this before it answers, as llama.cpp's server does
@@ -132,6 +136,8 @@ public final class Model implements AutoCloseable {
             if (token < 0) break;   // no finite logit: nothing to feed (a request says what is wrong)
             logits = session.next(token);
         }
+        session.rewind(0);
+        session.feed(java.util.Arrays.copyOf(prompt, Math.min(WARM_UP_SHORT_PROMPT, prompt.length)));
         try {
             chatTemplate.render(List.of(ChatMessage.user("Hello")), true);
         } catch (RuntimeException e) {

@@ -35,6 +35,12 @@ class ModelTest {
     }
 
     @Test
+    void warmUpFeedsBothKindsOfPrompt() {
+        assertThat(dev.hearth.engine.model.Batch.isShortPrompt(Model.WARM_UP_PROMPT)).as("the first prompt: prompt rows").isFalse();
+        assertThat(dev.hearth.engine.model.Batch.isShortPrompt(Model.WARM_UP_SHORT_PROMPT)).as("the last: decode rows").isTrue();
+    }
+
+    @Test
     void warmUpFitsAContextShorterThanItsOwnRun(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tiny.gguf");
         TinyModels.writer(TinyModels.Spec.of("qwen2", GgmlType.Q8_0)).write(file);
