@@ -108,15 +108,20 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Tokens of the prompt that {@link #warmUp} feeds (more than a short prompt, so prompt rows), how many it then
-     * generates, and the short prompt it feeds last (decode rows, {@link dev.hearth.engine.model.Batch#isShortPrompt}).
+     * Tokens of the prompt that {@link #warmUp} feeds past a short prompt (so prompt rows), how many it then generates,
+     * and the short prompt it feeds last (decode rows, {@link Transformer#isShortPrompt}).
      */
-    static final int WARM_UP_PROMPT = 16, WARM_UP_GENERATED = 8, WARM_UP_SHORT_PROMPT = 4;
+    static final int WARM_UP_PAST_SHORT = 4, WARM_UP_GENERATED = 8, WARM_UP_SHORT_PROMPT = 4;
+
+    /** Tokens of the prompt that {@link #warmUp} feeds first: prompt rows. */
+    int warmUpPrompt() {
+        return transformer.shortPromptTokens() + WARM_UP_PAST_SHORT;
+    }
 
     /**
-     * Runs every code path a request takes once, on a scratch sequence: a prompt of {@value #WARM_UP_PROMPT}
-     * tokens as one batch, {@value #WARM_UP_GENERATED} decode steps (greedy), a short prompt of
-     * {@value #WARM_UP_SHORT_PROMPT} tokens from the start again, and the chat template rendered once.
+     * Runs every code path a request takes once, on a scratch sequence: a prompt of {@link #warmUpPrompt} tokens as
+     * one batch, {@value #WARM_UP_GENERATED} decode steps (greedy), a short prompt of {@value #WARM_UP_SHORT_PROMPT}
+     * tokens from the start again, and the chat template rendered once.
      * In a fresh JVM the first pass through each path pays for class loading, method-handle linking and the
      * interpreter (on the 21M-parameter brown model: ~0.5 s for a 5-token prompt and ~0.4 s for the first decode
      * step, against ~15 ms and ~1 ms once warm); a server does this before it answers, as llama.cpp's server does
@@ -126,8 +131,8 @@ public final class Model implements AutoCloseable {
      */
     public long warmUp() {
         long t0 = System.nanoTime();
-        var session = new Session(transformer, Math.min(contextLength, WARM_UP_PROMPT + WARM_UP_GENERATED));
-        int[] prompt = new int[Math.max(1, Math.min(WARM_UP_PROMPT, session.contextLength() - WARM_UP_GENERATED))];
+        var session = new Session(transformer, Math.min(contextLength, warmUpPrompt() + WARM_UP_GENERATED));
+        int[] prompt = new int[Math.max(1, Math.min(warmUpPrompt(), session.contextLength() - WARM_UP_GENERATED))];
         for (int i = 0; i < prompt.length; i++) prompt[i] = i % config.vocabSize();
         var greedy = new Sampler(SamplerParams.greedy(), config.vocabSize());   // a request's own sampling code
         float[] logits = session.feed(prompt);

@@ -389,7 +389,7 @@ public final class Scheduler implements AutoCloseable {
                 rowSeq[rows++] = s;
             }
         }
-        // prompt tokens within the step's budget: short prompts first, as decode rows (Batch.isShortPrompt), then
+        // prompt tokens within the step's budget: short prompts first, as decode rows (Transformer.isShortPrompt), then
         // the others as prompt rows (decode rows come first in a batch)
         int budget = config.stepTokens();
         for (int pass = 0; pass < 2; pass++) {
@@ -397,7 +397,7 @@ public final class Scheduler implements AutoCloseable {
             for (Sequence s : running) {
                 if (budget == 0) break;
                 int[] prompt = s.request.prompt();
-                if (s.prefilled == prompt.length || Batch.isShortPrompt(prompt.length) != shortPrompts) continue;
+                if (s.prefilled == prompt.length || model.isShortPrompt(prompt.length) != shortPrompts) continue;
                 int n = Math.min(budget, prompt.length - s.prefilled);
                 for (int j = 0; j < n; j++) {
                     int p = s.prefilled + j;

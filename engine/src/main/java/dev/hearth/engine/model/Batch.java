@@ -14,25 +14,12 @@ import java.util.Arrays;
  * so a row's result depends on its kind but never on the other rows of the batch. Decode rows come
  * first: all of them are added before the first prompt row.
  *
- * <p>A short prompt ({@link #isShortPrompt}) is fed as decode rows too: the float tiles decode every weight of the
- * model to float once per pass whatever the number of rows, which for a few rows costs far more than their integer
- * dots. Whether a prompt is short depends only on its own length, so a request's rows still depend only on itself.
+ * <p>A short prompt ({@link Transformer#isShortPrompt}) is fed as decode rows too: the float tiles decode every weight
+ * of the model to float once per pass whatever the number of rows, which for a few rows costs far more than their
+ * integer dots. Whether a prompt is short depends only on the model and the prompt's own length, so a request's rows
+ * still depend only on itself.
  */
 public final class Batch {
-    /**
-     * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}). As prompt rows, the 1.1B files
-     * took a one-token prompt at 4-5 t/s and four tokens at 16-22 (llama.cpp 42-54 and 61-74); as decode rows 21-60 and
-     * 28-117 (two threads; docs/perf.md, eighteenth block). The decode rows' cost grows with their number and the
-     * tiles' weight decoding is paid once a pass: the two meet between 12 and 16 rows for Q8_0 and F16 files, at 24-32
-     * for Q4_0, Q4_K_M and Q5_K_M, and past 32 for the 20M models.
-     */
-    public static final int SHORT_PROMPT = 12;
-
-    /** Whether a prompt of {@code tokens} tokens (what one request feeds in one go) is fed as decode rows. */
-    public static boolean isShortPrompt(int tokens) {
-        return tokens <= SHORT_PROMPT;
-    }
-
     private int size, decodeRows, maxPosition;
     private int[] tokens = new int[16];
     private int[] positions = new int[16];

@@ -72,14 +72,14 @@ public final class Session {
 
     /**
      * Feeds tokens in chunks of {@link #CHUNK}; logits for every token, or only the last when {@code all} is false. A
-     * short prompt ({@link Batch#isShortPrompt}) goes as decode rows.
+     * short prompt ({@link Transformer#isShortPrompt}) goes as decode rows.
      */
     private float[][] run(int[] tokens, boolean all) {
         if (position + tokens.length > cache.capacity()) {
             throw new ContextOverflowException(position + tokens.length, cache.capacity());
         }
         float[][] logits = new float[tokens.length][];
-        final boolean asDecode = Batch.isShortPrompt(tokens.length);
+        final boolean asDecode = model.isShortPrompt(tokens.length);
         for (int start = 0; start < tokens.length; start += CHUNK) {
             int end = Math.min(tokens.length, start + CHUNK);
             batch.clear();

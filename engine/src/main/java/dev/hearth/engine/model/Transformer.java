@@ -20,6 +20,7 @@ public final class Transformer {
     private final Parallel pool;
     private final float ropeThetaScale;   // RoPE: ratio of the angles of consecutive rotated pairs
     private final int[] itemFirst, itemHeads;   // attention work items of one KV head (splitGroup)
+    private final int shortPrompt;              // isShortPrompt
 
     // Workspace, grown to the largest batch seen.
     private int capacity;
@@ -33,11 +34,36 @@ public final class Transformer {
         int[][] split = splitGroup(c.heads() / c.kvHeads());
         itemFirst = split[0];
         itemHeads = split[1];
+        shortPrompt = weights.bytesPerToken() * 8 <= 6 * weights.weightsPerToken() ? SHORT_PROMPT_4_BIT : SHORT_PROMPT;
     }
 
     public ModelConfig config() { return c; }
     public Weights weights() { return w; }
     public Parallel pool() { return pool; }
+
+    /**
+     * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}): {@link #SHORT_PROMPT_4_BIT}
+     * where the matrices read per token average at most 6 bits a weight (Q4_0, Q4_K_M, Q5_K_M files), else
+     * {@link #SHORT_PROMPT}.
+     */
+    public int shortPromptTokens() {
+        return shortPrompt;
+    }
+
+    /** Whether a prompt of {@code tokens} tokens (what one request feeds in one go) is fed as decode rows. */
+    public boolean isShortPrompt(int tokens) {
+        return tokens <= shortPrompt;
+    }
+
+    /**
+     * Short prompts ({@link #isShortPrompt}) of models of 8 bits a weight or more (Q8_0, F16, BF16). As prompt rows, the
+     * 1.1B files took a one-token prompt at 4-5 t/s and four tokens at 16-22 (llama.cpp 42-54 and 61-74); as decode rows
+     * 21-60 and 28-117 (two threads; docs/perf.md, eighteenth block). The decode rows' cost grows with their number and
+     * the tiles' weight decoding is paid once a pass: for the Q8_0 and F16 files the two meet between 12 and 16 rows.
+     */
+    public static final int SHORT_PROMPT = 12;
+    /** {@link #SHORT_PROMPT} for models of at most 6 bits a weight: the Q4_0, Q4_K_M and Q5_K_M files' meet at 24-28 rows. */
+    public static final int SHORT_PROMPT_4_BIT = 24;
 
     private void ensureCapacity(int n) {
         if (n <= capacity) return;

@@ -135,6 +135,15 @@ public final class Weights {
         return v;
     }
 
+    /** Weights of the matrices read for one token (every matrix once; the embedding row not counted). */
+    public long weightsPerToken() {
+        long sum = (long) output.rows() * output.cols();
+        for (Layer l : layers) {
+            for (Matrix m : l.matrices()) sum += (long) m.rows() * m.cols();
+        }
+        return sum;
+    }
+
     /** Bytes of weights read for one token (every matrix once; the embedding row is negligible). */
     public long bytesPerToken() {
         long sum = output.type().byteSize((long) output.rows() * output.cols());

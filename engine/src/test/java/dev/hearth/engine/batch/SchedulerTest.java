@@ -105,7 +105,7 @@ class SchedulerTest {
         return GenerationRequest.of(prompt, maxTokens, SamplerParams.greedy()).withTopLogprobs(0);
     }
 
-    /** A long prompt (prompt rows) and a short one (decode rows, {@code Batch.isShortPrompt}), as in {@code Session}. */
+    /** A long prompt (prompt rows) and a short one (decode rows, {@code Transformer.isShortPrompt}), as in {@code Session}. */
     @ParameterizedTest
     @ValueSource(ints = {21, 6})
     void aloneMatchesSingleSequenceGeneration(int promptLength) throws Exception {

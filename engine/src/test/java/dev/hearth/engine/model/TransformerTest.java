@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransformerTest {
     static final Parallel POOL = new Parallel(2);
-    /** Longer than a short prompt ({@link Batch#SHORT_PROMPT}): fed at once, these are prompt rows. */
-    static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7, 120, 33, 280, 64};
+    /** Longer than a short prompt of any model ({@link Transformer#SHORT_PROMPT_4_BIT}): fed at once, these are prompt rows. */
+    static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7, 120, 33, 280, 64, 2, 190, 8, 77, 301, 14, 230, 56, 9, 150, 311, 4, 88};
 
     @AfterAll
     static void close() {
@@ -277,9 +277,10 @@ class TransformerTest {
             if (block != 0) assertClose(step, exact[t], spec + " step " + t + " vs unquantized reference", INT8_TOLERANCE);
         }
         // a short prompt fed at once (decode rows, several of one sequence in a pass) gives the steps' logits
-        float[][] shortPrompt = new Session(model, 64).feedAll(java.util.Arrays.copyOf(TOKENS, Batch.SHORT_PROMPT));
+        int shortLength = model.shortPromptTokens();
+        float[][] shortPrompt = new Session(model, 64).feedAll(java.util.Arrays.copyOf(TOKENS, shortLength));
         Session steps = new Session(model, 64);
-        for (int t = 0; t < Batch.SHORT_PROMPT; t++) {
+        for (int t = 0; t < shortLength; t++) {
             assertThat(shortPrompt[t]).as(spec + " short prompt row " + t + " vs decode step").containsExactly(steps.next(TOKENS[t]));
         }
     }
@@ -317,8 +318,20 @@ class TransformerTest {
         assertThat(worst).as("%s: max |logit diff| vs reference (max |logit| %.3f)", what, scale).isLessThanOrEqualTo(tolerance * Math.max(1, scale));
     }
 
+    /** Short prompts: up to 24 tokens where the matrices average at most 6 bits a weight, else up to 12. */
+    @ParameterizedTest
+    @CsvSource({"Q4_0, 24", "Q4_K, 24", "Q5_K, 24", "Q6_K, 12", "Q8_0, 12", "F16, 12"})
+    void shortPromptsByBitsPerWeight(GgmlType type, int tokens) {
+        GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
+        ModelConfig config = ModelConfig.from(file);
+        var model = new Transformer(config, new Weights(file, config), POOL);
+        assertThat(model.shortPromptTokens()).isEqualTo(tokens);
+        assertThat(model.isShortPrompt(tokens)).isTrue();
+        assertThat(model.isShortPrompt(tokens + 1)).isFalse();
+    }
+
     /**
-     * Two prompts in one pass, each added as the scheduler adds it (short ones as decode rows, {@link Batch#isShortPrompt}):
+     * Two prompts in one pass, each added as the scheduler adds it (short ones as decode rows, {@link Transformer#isShortPrompt}):
      * each gets what it gets alone.
      */
     @ParameterizedTest
@@ -333,8 +346,8 @@ class TransformerTest {
         var ca = new KvCache(config, 32);
         var cb = new KvCache(config, 32);
         var batch = new Batch();
-        boolean asDecode = Batch.isShortPrompt(a.length);
-        assertThat(Batch.isShortPrompt(b.length)).isEqualTo(asDecode);
+        boolean asDecode = model.isShortPrompt(a.length);
+        assertThat(model.isShortPrompt(b.length)).isEqualTo(asDecode);
         for (int[] p : new int[][] {a, b}) {
             for (int i = 0; i < p.length; i++) {
                 if (asDecode) batch.addDecode(p[i], i, p == a ? ca : cb, i == p.length - 1);
@@ -354,7 +367,7 @@ class TransformerTest {
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
-        int[] a = {1, 20, 30}, b = java.util.Arrays.copyOf(TOKENS, Batch.SHORT_PROMPT + 2);   // b: prompt rows
+        int[] a = {1, 20, 30}, b = java.util.Arrays.copyOf(TOKENS, model.shortPromptTokens() + 2);   // b: prompt rows
         var aloneA = new Session(model, 32);
         aloneA.feed(a);
         float[] expectedA = aloneA.next(40);
