@@ -57,7 +57,7 @@ public final class Transformer {
 
     /**
      * Short prompts ({@link #isShortPrompt}) of models of 8 bits a weight or more (Q8_0, F16, BF16). As prompt rows, the
-     * 1.1B files took a one-token prompt at 4-5 t/s and four tokens at 16-22 (llama.cpp 42-54 and 61-74); as decode rows
+     * 1.1B files took a one-token prompt at 4-5 t/s and four tokens at 16-22 (llama.cpp 37-78 and 61-177); as decode rows
      * 21-60 and 28-117 (two threads; docs/perf.md, eighteenth block). The decode rows' cost grows with their number and
      * the tiles' weight decoding is paid once a pass: for the Q8_0 and F16 files the two meet between 12 and 16 rows.
      */
