@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Continuous batching: one thread owns the {@link Transformer} and generates for many sequences at once.
  * Each step it admits waiting requests into free slots, builds one {@link Batch} with one decode row per
  * running sequence plus up to {@link Config#stepTokens()} prompt tokens of sequences still prefilling (so a
- * long prompt is fed in chunks and never freezes running streams), runs one forward pass, samples each
+ * long prompt is fed in chunks and never freezes running streams; short prompts first, as decode rows:
+ * {@link Transformer#isShortPrompt}), runs one forward pass, samples each
  * sequence's next token and streams its text to its {@link GenerationListener}. Requests join and leave
  * between steps without disturbing the others.
  *

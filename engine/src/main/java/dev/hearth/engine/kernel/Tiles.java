@@ -238,8 +238,9 @@ final class Tiles {
      * activation rows times one broadcast weight per column, 4 weight rows x 4 or 3 panels (16 or 12 accumulators)
      * a tile ({@link #tilePanels}). Every output is the same sequence of operations (chains of fused multiply-adds over
      * {@link #K_CHAIN} columns, added in column order) whatever tile or lane computes it: batch-invariant.
-     * Per column a tile loads 3 vectors and 4 floats for 12 FMAs, where the dot-product tiles above load
-     * 10 vectors for 24; that is what makes prompt rows faster here (they were bound by L2 bandwidth).
+     * Per column a four-panel tile loads 4 vectors and 4 floats for 16 FMAs (three panels: 3 and 4 for 12), where the
+     * dot-product tiles above load 10 vectors for 24; that is what makes prompt rows faster here (they were bound by
+     * L2 bandwidth).
      */
     static void panelBlock(float[] w, int nr, int cols, int r0, float[] xp, int panels, int bFrom, int bTo, float[] out, int rows, float[] park) {
         final int groups = (nr + 3) / 4;

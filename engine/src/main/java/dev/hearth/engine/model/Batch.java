@@ -8,8 +8,8 @@ import java.util.Arrays;
  * {@code position(i)} of the sequence whose cache is {@code cache(i)}; rows of one sequence must be in
  * increasing position order. Logits are produced only for rows that ask for them.
  *
- * <p>A row is a <b>decode row</b> (a token just generated, one per sequence) or a <b>prompt row</b> (a
- * token known in advance: prompts, teacher forcing). The kind picks the matmul path of the row
+ * <p>A row is a <b>decode row</b> (a token just generated, one per sequence, or a token of a short prompt) or a
+ * <b>prompt row</b> (a token known in advance: prompts, teacher forcing). The kind picks the matmul path of the row
  * ({@link dev.hearth.engine.kernel.MatMul}: integer dots for decode rows, float tiles for prompt rows),
  * so a row's result depends on its kind but never on the other rows of the batch. Decode rows come
  * first: all of them are added before the first prompt row.

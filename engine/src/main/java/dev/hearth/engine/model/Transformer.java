@@ -306,7 +306,7 @@ public final class Transformer {
             // block identical to its own.
             roundToHalf(q, qo, qh, 0, heads * hd);   // the item's heads are adjacent in q
             if (i < b.decodeRows()) {
-                // the only row of its sequence here: nothing to share a whole conversion with
+                // a decode row (its sequence's only row, or one of a short prompt's few): block by block, nothing shared
                 attendInBlocks(b.cache(i), layer, kvh, pos, heads, qh, scores, n, scale, qo, buf[4], buf[5], halves);
                 continue;
             }
