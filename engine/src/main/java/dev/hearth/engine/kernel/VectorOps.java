@@ -376,9 +376,14 @@ public final class VectorOps {
 
     /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]}, {@code silu(g) = g / (1 + exp(-g))}, one vector {@code exp} per lane. */
     public static void swiglu(float[] gate, float[] up, int n) {
+        swiglu(gate, up, 0, n);
+    }
+
+    /** {@link #swiglu(float[], float[], int)} over {@code [from, to)} only; every element's bits as in a call over all. */
+    public static void swiglu(float[] gate, float[] up, int from, int to) {
         final int l = F.length();
-        for (int i = 0; i < n; i += l) {
-            var m = F.indexInRange(i, n);
+        for (int i = from; i < to; i += l) {
+            var m = F.indexInRange(i, to);
             var g = FloatVector.fromArray(F, gate, i, m);
             g.div(exp(g.neg()).add(1f)).mul(FloatVector.fromArray(F, up, i, m)).intoArray(gate, i, m);
         }

@@ -99,7 +99,7 @@ public final class Transformer {
 
     private float[][] run(Batch b, boolean hiddenOnly) {
         final int n = b.size(), decode = b.decodeRows();
-        final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim(), half = hd / 2;
+        final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), half = c.headDim() / 2;
         ensureCapacity(n);
 
         for (int i = 0; i < n; i++) {
@@ -107,62 +107,97 @@ public final class Transformer {
             if (token < 0 || token >= c.vocabSize()) {
                 throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + c.vocabSize());
             }
-            w.tokenEmbd.row(token, x, i * dim);
-            // Angles as llama.cpp computes them: pos * scale^j by repeated float multiplication.
-            float theta = b.position(i);
-            for (int j = 0; j < half; j++) {
-                float angle = c.ropeScale() * (w.ropeFreqs != null ? theta / w.ropeFreqs[j] : theta);
-                cos[i * half + j] = (float) Math.cos(angle);
-                sin[i * half + j] = (float) Math.sin(angle);
-                theta *= ropeThetaScale;
-            }
         }
+        perRow(n, dim, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                w.tokenEmbd.row(b.token(i), x, i * dim);
+                // Angles as llama.cpp computes them: pos * scale^j by repeated float multiplication.
+                float theta = b.position(i);
+                for (int j = 0; j < half; j++) {
+                    float angle = c.ropeScale() * (w.ropeFreqs != null ? theta / w.ropeFreqs[j] : theta);
+                    cos[i * half + j] = (float) Math.cos(angle);
+                    sin[i * half + j] = (float) Math.sin(angle);
+                    theta *= ropeThetaScale;
+                }
+            }
+        });
 
         for (int l = 0; l < c.layers(); l++) {
-            Weights.Layer L = w.layers[l];
+            final Weights.Layer L = w.layers[l];
+            final int layer = l;
             // attention block
-            for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.attnNorm(), dim, c.rmsEps());
+            perRow(n, dim, (from, to) -> {
+                for (int i = from; i < to; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.attnNorm(), dim, c.rmsEps());
+            });
             // one parallel run for the three projections of the same input
             MatMul.matmul(pool, new Matrix[] {L.wq(), L.wk(), L.wv()}, xb, new float[][] {q, k, v}, n, decode);
-            for (int i = 0; i < n; i++) {
-                if (L.bq() != null) {
-                    addInPlace(q, i * qDim, L.bq());
-                    addInPlace(k, i * kvDim, L.bk());
-                    addInPlace(v, i * kvDim, L.bv());
-                }
-                for (int h = 0; h < c.heads(); h++) {
-                    if (L.qNorm() != null) VectorOps.rmsNorm(q, i * qDim + h * hd, q, i * qDim + h * hd, L.qNorm(), hd, c.rmsEps());
-                    rope(q, i * qDim + h * hd, i);
-                }
-                for (int h = 0; h < c.kvHeads(); h++) {
-                    if (L.kNorm() != null) VectorOps.rmsNorm(k, i * kvDim + h * hd, k, i * kvDim + h * hd, L.kNorm(), hd, c.rmsEps());
-                    rope(k, i * kvDim + h * hd, i);
-                }
-                // Keys and values are kept at float16 precision, as in llama.cpp's default cache: with
-                // 8-bit activations downstream, even this rounding must match (see roundToHalf).
-                KvCache cache = b.cache(i);
-                short[] keys = cache.keys[l], values = cache.values[l];
-                int pos = b.position(i);
-                for (int h = 0; h < c.kvHeads(); h++) {
-                    int ko = i * kvDim + h * hd;
-                    for (int e = 0; e < hd; e++) keys[cache.key(h, e, pos)] = Float.floatToFloat16(k[ko + e]);
-                    toHalf(v, ko, values, cache.value(h, pos), hd);
-                }
-            }
-            final int layer = l;
+            perRow(n, qDim + 2 * kvDim, (from, to) -> qkvRows(b, L, layer, from, to));
             final long call = ATTENTION_CALLS.incrementAndGet();
             pool.run(n * attentionItemsPerRow(), (from, to) -> attention(b, layer, call, from, to));
             MatMul.matmul(pool, L.wo(), att, xb, n, decode);
             addInPlace(x, xb, n * dim);
 
             // feed-forward block
-            for (int i = 0; i < n; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.ffnNorm(), dim, c.rmsEps());
+            perRow(n, dim, (from, to) -> {
+                for (int i = from; i < to; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.ffnNorm(), dim, c.rmsEps());
+            });
             MatMul.matmul(pool, new Matrix[] {L.ffnGate(), L.ffnUp()}, xb, new float[][] {hb, hb2}, n, decode);
-            VectorOps.swiglu(hb, hb2, n * c.ffnDim());
+            final int ffn = c.ffnDim();
+            perRow(n, ffn, (from, to) -> VectorOps.swiglu(hb, hb2, from * ffn, to * ffn));
             MatMul.matmul(pool, L.ffnDown(), hb, xb, n, decode);
             addInPlace(x, xb, n * dim);
         }
+        return output(b, n, hiddenOnly);
+    }
 
+    /**
+     * Rows per chunk of the per-row work of a pass (norms, rope, the cache, SwiGLU) when it runs on the pool: at least
+     * this many floats, so that a decode step's few rows stay on the calling thread. A 512-token prompt's such work ran
+     * on the calling thread alone: 11 % of a pass on the 20M brown model, 4 % on the 1.1B files (a timing build,
+     * docs/kernels.md, twenty-sixth session).
+     */
+    private static final int ROW_WORK_FLOATS = 16 * 1024;
+
+    /** {@code body} over rows {@code [0, n)} of about {@code floatsPerRow} floats of work each: on the pool where there is enough of it. */
+    private void perRow(int n, int floatsPerRow, Parallel.Range body) {
+        int minRows = Math.max(1, ROW_WORK_FLOATS / Math.max(1, floatsPerRow));
+        if (n < 2 * minRows) body.run(0, n);
+        else pool.run(n, minRows, body);
+    }
+
+    /** Rows {@code [from, to)} after the q/k/v projections: biases, Q/K norms, rope, and the keys and values into their caches. */
+    private void qkvRows(Batch b, Weights.Layer L, int l, int from, int to) {
+        final int qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim();
+        for (int i = from; i < to; i++) {
+            if (L.bq() != null) {
+                addInPlace(q, i * qDim, L.bq());
+                addInPlace(k, i * kvDim, L.bk());
+                addInPlace(v, i * kvDim, L.bv());
+            }
+            for (int h = 0; h < c.heads(); h++) {
+                if (L.qNorm() != null) VectorOps.rmsNorm(q, i * qDim + h * hd, q, i * qDim + h * hd, L.qNorm(), hd, c.rmsEps());
+                rope(q, i * qDim + h * hd, i);
+            }
+            for (int h = 0; h < c.kvHeads(); h++) {
+                if (L.kNorm() != null) VectorOps.rmsNorm(k, i * kvDim + h * hd, k, i * kvDim + h * hd, L.kNorm(), hd, c.rmsEps());
+                rope(k, i * kvDim + h * hd, i);
+            }
+            // Keys and values are kept at float16 precision, as in llama.cpp's default cache: with
+            // 8-bit activations downstream, even this rounding must match (see roundToHalf).
+            KvCache cache = b.cache(i);
+            short[] keys = cache.keys[l], values = cache.values[l];
+            int pos = b.position(i);
+            for (int h = 0; h < c.kvHeads(); h++) {
+                int ko = i * kvDim + h * hd;
+                for (int e = 0; e < hd; e++) keys[cache.key(h, e, pos)] = Float.floatToFloat16(k[ko + e]);
+                toHalf(v, ko, values, cache.value(h, pos), hd);
+            }
+        }
+    }
+
+    /** The final norm and, unless {@code hiddenOnly}, the classifier, for the rows of {@code b} that want output. */
+    private float[][] output(Batch b, int n, boolean hiddenOnly) {
+        final int dim = c.dim(), decode = b.decodeRows();
         if (hiddenOnly) {
             float[][] hidden = new float[n][];
             for (int i = 0; i < n; i++) {
