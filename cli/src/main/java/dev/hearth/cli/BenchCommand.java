@@ -66,7 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noWarmup;
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "Repeat untimed warm-up runs of each test for this long, at least once (default: ${DEFAULT-VALUE})", defaultValue = "2")
     double warmupSeconds;
-    @Option(names = "--warmup-max-seconds", paramLabel = "S", description = "Then go on while the JIT is still compiling (a run during which it compiled is followed by another), up to this long in all (default: ${DEFAULT-VALUE})", defaultValue = "30")
+    @Option(names = "--warmup-max-seconds", paramLabel = "S", description = "Then go on while the JIT is still compiling (until it has finished nothing for 0.5 s), up to this long in all (default: ${DEFAULT-VALUE})", defaultValue = "30")
     double warmupMaxSeconds;
     @Option(names = "--no-bandwidth", description = "Skip the memory bandwidth probe (no roofline figures)")
     boolean noBandwidth;

@@ -31,8 +31,15 @@ import java.util.function.LongSupplier;
 public final class Bench {
     /** Default warm-up: untimed runs are repeated until 2 s have passed (at least one run). */
     public static final long DEFAULT_WARMUP_NANOS = 2_000_000_000L;
-    /** Default limit of the warm-up's extension: runs during which the JIT compiled something are followed by another until this much time has passed. */
+    /** Default limit of the warm-up's extension: runs go on while the JIT is compiling ({@link #QUIET_NANOS}) until this much time has passed. */
     public static final long DEFAULT_MAX_WARMUP_NANOS = 30_000_000_000L;
+    /**
+     * The warm-up's extension ends once the JIT has finished no compilation for this long. Checking one run was not
+     * enough for short tests: a C2 compilation in flight at the end of a 3 ms run finished during the timed ones, and
+     * a 20M model's pp16, the first test of a list, ran at 2,000-4,300 t/s against 5,100-5,600 for the same test after
+     * it (docs/kernels.md, twenty-sixth session).
+     */
+    static final long QUIET_NANOS = 500_000_000L;
 
     private Bench() {}
 
@@ -47,9 +54,9 @@ public final class Bench {
      * @param bos         token put first, or -1 for none (llama-bench: BOS when the vocabulary adds it)
      * @param warmupNanos untimed runs before the timed ones: negative = none, else at least one, repeated
      *                    until this many nanoseconds have passed
-     * @param maxWarmupNanos after {@code warmupNanos}, another untimed run follows each one during which the JIT
-     *                    compiled something (as far as the JVM tells) or after which {@link Parallel#jitBusy()} still
-     *                    holds (a model's pool runs on one thread until then), until this many nanoseconds have passed in all
+     * @param maxWarmupNanos after {@code warmupNanos}, untimed runs go on until the JIT has finished no compilation (as far
+     *                    as the JVM tells) for {@link #QUIET_NANOS} and {@link Parallel#jitBusy()} no longer holds (a
+     *                    model's pool runs on one thread until then), or until this many nanoseconds have passed in all
      * @param seed        seed of the random token ids
      */
     public static BenchResult run(Transformer transformer, int bos, BenchTest test, int repetitions, long warmupNanos,
@@ -74,14 +81,15 @@ public final class Bench {
         long firstWarmNs = 0;
         if (warmupNanos >= 0) {
             if (progress != null) progress.starting(test, -1, repetitions);
-            long start = System.nanoTime(), compiled = JitWatch.compileMillis();
+            long start = System.nanoTime(), compiled = JitWatch.compileMillis(), changed = start - QUIET_NANOS;
             firstWarmNs = once.getAsLong();
             while (true) {
-                long elapsed = System.nanoTime() - start, now = JitWatch.compileMillis();   // -1 throughout where unknown: time only
+                long t = System.nanoTime(), elapsed = t - start, now = JitWatch.compileMillis();   // -1 throughout where unknown: time only
                 // a model's pool keeps to one thread while the JIT is busy (Parallel.whileJitBusy): time nothing before
-                boolean compiling = now != compiled || Parallel.jitBusy();
+                if (now != compiled || Parallel.jitBusy()) changed = t;
                 compiled = now;
-                if (elapsed >= warmupNanos && (!compiling || elapsed >= maxWarmupNanos)) break;
+                boolean quiet = t - changed >= QUIET_NANOS;
+                if (elapsed >= warmupNanos && (quiet || elapsed >= maxWarmupNanos)) break;
                 once.getAsLong();
             }
         }
