@@ -34,7 +34,7 @@ public final class Transformer {
         int[][] split = splitGroup(c.heads() / c.kvHeads());
         itemFirst = split[0];
         itemHeads = split[1];
-        shortPrompt = weights.bytesPerToken() * 8 <= 6 * weights.weightsPerToken() ? SHORT_PROMPT_4_BIT : SHORT_PROMPT;
+        shortPrompt = shortPromptTokens(weights.bytesPerToken(), weights.weightsPerToken());
     }
 
     public ModelConfig config() { return c; }
@@ -43,11 +43,16 @@ public final class Transformer {
 
     /**
      * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}): {@link #SHORT_PROMPT_4_BIT}
-     * where the matrices read per token average at most 6 bits a weight (Q4_0, Q4_K_M, Q5_K_M files), else
-     * {@link #SHORT_PROMPT}.
+     * where the matrices read per token average at most 6 bits a weight (Q4_0, Q4_K_M, Q5_K_M files) or take at most
+     * {@link #SMALL_MODEL_BYTES}, else {@link #SHORT_PROMPT}.
      */
     public int shortPromptTokens() {
         return shortPrompt;
+    }
+
+    /** {@link #shortPromptTokens()} of a model whose matrices read per token take {@code bytes} for {@code weights} weights. */
+    static int shortPromptTokens(long bytes, long weights) {
+        return bytes * 8 <= 6 * weights || bytes <= SMALL_MODEL_BYTES ? SHORT_PROMPT_4_BIT : SHORT_PROMPT;
     }
 
     /** Whether a prompt of {@code tokens} tokens (what one request feeds in one go) is fed as decode rows. */
@@ -62,8 +67,14 @@ public final class Transformer {
      * the tiles' weight decoding is paid once a pass: for the Q8_0 and F16 files the two meet between 12 and 16 rows.
      */
     public static final int SHORT_PROMPT = 12;
-    /** {@link #SHORT_PROMPT} for models of at most 6 bits a weight: the Q4_0, Q4_K_M and Q5_K_M files' meet at 24-28 rows. */
+    /**
+     * {@link #SHORT_PROMPT} for models of at most 6 bits a weight (the Q4_0, Q4_K_M and Q5_K_M files' meet at 24-28 rows)
+     * and for small ones ({@link #SMALL_MODEL_BYTES}: the 20M brown Q8_0 files took 16-24 tokens at 7,600-10,200 t/s as
+     * decode rows against 4,400-6,800 as prompt rows, two rounds each).
+     */
     public static final int SHORT_PROMPT_4_BIT = 24;
+    /** Matrices of at most this many bytes a token make a small model for {@link #SHORT_PROMPT_4_BIT}: the shared 20M files take 9-33 MB. */
+    static final long SMALL_MODEL_BYTES = 64L << 20;
 
     private void ensureCapacity(int n) {
         if (n <= capacity) return;

@@ -107,7 +107,7 @@ class SchedulerTest {
 
     /** A long prompt (prompt rows) and a short one (decode rows, {@code Transformer.isShortPrompt}), as in {@code Session}. */
     @ParameterizedTest
-    @ValueSource(ints = {21, 6})
+    @ValueSource(ints = {30, 6})
     void aloneMatchesSingleSequenceGeneration(int promptLength) throws Exception {
         int[] p = prompt(7, promptLength);
         int maxTokens = 20;

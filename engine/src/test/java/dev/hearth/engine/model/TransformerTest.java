@@ -318,16 +318,23 @@ class TransformerTest {
         assertThat(worst).as("%s: max |logit diff| vs reference (max |logit| %.3f)", what, scale).isLessThanOrEqualTo(tolerance * Math.max(1, scale));
     }
 
-    /** Short prompts: up to 24 tokens where the matrices average at most 6 bits a weight, else up to 12. */
+    /**
+     * Short prompts: up to 24 tokens where the matrices average at most 6 bits a weight or the model is small, else up
+     * to 12. Large models by their bytes and weights per token (a 1.1B file's 1.1G weights); the test models are small.
+     */
     @ParameterizedTest
     @CsvSource({"Q4_0, 24", "Q4_K, 24", "Q5_K, 24", "Q6_K, 12", "Q8_0, 12", "F16, 12"})
-    void shortPromptsByBitsPerWeight(GgmlType type, int tokens) {
+    void shortPromptsByBitsPerWeightAndSize(GgmlType type, int tokens) {
+        long weights = 1_100_000_000L, bytes = type.byteSize(weights);
+        assertThat(Transformer.shortPromptTokens(bytes, weights)).as("a 1.1B %s model", type).isEqualTo(tokens);
+        assertThat(Transformer.shortPromptTokens(type.byteSize(20_000_000L), 20_000_000L)).as("a 20M %s model", type).isEqualTo(24);
+
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
-        assertThat(model.shortPromptTokens()).isEqualTo(tokens);
-        assertThat(model.isShortPrompt(tokens)).isTrue();
-        assertThat(model.isShortPrompt(tokens + 1)).isFalse();
+        assertThat(model.shortPromptTokens()).isEqualTo(Transformer.SHORT_PROMPT_4_BIT);
+        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_4_BIT)).isTrue();
+        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_4_BIT + 1)).isFalse();
     }
 
     /**
@@ -335,7 +342,7 @@ class TransformerTest {
      * each gets what it gets alone.
      */
     @ParameterizedTest
-    @CsvSource({"4, 3", "14, 13"})
+    @CsvSource({"4, 3", "26, 25"})
     void sequencesInOneBatchDoNotInterfere(int lengthA, int lengthB) {
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", GgmlType.Q8_0));
         ModelConfig config = ModelConfig.from(file);
