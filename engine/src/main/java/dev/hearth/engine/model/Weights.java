@@ -137,20 +137,19 @@ public final class Weights {
 
     /** Weights of the matrices read for one token (every matrix once; the embedding row not counted). */
     public long weightsPerToken() {
-        long sum = (long) output.rows() * output.cols();
-        for (Layer l : layers) {
-            for (Matrix m : l.matrices()) sum += (long) m.rows() * m.cols();
-        }
-        return sum;
+        return perToken(m -> (long) m.rows() * m.cols());
     }
 
     /** Bytes of weights read for one token (every matrix once; the embedding row is negligible). */
     public long bytesPerToken() {
-        long sum = output.type().byteSize((long) output.rows() * output.cols());
+        return perToken(m -> m.type().byteSize((long) m.rows() * m.cols()));
+    }
+
+    /** The sum of {@code f} over the matrices read for one token: the output matrix and every layer's. */
+    private long perToken(java.util.function.ToLongFunction<Matrix> f) {
+        long sum = f.applyAsLong(output);
         for (Layer l : layers) {
-            for (Matrix m : l.matrices()) {
-                sum += m.type().byteSize((long) m.rows() * m.cols());
-            }
+            for (Matrix m : l.matrices()) sum += f.applyAsLong(m);
         }
         return sum;
     }
