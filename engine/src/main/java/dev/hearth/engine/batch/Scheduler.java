@@ -403,8 +403,7 @@ public final class Scheduler implements AutoCloseable {
                 for (int j = 0; j < n; j++) {
                     int p = s.prefilled + j;
                     boolean last = p == prompt.length - 1;
-                    if (shortPrompts) batch.addDecode(prompt[p], p, s.cache, last);
-                    else batch.addPrompt(prompt[p], p, s.cache, last);
+                    batch.addPromptToken(model, prompt.length, prompt[p], p, s.cache, last);
                     rowSeq[rows++] = last ? s : null;
                 }
                 s.prefilled += n;

@@ -46,6 +46,14 @@ public final class Batch {
         return add(token, position, cache, wantLogits);
     }
 
+    /**
+     * Adds a token of a prompt of {@code model}'s: a decode row if the prompt, {@code promptTokens} long, is short
+     * ({@link Transformer#isShortPrompt}), else a prompt row.
+     */
+    public Batch addPromptToken(Transformer model, int promptTokens, int token, int position, KvCache cache, boolean wantLogits) {
+        return model.isShortPrompt(promptTokens) ? addDecode(token, position, cache, wantLogits) : addPrompt(token, position, cache, wantLogits);
+    }
+
     private Batch add(int token, int position, KvCache cache, boolean wantLogits) {
         if (position < 0 || position >= cache.capacity()) {
             throw new IllegalArgumentException("position " + position + " is outside the sequence's context of " + cache.capacity() + " tokens");

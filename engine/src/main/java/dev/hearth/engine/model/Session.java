@@ -79,14 +79,11 @@ public final class Session {
             throw new ContextOverflowException(position + tokens.length, cache.capacity());
         }
         float[][] logits = new float[tokens.length][];
-        final boolean asDecode = model.isShortPrompt(tokens.length);
         for (int start = 0; start < tokens.length; start += CHUNK) {
             int end = Math.min(tokens.length, start + CHUNK);
             batch.clear();
             for (int i = start; i < end; i++) {
-                boolean want = all || i == tokens.length - 1;
-                if (asDecode) batch.addDecode(tokens[i], position + i - start, cache, want);
-                else batch.addPrompt(tokens[i], position + i - start, cache, want);
+                batch.addPromptToken(model, tokens.length, tokens[i], position + i - start, cache, all || i == tokens.length - 1);
             }
             float[][] out = model.forward(batch);
             System.arraycopy(out, 0, logits, start, end - start);
