@@ -137,9 +137,7 @@ public final class Transformer {
             final Weights.Layer L = w.layers[l];
             final int layer = l;
             // attention block
-            perRow(n, dim, (from, to) -> {
-                for (int i = from; i < to; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.attnNorm(), dim, c.rmsEps());
-            });
+            normRows(n, L.attnNorm());
             // one parallel run for the three projections of the same input
             MatMul.matmul(pool, new Matrix[] {L.wq(), L.wk(), L.wv()}, xb, new float[][] {q, k, v}, n, decode);
             perRow(n, qDim + 2 * kvDim, (from, to) -> qkvRows(b, L, layer, from, to));
@@ -149,9 +147,7 @@ public final class Transformer {
             addInPlace(x, xb, n * dim);
 
             // feed-forward block
-            perRow(n, dim, (from, to) -> {
-                for (int i = from; i < to; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, L.ffnNorm(), dim, c.rmsEps());
-            });
+            normRows(n, L.ffnNorm());
             MatMul.matmul(pool, new Matrix[] {L.ffnGate(), L.ffnUp()}, xb, new float[][] {hb, hb2}, n, decode);
             final int ffn = c.ffnDim();
             perRow(n, ffn, (from, to) -> VectorOps.swiglu(hb, hb2, from * ffn, to * ffn));
@@ -174,6 +170,14 @@ public final class Transformer {
         int minRows = Math.max(1, ROW_WORK_FLOATS / Math.max(1, floatsPerRow));
         if (n < 2 * minRows) body.run(0, n);
         else pool.run(n, minRows, body);
+    }
+
+    /** {@code xb = rmsNorm(x) * weight} for rows {@code [0, n)}. */
+    private void normRows(int n, float[] weight) {
+        final int dim = c.dim();
+        perRow(n, dim, (from, to) -> {
+            for (int i = from; i < to; i++) VectorOps.rmsNorm(xb, i * dim, x, i * dim, weight, dim, c.rmsEps());
+        });
     }
 
     /** Rows {@code [from, to)} after the q/k/v projections: biases, Q/K norms, rope, and the keys and values into their caches. */
