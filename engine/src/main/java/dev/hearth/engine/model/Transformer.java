@@ -42,7 +42,7 @@ public final class Transformer {
     public Parallel pool() { return pool; }
 
     /**
-     * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}): {@link #SHORT_PROMPT_4_BIT}
+     * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}): {@link #SHORT_PROMPT_LONGER}
      * where the matrices read per token average at most 6 bits a weight (Q4_0, Q4_K_M, Q5_K_M files) or take at most
      * {@link #SMALL_MODEL_BYTES}, else {@link #SHORT_PROMPT}.
      */
@@ -52,7 +52,7 @@ public final class Transformer {
 
     /** {@link #shortPromptTokens()} of a model whose matrices read per token take {@code bytes} for {@code weights} weights. */
     static int shortPromptTokens(long bytes, long weights) {
-        return bytes * 8 <= 6 * weights || bytes <= SMALL_MODEL_BYTES ? SHORT_PROMPT_4_BIT : SHORT_PROMPT;
+        return bytes * 8 <= 6 * weights || bytes <= SMALL_MODEL_BYTES ? SHORT_PROMPT_LONGER : SHORT_PROMPT;
     }
 
     /** Whether a prompt of {@code tokens} tokens (what one request feeds in one go) is fed as decode rows. */
@@ -72,8 +72,8 @@ public final class Transformer {
      * and for small ones ({@link #SMALL_MODEL_BYTES}: the 20M brown Q8_0 files took 16-24 tokens at 7,600-10,200 t/s as
      * decode rows against 4,400-6,800 as prompt rows, two rounds each).
      */
-    public static final int SHORT_PROMPT_4_BIT = 24;
-    /** Matrices of at most this many bytes a token make a small model for {@link #SHORT_PROMPT_4_BIT}: the shared 20M files take 9-33 MB. */
+    public static final int SHORT_PROMPT_LONGER = 24;
+    /** Matrices of at most this many bytes a token make a small model for {@link #SHORT_PROMPT_LONGER}: the shared 20M files take 9-33 MB. */
     static final long SMALL_MODEL_BYTES = 64L << 20;
 
     private void ensureCapacity(int n) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransformerTest {
     static final Parallel POOL = new Parallel(2);
-    /** Longer than a short prompt of any model ({@link Transformer#SHORT_PROMPT_4_BIT}): fed at once, these are prompt rows. */
+    /** Longer than a short prompt of any model ({@link Transformer#SHORT_PROMPT_LONGER}): fed at once, these are prompt rows. */
     static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7, 120, 33, 280, 64, 2, 190, 8, 77, 301, 14, 230, 56, 9, 150, 311, 4, 88};
 
     @AfterAll
@@ -332,9 +332,9 @@ class TransformerTest {
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
         ModelConfig config = ModelConfig.from(file);
         var model = new Transformer(config, new Weights(file, config), POOL);
-        assertThat(model.shortPromptTokens()).isEqualTo(Transformer.SHORT_PROMPT_4_BIT);
-        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_4_BIT)).isTrue();
-        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_4_BIT + 1)).isFalse();
+        assertThat(model.shortPromptTokens()).isEqualTo(Transformer.SHORT_PROMPT_LONGER);
+        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_LONGER)).isTrue();
+        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_LONGER + 1)).isFalse();
     }
 
     /**
