@@ -197,10 +197,11 @@ final class Tiles {
 
     /**
      * Panels a tile of {@link #panelBlock} takes when {@code rest} panels are left: four ({@link #tile4x4}) where that
-     * leaves a count that fours and threes cover, else three ({@link #tile4x3}); one or two left take the one-panel tile.
-     * Every count from 6 up is fours and threes ({@code 6 = 3 + 3}, {@code 9 = 3 + 3 + 3}), so only 1, 2 and 5 panels
-     * leave a one-panel tile. With threes alone, a 512-row prompt (32 panels) left two panels to the one-panel tile,
-     * which runs at about half the speed: 4 % of a BF16 matrix's time ({@code MatMulBench}, 480 or 576 rows against 512).
+     * leaves a count that fours and threes cover, else three ({@link #tile4x3}); one or two left take the tiles of eight
+     * weight rows ({@link #tile8x1}, {@link #tile8x2}). Every count from 6 up is fours and threes ({@code 6 = 3 + 3},
+     * {@code 9 = 3 + 3 + 3}), so only 1, 2 and 5 panels leave one or two. With threes alone, a 512-row prompt (32 panels)
+     * left two panels to the one-panel tile ({@link #tile4x1}, then the only one), which runs at about half the speed: 4 %
+     * of a BF16 matrix's time ({@code MatMulBench}, 480 or 576 rows against 512).
      */
     static int tilePanels(int rest) {
         return rest == 3 || rest == 6 || rest == 9 ? 3 : rest >= 4 ? 4 : rest;
@@ -255,7 +256,11 @@ final class Tiles {
                 for (int g = 0; g < groups; g++) {
                     if (np == 4) tile4x4(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 16 * L * g);
                     else if (np == 3) tile4x3(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 16 * L * g);
-                    else for (int v = 0; v < np; v++) tile4x1(w, 4 * g * cols, cols, k0, k1, xp, (p0 + v) * cols * L, park, 16 * L * g + v * L);
+                    else if (g + 1 < groups) {   // one or two panels: two groups at once, for enough accumulators
+                        if (np == 2) tile8x2(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 16 * L * g);
+                        else tile8x1(w, 4 * g * cols, cols, k0, k1, xp, p0 * cols * L, park, 16 * L * g);
+                        g++;
+                    } else for (int v = 0; v < np; v++) tile4x1(w, 4 * g * cols, cols, k0, k1, xp, (p0 + v) * cols * L, park, 16 * L * g + v * L);
                 }
             }
             // an activation row's outputs for the block's weight rows are contiguous in out: write them in order
@@ -353,6 +358,91 @@ final class Tiles {
             a30.add(FloatVector.fromArray(F, park, pk + 9 * L)).intoArray(park, pk + 9 * L);
             a31.add(FloatVector.fromArray(F, park, pk + 10 * L)).intoArray(park, pk + 10 * L);
             a32.add(FloatVector.fromArray(F, park, pk + 11 * L)).intoArray(park, pk + 11 * L);
+        }
+    }
+
+    /**
+     * Two panels at {@code po} and {@code po + cols * L} times the eight weight rows of two groups (at {@code wo + i * cols},
+     * i < 8): 16 accumulators, per column 2 panel loads and 8 broadcasts for 16 FMAs. Two panels in one-panel tiles had 4
+     * chains in flight, half of what two FMA units with a latency of 4 cycles need: 16 or 32 prompt rows ran at half the
+     * speed of 48 ({@code MatMulBench} BF16 2,048 x 2,048, one thread: 32 rows took longer than 48). Accumulator (i, v)
+     * of rows i < 4 at {@code park[pk + (3 * i + v) * L]}, rows 4..7 in the next group's park ({@code + 16 * L}); the
+     * same chains per output as every other tile.
+     */
+    private static void tile8x2(float[] w, int wo, int cols, int k0, int k1, float[] xp, int po, float[] park, int pk) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, w4 = w3 + cols, w5 = w4 + cols, w6 = w5 + cols, w7 = w6 + cols;
+        final int p1 = po + cols * L, ph = pk + 16 * L;
+        for (int kc = k0; kc < k1; kc += K_CHAIN) {
+            final int ke = Math.min(k1, kc + K_CHAIN);
+            var a00 = FloatVector.zero(F); var a01 = a00; var a10 = a00; var a11 = a00; var a20 = a00; var a21 = a00; var a30 = a00; var a31 = a00;
+            var a40 = a00; var a41 = a00; var a50 = a00; var a51 = a00; var a60 = a00; var a61 = a00; var a70 = a00; var a71 = a00;
+            for (int k = kc; k < ke; k++) {
+                var x0 = FloatVector.fromArray(F, xp, po + k * L);
+                var x1 = FloatVector.fromArray(F, xp, p1 + k * L);
+                var s = FloatVector.broadcast(F, w[wo + k]);
+                a00 = x0.fma(s, a00); a01 = x1.fma(s, a01);
+                s = FloatVector.broadcast(F, w[w1 + k]);
+                a10 = x0.fma(s, a10); a11 = x1.fma(s, a11);
+                s = FloatVector.broadcast(F, w[w2 + k]);
+                a20 = x0.fma(s, a20); a21 = x1.fma(s, a21);
+                s = FloatVector.broadcast(F, w[w3 + k]);
+                a30 = x0.fma(s, a30); a31 = x1.fma(s, a31);
+                s = FloatVector.broadcast(F, w[w4 + k]);
+                a40 = x0.fma(s, a40); a41 = x1.fma(s, a41);
+                s = FloatVector.broadcast(F, w[w5 + k]);
+                a50 = x0.fma(s, a50); a51 = x1.fma(s, a51);
+                s = FloatVector.broadcast(F, w[w6 + k]);
+                a60 = x0.fma(s, a60); a61 = x1.fma(s, a61);
+                s = FloatVector.broadcast(F, w[w7 + k]);
+                a70 = x0.fma(s, a70); a71 = x1.fma(s, a71);
+            }
+            // added to park written out, as in tile4x3
+            a00.add(FloatVector.fromArray(F, park, pk)).intoArray(park, pk);
+            a01.add(FloatVector.fromArray(F, park, pk + L)).intoArray(park, pk + L);
+            a10.add(FloatVector.fromArray(F, park, pk + 3 * L)).intoArray(park, pk + 3 * L);
+            a11.add(FloatVector.fromArray(F, park, pk + 4 * L)).intoArray(park, pk + 4 * L);
+            a20.add(FloatVector.fromArray(F, park, pk + 6 * L)).intoArray(park, pk + 6 * L);
+            a21.add(FloatVector.fromArray(F, park, pk + 7 * L)).intoArray(park, pk + 7 * L);
+            a30.add(FloatVector.fromArray(F, park, pk + 9 * L)).intoArray(park, pk + 9 * L);
+            a31.add(FloatVector.fromArray(F, park, pk + 10 * L)).intoArray(park, pk + 10 * L);
+            a40.add(FloatVector.fromArray(F, park, ph)).intoArray(park, ph);
+            a41.add(FloatVector.fromArray(F, park, ph + L)).intoArray(park, ph + L);
+            a50.add(FloatVector.fromArray(F, park, ph + 3 * L)).intoArray(park, ph + 3 * L);
+            a51.add(FloatVector.fromArray(F, park, ph + 4 * L)).intoArray(park, ph + 4 * L);
+            a60.add(FloatVector.fromArray(F, park, ph + 6 * L)).intoArray(park, ph + 6 * L);
+            a61.add(FloatVector.fromArray(F, park, ph + 7 * L)).intoArray(park, ph + 7 * L);
+            a70.add(FloatVector.fromArray(F, park, ph + 9 * L)).intoArray(park, ph + 9 * L);
+            a71.add(FloatVector.fromArray(F, park, ph + 10 * L)).intoArray(park, ph + 10 * L);
+        }
+    }
+
+    /** As {@link #tile8x2} for one panel at {@code po}: 8 accumulators, per column 1 panel load and 8 broadcasts for 8 FMAs. */
+    private static void tile8x1(float[] w, int wo, int cols, int k0, int k1, float[] xp, int po, float[] park, int pk) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, w4 = w3 + cols, w5 = w4 + cols, w6 = w5 + cols, w7 = w6 + cols;
+        final int ph = pk + 16 * L;
+        for (int kc = k0; kc < k1; kc += K_CHAIN) {
+            final int ke = Math.min(k1, kc + K_CHAIN);
+            var a0 = FloatVector.zero(F); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
+            for (int k = kc; k < ke; k++) {
+                var x0 = FloatVector.fromArray(F, xp, po + k * L);
+                a0 = x0.fma(FloatVector.broadcast(F, w[wo + k]), a0);
+                a1 = x0.fma(FloatVector.broadcast(F, w[w1 + k]), a1);
+                a2 = x0.fma(FloatVector.broadcast(F, w[w2 + k]), a2);
+                a3 = x0.fma(FloatVector.broadcast(F, w[w3 + k]), a3);
+                a4 = x0.fma(FloatVector.broadcast(F, w[w4 + k]), a4);
+                a5 = x0.fma(FloatVector.broadcast(F, w[w5 + k]), a5);
+                a6 = x0.fma(FloatVector.broadcast(F, w[w6 + k]), a6);
+                a7 = x0.fma(FloatVector.broadcast(F, w[w7 + k]), a7);
+            }
+            // added to park as in tile4x3
+            a0.add(FloatVector.fromArray(F, park, pk)).intoArray(park, pk);
+            a1.add(FloatVector.fromArray(F, park, pk + 3 * L)).intoArray(park, pk + 3 * L);
+            a2.add(FloatVector.fromArray(F, park, pk + 6 * L)).intoArray(park, pk + 6 * L);
+            a3.add(FloatVector.fromArray(F, park, pk + 9 * L)).intoArray(park, pk + 9 * L);
+            a4.add(FloatVector.fromArray(F, park, ph)).intoArray(park, ph);
+            a5.add(FloatVector.fromArray(F, park, ph + 3 * L)).intoArray(park, ph + 3 * L);
+            a6.add(FloatVector.fromArray(F, park, ph + 6 * L)).intoArray(park, ph + 6 * L);
+            a7.add(FloatVector.fromArray(F, park, ph + 9 * L)).intoArray(park, ph + 9 * L);
         }
     }
 

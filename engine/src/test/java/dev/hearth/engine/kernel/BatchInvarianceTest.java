@@ -94,18 +94,18 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Prompt rows in batches of 2 to 11 panels (one vector's worth of rows each), taken as tiles of 4 and 3 panels with
-     * one or two panels over for 2 and 5 panels ({@link Tiles#tilePanels}), and ending on or inside a panel; rows past
-     * one column slice ({@link Tiles#K_SLICE}) and not a whole number of chains ({@link Tiles#K_CHAIN}): each row as
-     * computed alone.
+     * Prompt rows in batches of 1 to 11 panels (one vector's worth of rows each), taken as tiles of 4 and 3 panels with
+     * one or two panels over for 1, 2 and 5 panels ({@link Tiles#tilePanels}; those take tiles of eight weight rows, and
+     * of four for the 13th), and ending on or inside a panel; rows past one column slice ({@link Tiles#K_SLICE}) and not
+     * a whole number of chains ({@link Tiles#K_CHAIN}): each row as computed alone.
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"F32", "Q8_0", "Q4_K"})
     void promptRowsInPanelTilesMatchRowsAlone(String name) {
         GgmlType type = GgmlType.valueOf(name);
-        int rows = 7, cols = type.quantized() ? Tiles.K_SLICE + 2 * 256 : Tiles.K_SLICE + 37, lanes = Dot.L;
+        int rows = 13, cols = type.quantized() ? Tiles.K_SLICE + 2 * 256 : Tiles.K_SLICE + 37, lanes = Dot.L;
         var w = new Matrix("w", type, MemorySegment.ofArray(RandomBlocks.generate(type, rows, cols, 11L * type.id())), rows, cols);
-        promptRowsMatchRowsAlone(w, new int[] {2 * lanes, 3 * lanes, 3 * lanes + 1, 5 * lanes - 2, 6 * lanes, 7 * lanes + 3,
+        promptRowsMatchRowsAlone(w, new int[] {lanes - 3, lanes + 1, 2 * lanes, 3 * lanes, 3 * lanes + 1, 5 * lanes - 2, 6 * lanes, 7 * lanes + 3,
                 9 * lanes, 10 * lanes - 5, 11 * lanes + 3}, 2, 23L + type.id(), POOL, SINGLE);
     }
 

@@ -12,12 +12,12 @@ class TilesTest {
             for (int p0 = 0, np; p0 < panels; p0 += np) {
                 np = Tiles.tilePanels(panels - p0);
                 assertThat(np).as("%d panels, at %d", panels, p0).isBetween(1, 4);
-                if (np < 3) single += np;   // left to the one-panel tile
+                if (np < 3) single += np;   // left to the tiles of one or two panels
                 covered += np;
             }
             assertThat(covered).as("%d panels", panels).isEqualTo(panels);
             int expectedSingle = panels == 1 || panels == 2 ? panels : panels == 5 ? 1 : 0;
-            assertThat(single).as("panels left to the one-panel tile of %d", panels).isEqualTo(expectedSingle);
+            assertThat(single).as("panels left to the tiles of one or two panels of %d", panels).isEqualTo(expectedSingle);
         }
     }
 }
