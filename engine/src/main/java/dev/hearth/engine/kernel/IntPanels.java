@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * as llama.cpp scales its integer block sums.
  *
  * <p>Batch invariance: every output is that same sequence of float operations over the blocks in order,
- * whichever tile ({@link #tile4x4}, {@link #tile4x1}) and lane computes it.
+ * whichever tile ({@link #tile4x4}, {@link #tile4x2}, {@link #tile8x1}, {@link #tile4x1}) and lane
+ * computes it.
  */
 final class IntPanels {
     private IntPanels() {}
@@ -164,6 +165,11 @@ final class IntPanels {
                     for (int g = 0; g < groups; g++) {
                         if (np == 4) {
                             tile4x4(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
+                        } else if (np == 2) {
+                            tile4x2(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
+                        } else if (np == 1 && g + 1 < groups) {   // one panel: two quads at once, fewer calls and loop set-ups
+                            tile8x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, p0 * cols * P, dxs, p0 * blocks * P, park, g * QUAD_PARK, buf.sums);
+                            g++;
                         } else {
                             for (int v = 0; v < np; v++) {
                                 tile4x1(wq, 4 * g * cols, dw, 4 * g * blocks, cols, k0, k1, xs, (p0 + v) * cols * P, dxs, (p0 + v) * blocks * P, park, g * QUAD_PARK, v, buf.sums);
@@ -217,7 +223,65 @@ final class IntPanels {
             a10.intoArray(sums, 128); a11.intoArray(sums, 160); a12.intoArray(sums, 192); a13.intoArray(sums, 224);
             a20.intoArray(sums, 256); a21.intoArray(sums, 288); a22.intoArray(sums, 320); a23.intoArray(sums, 352);
             a30.intoArray(sums, 384); a31.intoArray(sums, 416); a32.intoArray(sums, 448); a33.intoArray(sums, 480);
-            scaleBlock(sums, 4, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, 0);
+            scaleBlock(sums, 0, 4, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, 0);
+        }
+    }
+
+    /**
+     * As {@link #tile4x4} for two panels (prompts of 33 to 64 rows): 8 sums, per column 2 loads and 4 broadcasts for 8
+     * multiplies, where two one-panel tiles took a broadcast for every multiply. {@code MatMulBench} Q4_0 2,048 x 2,048,
+     * 64 rows, one thread: 2,783 -> 2,463-2,538 us. A tile of 8 rows x 2 panels (16 sums) boxed its vectors in some JVM
+     * runs: past C2's node budget (docs/kernels.md, "Boxing causes"). Three panels take three one-panel tiles: a 4 x 3
+     * tile measured no faster (96 rows: 3,578-3,650 against 3,562 us); these tiles are bound by the 16-bit multiplies.
+     */
+    private static void tile4x2(short[] wq, int wo, float[] dw, int dwo, int cols, int kFrom, int kTo, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, short[] sums) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, p1 = po + cols * P, blocks = cols / 32;
+        for (int k0 = kFrom; k0 < kTo; k0 += 32) {
+            var a00 = ShortVector.zero(S); var a01 = a00; var a10 = a00; var a11 = a00;
+            var a20 = a00; var a21 = a00; var a30 = a00; var a31 = a00;
+            for (int k = k0; k < k0 + 32; k++) {
+                var x0 = ShortVector.fromArray(S, xs, po + k * P);
+                var x1 = ShortVector.fromArray(S, xs, p1 + k * P);
+                var s = ShortVector.broadcast(S, wq[wo + k]);
+                a00 = a00.add(x0.mul(s)); a01 = a01.add(x1.mul(s));
+                s = ShortVector.broadcast(S, wq[w1 + k]);
+                a10 = a10.add(x0.mul(s)); a11 = a11.add(x1.mul(s));
+                s = ShortVector.broadcast(S, wq[w2 + k]);
+                a20 = a20.add(x0.mul(s)); a21 = a21.add(x1.mul(s));
+                s = ShortVector.broadcast(S, wq[w3 + k]);
+                a30 = a30.add(x0.mul(s)); a31 = a31.add(x1.mul(s));
+            }
+            a00.intoArray(sums, 0); a01.intoArray(sums, 32); a10.intoArray(sums, 64); a11.intoArray(sums, 96);
+            a20.intoArray(sums, 128); a21.intoArray(sums, 160); a30.intoArray(sums, 192); a31.intoArray(sums, 224);
+            scaleBlock(sums, 0, 2, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, 0);
+        }
+    }
+
+    /**
+     * As {@link #tile4x4} for the one panel at {@code po} (prompts of at most 32 rows) and the eight weight rows of two
+     * quads: 8 sums, per column 1 load and 8 broadcasts for 8 multiplies, as many per multiply as {@link #tile4x1}, but
+     * half the calls, loop set-ups and {@link #scaleBlock} calls per weight row: {@code MatMulBench} Q4_0 2,048 x 2,048,
+     * 32 rows, one thread, 1,425 -> 1,265 us.
+     */
+    private static void tile8x1(short[] wq, int wo, float[] dw, int dwo, int cols, int kFrom, int kTo, short[] xs, int po, float[] dxs, int dxo, float[] park, int pk, short[] sums) {
+        final int w1 = wo + cols, w2 = w1 + cols, w3 = w2 + cols, w4 = w3 + cols, w5 = w4 + cols, w6 = w5 + cols, w7 = w6 + cols, ps = cols * P, blocks = cols / 32;
+        for (int k0 = kFrom; k0 < kTo; k0 += 32) {
+            var a00 = ShortVector.zero(S); var a10 = a00; var a20 = a00; var a30 = a00; var a40 = a00; var a50 = a00; var a60 = a00; var a70 = a00;
+            for (int k = k0; k < k0 + 32; k++) {
+                var x0 = ShortVector.fromArray(S, xs, po + k * P);
+                a00 = a00.add(x0.mul(ShortVector.broadcast(S, wq[wo + k])));
+                a10 = a10.add(x0.mul(ShortVector.broadcast(S, wq[w1 + k])));
+                a20 = a20.add(x0.mul(ShortVector.broadcast(S, wq[w2 + k])));
+                a30 = a30.add(x0.mul(ShortVector.broadcast(S, wq[w3 + k])));
+                a40 = a40.add(x0.mul(ShortVector.broadcast(S, wq[w4 + k])));
+                a50 = a50.add(x0.mul(ShortVector.broadcast(S, wq[w5 + k])));
+                a60 = a60.add(x0.mul(ShortVector.broadcast(S, wq[w6 + k])));
+                a70 = a70.add(x0.mul(ShortVector.broadcast(S, wq[w7 + k])));
+            }
+            a00.intoArray(sums, 0); a10.intoArray(sums, 32); a20.intoArray(sums, 64); a30.intoArray(sums, 96);
+            a40.intoArray(sums, 128); a50.intoArray(sums, 160); a60.intoArray(sums, 192); a70.intoArray(sums, 224);
+            scaleBlock(sums, 0, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, 0);
+            scaleBlock(sums, 128, 1, dw, dwo + 4 * blocks, blocks, k0 / 32, dxs, dxo, park, pk + QUAD_PARK, 0);
         }
     }
 
@@ -234,22 +298,22 @@ final class IntPanels {
                 a3 = a3.add(x.mul(ShortVector.broadcast(S, wq[w3 + k])));
             }
             a0.intoArray(sums, 0); a1.intoArray(sums, 32); a2.intoArray(sums, 64); a3.intoArray(sums, 96);
-            scaleBlock(sums, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, v);
+            scaleBlock(sums, 0, 1, dw, dwo, blocks, k0 / 32, dxs, dxo, park, pk, v);
         }
     }
 
     /**
-     * Adds block {@code c}'s 16-bit sums (weight row i, panel v at {@code sums[(i * nv + v) * 32]}) to the float
+     * Adds block {@code c}'s 16-bit sums (weight row i, panel v at {@code sums[so + (i * nv + v) * 32]}) to the float
      * accumulators: {@code acc = (sum * d_w) * d_x + acc}. Seen as ints, a vector of sums holds even rows in the low
      * halves (taken out by a left and an arithmetic right shift) and odd rows in the high ones (one shift); their
      * scales are laid out alike ({@link #pack}). Row i, panel slot {@code v0 + v}, half h is at
      * {@code park[pk + ((4i + v0 + v) * 2 + h) * 16]}.
      */
-    private static void scaleBlock(short[] sums, int nv, float[] dw, int dwo, int blocks, int c, float[] dxs, int dxo, float[] park, int pk, int v0) {
+    private static void scaleBlock(short[] sums, int so, int nv, float[] dw, int dwo, int blocks, int c, float[] dxs, int dxo, float[] park, int pk, int v0) {
         for (int i = 0; i < 4; i++) {
             var d = FloatVector.broadcast(F, dw[dwo + i * blocks + c]);
             for (int v = 0; v < nv; v++) {
-                var s = ShortVector.fromArray(S, sums, 32 * (i * nv + v)).reinterpretAsInts();
+                var s = ShortVector.fromArray(S, sums, so + 32 * (i * nv + v)).reinterpretAsInts();
                 int at = pk + (4 * i + v0 + v) * 2 * 16, x = dxo + (v * blocks + c) * P;
                 var even = (FloatVector) s.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);
                 var odd = (FloatVector) s.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);

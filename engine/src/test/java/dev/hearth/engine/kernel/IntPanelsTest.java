@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Prompt rows times Q4_0 weights in integer panel tiles ({@link IntPanels}): every output is the exact integer sum of
  * each block, scaled as {@code acc = (sum * d_w) * d_x + acc} block after block, whatever the batch, its decode rows,
- * the tile (4 x 4 panels or the 4 x 1 remainder), the weight layout and the threads.
+ * the tile (weight rows x panels: 4 x 4, 4 x 2, 8 x 1, 4 x 1), the weight layout and the threads.
  */
 class IntPanelsTest {
     static final Parallel POOL = new Parallel(3);
@@ -54,23 +54,25 @@ class IntPanelsTest {
     }
 
     /**
-     * Batches that fill whole 4-panel tiles, leave one to three panels over, and end inside a panel; 13 weight rows
-     * (a partial quad of rows); rows of 8 blocks: each prompt row's outputs are the exact block sums, scaled.
+     * Batches that fill whole 4-panel tiles, leave one to three panels over, have one to three panels in all, and end
+     * inside a panel; 13 weight rows (a partial quad of rows, and on one thread two pairs of quads and a quad over); rows
+     * of 8 blocks: each prompt row's outputs are the exact block sums, scaled.
      */
     @Test
     void promptRowsAreTheScaledExactBlockSums() {
         int rows = 13, cols = 256;
         byte[] data = RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 41);
         var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(data), rows, cols);
-        for (int[] shape : new int[][] {{4 * P, 0}, {4 * P + 1, 0}, {5 * P + 7, 3}, {9 * P + 3, 2}, {1, 0}, {P + 2, 1}}) {
+        int[][] shapes = {{4 * P, 0}, {4 * P + 1, 0}, {5 * P + 7, 3}, {9 * P + 3, 2}, {1, 0}, {P + 2, 1}, {3 * P - 5, 0}, {7 * P, 2}};
+        for (int[] shape : shapes) for (Parallel pool : new Parallel[] {SINGLE, POOL}) {
             int batch = shape[0], decodeRows = shape[1];
             float[] x = DotTest.randomFloats(batch * cols, batch);
             float[] out = new float[batch * rows];
-            MatMul.matmul(POOL, w, x, out, batch, decodeRows);
+            MatMul.matmul(pool, w, x, out, batch, decodeRows);
             var a = new Q8Activations(Q8Activations.Kind.Q8_0).quantize(x, batch, cols);
             for (int b = decodeRows; b < batch; b++) {
                 for (int r = 0; r < rows; r++) {
-                    assertThat(out[b * rows + r]).as("batch %d (%d decode rows): prompt row %d, output %d", batch, decodeRows, b, r)
+                    assertThat(out[b * rows + r]).as("batch %d (%d decode rows, %d threads): prompt row %d, output %d", batch, decodeRows, pool.threads(), b, r)
                             .isEqualTo(expected(data, cols, r, a, b));
                 }
             }
@@ -141,6 +143,6 @@ class IntPanelsTest {
     void promptRowsMatchRowsAlone() {
         int rows = 9, cols = Tiles.K_SLICE + 64;
         var w = new Matrix("w", GgmlType.Q4_0, MemorySegment.ofArray(RandomBlocks.generate(GgmlType.Q4_0, rows, cols, 45)), rows, cols);
-        BatchInvarianceTest.promptRowsMatchRowsAlone(w, new int[] {4 * P, 4 * P + 1, 7 * P - 2, 9 * P + 3}, 3, 46, POOL, SINGLE);
+        BatchInvarianceTest.promptRowsMatchRowsAlone(w, new int[] {P - 3, P + 1, 3 * P, 4 * P, 4 * P + 1, 7 * P - 2, 9 * P + 3}, 3, 46, POOL, SINGLE);
     }
 }
