@@ -52,7 +52,7 @@ class ModelTest {
     void warmUpFitsAContextShorterThanItsOwnRun(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tiny.gguf");
         TinyModels.writer(TinyModels.Spec.of("qwen2", GgmlType.Q8_0)).write(file);
-        for (int ctx : new int[] {1, 2, Model.WARM_UP_GENERATED, Transformer.SHORT_PROMPT_LONGER + Model.WARM_UP_PAST_SHORT + Model.WARM_UP_GENERATED - 1}) {
+        for (int ctx : new int[] {1, 2, Model.WARM_UP_GENERATED, Transformer.SHORT_PROMPT_SMALL + Model.WARM_UP_PAST_SHORT + Model.WARM_UP_GENERATED - 1}) {
             try (Model m = Model.load(file, new Model.Options(ctx, 1, null))) {
                 assertThat(m.warmUp()).as("context %d", ctx).isPositive();
             }

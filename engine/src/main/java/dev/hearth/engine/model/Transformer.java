@@ -1,5 +1,6 @@
 package dev.hearth.engine.model;
 
+import dev.hearth.engine.gguf.GgmlType;
 import dev.hearth.engine.kernel.MatMul;
 import dev.hearth.engine.kernel.Matrix;
 import dev.hearth.engine.kernel.Parallel;
@@ -34,7 +35,7 @@ public final class Transformer {
         int[][] split = splitGroup(c.heads() / c.kvHeads());
         itemFirst = split[0];
         itemHeads = split[1];
-        shortPrompt = shortPromptTokens(weights.bytesPerToken(), weights.weightsPerToken());
+        shortPrompt = shortPromptTokens(weights.mainType(), weights.bytesPerToken());
     }
 
     public ModelConfig config() { return c; }
@@ -42,17 +43,30 @@ public final class Transformer {
     public Parallel pool() { return pool; }
 
     /**
-     * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}): {@link #SHORT_PROMPT_LONGER}
-     * where the matrices read per token average at most 6 bits a weight (Q4_0, Q4_K_M, Q5_K_M files) or take at most
-     * {@link #SMALL_MODEL_BYTES}, else {@link #SHORT_PROMPT}.
+     * Prompts of at most this many tokens are fed as decode rows ({@link #isShortPrompt}): {@link #SHORT_PROMPT_Q4_0} for
+     * models mainly of Q4_0 weights, {@link #SHORT_PROMPT_SMALL} for the others of at most {@link #SMALL_MODEL_BYTES} a
+     * token, {@link #SHORT_PROMPT_K_QUANT} for models mainly of Q2_K to Q5_K, else {@link #SHORT_PROMPT}.
+     *
+     * <p>Where the two kinds of rows meet: a pass of decode rows costs about the same per row whatever their number; a
+     * pass of prompt rows decodes every weight once, then costs little per row, and takes the rows a panel at a time (16
+     * on the float tiles, 32 on Q4_0's integer ones), so 17 rows cost what 32 do. {@code hearth bench -t 2 -p ... -n 0}
+     * with the limit set to 0 and to 64 (docs/perf.md, nineteenth block; 512-bit vectors): the 1.1B files meet at 13-14
+     * rows (Q8_0), 16-24 (F16), 16 (Q5_K_M), 18-20 (Q4_K_M) and 48-56 (Q4_0: its decode kernel is the fastest per weight,
+     * its prompt tiles are bound by 16-bit multiplies); the 20M files at 24-32 (brown Q8_0 and Q4_K_M, tiny Q5_K_M) and
+     * about 40 (tiny Q4_0).
      */
     public int shortPromptTokens() {
         return shortPrompt;
     }
 
-    /** {@link #shortPromptTokens()} of a model whose matrices read per token take {@code bytes} for {@code weights} weights. */
-    static int shortPromptTokens(long bytes, long weights) {
-        return bytes * 8 <= 6 * weights || bytes <= SMALL_MODEL_BYTES ? SHORT_PROMPT_LONGER : SHORT_PROMPT;
+    /** {@link #shortPromptTokens()} of a model whose matrices read per token are mainly of {@code type} and take {@code bytes}. */
+    static int shortPromptTokens(GgmlType type, long bytes) {
+        if (type == GgmlType.Q4_0) return SHORT_PROMPT_Q4_0;
+        if (bytes <= SMALL_MODEL_BYTES) return SHORT_PROMPT_SMALL;
+        return switch (type) {
+            case Q2_K, Q3_K, Q4_K, Q5_K -> SHORT_PROMPT_K_QUANT;
+            default -> SHORT_PROMPT;
+        };
     }
 
     /** Whether a prompt of {@code tokens} tokens (what one request feeds in one go) is fed as decode rows. */
@@ -61,19 +75,18 @@ public final class Transformer {
     }
 
     /**
-     * Short prompts ({@link #isShortPrompt}) of models of 8 bits a weight or more (Q8_0, F16, BF16). As prompt rows, the
-     * 1.1B files took a one-token prompt at 4-5 t/s and four tokens at 16-22 (llama.cpp 37-78 and 61-177); as decode rows
-     * 21-60 and 28-117 (two threads; docs/perf.md, eighteenth block). The decode rows' cost grows with their number and
-     * the tiles' weight decoding is paid once a pass: for the Q8_0 and F16 files the two meet between 12 and 16 rows.
+     * Short prompts of the other large models (Q6_K, Q8_0, F16, BF16, F32). As prompt rows the 1.1B files took a
+     * one-token prompt at 4-5 t/s and four tokens at 16-22 (llama.cpp 37-78 and 61-177); as decode rows 21-60 and 28-117
+     * (two threads; docs/perf.md, eighteenth block).
      */
     public static final int SHORT_PROMPT = 12;
-    /**
-     * {@link #SHORT_PROMPT} for models of at most 6 bits a weight (the Q4_0, Q4_K_M and Q5_K_M files' meet at 24-28 rows)
-     * and for small ones ({@link #SMALL_MODEL_BYTES}: the 20M brown Q8_0 files took 16-24 tokens at 7,600-10,200 t/s as
-     * decode rows against 4,400-6,800 as prompt rows, two rounds each).
-     */
-    public static final int SHORT_PROMPT_LONGER = 24;
-    /** Matrices of at most this many bytes a token make a small model for {@link #SHORT_PROMPT_LONGER}: the shared 20M files take 9-33 MB. */
+    /** Short prompts of large models mainly of Q2_K to Q5_K (Q4_K_M and Q5_K_M files; measured on those two). */
+    public static final int SHORT_PROMPT_K_QUANT = 16;
+    /** Short prompts of small models ({@link #SMALL_MODEL_BYTES}) not mainly Q4_0. */
+    public static final int SHORT_PROMPT_SMALL = 24;
+    /** Short prompts of models mainly of Q4_0 weights, large or small. */
+    public static final int SHORT_PROMPT_Q4_0 = 40;
+    /** Matrices of at most this many bytes a token make a small model for {@link #SHORT_PROMPT_SMALL}: the shared 20M files take 9-33 MB. */
     static final long SMALL_MODEL_BYTES = 64L << 20;
 
     private void ensureCapacity(int n) {

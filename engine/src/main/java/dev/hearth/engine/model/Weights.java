@@ -1,11 +1,14 @@
 package dev.hearth.engine.model;
 
+import dev.hearth.engine.gguf.GgmlType;
 import dev.hearth.engine.gguf.GgufException;
 import dev.hearth.engine.gguf.GgufFile;
 import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.kernel.Matrix;
 import dev.hearth.engine.kernel.Quant;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
@@ -135,23 +138,37 @@ public final class Weights {
         return v;
     }
 
-    /** Weights of the matrices read for one token (every matrix once; the embedding row not counted). */
-    public long weightsPerToken() {
-        return perToken(m -> (long) m.rows() * m.cols());
+    /**
+     * The type of most of the layers' weights: the model's main quantization (Q4_K for a Q4_K_M file, whose Q6_K matrices
+     * are a minority of the layers'; the output matrix, Q6_K there and in a 20M model most of the weights, is not counted:
+     * a prompt multiplies it for its last token only). The first of equal counts in the layers' order.
+     */
+    public GgmlType mainType() {
+        long[] weights = new long[GgmlType.values().length];
+        GgmlType main = layers[0].wq().type();
+        for (Layer l : layers) {
+            for (Matrix m : l.matrices()) {
+                int t = m.type().ordinal();
+                weights[t] += (long) m.rows() * m.cols();
+                if (weights[t] > weights[main.ordinal()]) main = m.type();
+            }
+        }
+        return main;
     }
 
     /** Bytes of weights read for one token (every matrix once; the embedding row is negligible). */
     public long bytesPerToken() {
-        return perToken(m -> m.type().byteSize((long) m.rows() * m.cols()));
+        long sum = 0;
+        for (Matrix m : perToken()) sum += m.type().byteSize((long) m.rows() * m.cols());
+        return sum;
     }
 
-    /** The sum of {@code f} over the matrices read for one token: the output matrix and every layer's. */
-    private long perToken(java.util.function.ToLongFunction<Matrix> f) {
-        long sum = f.applyAsLong(output);
-        for (Layer l : layers) {
-            for (Matrix m : l.matrices()) sum += f.applyAsLong(m);
-        }
-        return sum;
+    /** The matrices read for one token: the output matrix and every layer's. */
+    private List<Matrix> perToken() {
+        var all = new ArrayList<Matrix>();
+        all.add(output);
+        for (Layer l : layers) all.addAll(List.of(l.matrices()));
+        return all;
     }
 
 }

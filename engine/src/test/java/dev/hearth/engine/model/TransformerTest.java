@@ -26,7 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransformerTest {
     static final Parallel POOL = new Parallel(2);
-    /** Longer than a short prompt of any model ({@link Transformer#SHORT_PROMPT_LONGER}): fed at once, these are prompt rows. */
+    /**
+     * Longer than the short prompts of the models that the tests below feed through a {@link Session} (small Q8_0, K-quant
+     * and F16 ones: {@link Transformer#SHORT_PROMPT_SMALL}), so that these are prompt rows there; Q4_0's short prompts are
+     * longer, and {@link #check} feeds its prompt rows itself ({@link #promptRows}).
+     */
     static final int[] TOKENS = {1, 17, 250, 3, 99, 260, 300, 5, 42, 271, 7, 120, 33, 280, 64, 2, 190, 8, 77, 301, 14, 230, 56, 9, 150, 311, 4, 88};
 
     @AfterAll
@@ -264,7 +268,7 @@ class TransformerTest {
 
         // Prefill in one batch (prompt rows), the same tokens as one-token prompts (short prompts: decode rows), and
         // as decode rows one at a time: all must match the reference.
-        float[][] batched = new Session(model, 64).feedAll(TOKENS);
+        float[][] batched = promptRows(model, TOKENS);
         Session promptwise = new Session(model, 64), stepwise = new Session(model, 64);
         for (int t = 0; t < TOKENS.length; t++) {
             float[] step = stepwise.next(TOKENS[t]);
@@ -277,12 +281,20 @@ class TransformerTest {
             if (block != 0) assertClose(step, exact[t], spec + " step " + t + " vs unquantized reference", INT8_TOLERANCE);
         }
         // a short prompt fed at once (decode rows, several of one sequence in a pass) gives the steps' logits
-        int shortLength = model.shortPromptTokens();
+        int shortLength = Math.min(model.shortPromptTokens(), TOKENS.length);
         float[][] shortPrompt = new Session(model, 64).feedAll(java.util.Arrays.copyOf(TOKENS, shortLength));
         Session steps = new Session(model, 64);
         for (int t = 0; t < shortLength; t++) {
             assertThat(shortPrompt[t]).as(spec + " short prompt row " + t + " vs decode step").containsExactly(steps.next(TOKENS[t]));
         }
+    }
+
+    /** {@code tokens} from position 0 in one pass of prompt rows, whatever their number (a Session feeds a short prompt as decode rows). */
+    private static float[][] promptRows(Transformer model, int[] tokens) {
+        var cache = new KvCache(model.config(), 64);
+        var batch = new Batch();
+        for (int i = 0; i < tokens.length; i++) batch.addPrompt(tokens[i], i, cache, true);
+        return model.forward(batch);
     }
 
     /** Float vs double accumulation, identical weights and matmul inputs. */
@@ -319,22 +331,37 @@ class TransformerTest {
     }
 
     /**
-     * Short prompts: up to 24 tokens where the matrices average at most 6 bits a weight or the model is small, else up
-     * to 12. Large models by their bytes and weights per token (a 1.1B file's 1.1G weights); the test models are small.
+     * Short prompts by the model's main weight type and size: up to 40 tokens for Q4_0, else 24 for small models, else 16
+     * for Q2_K to Q5_K and 12 for the rest. Large models by their bytes per token (a 1.1B file's 1.1G weights); the
+     * test models are small.
      */
     @ParameterizedTest
-    @CsvSource({"Q4_0, 24", "Q4_K, 24", "Q5_K, 24", "Q6_K, 12", "Q8_0, 12", "F16, 12"})
-    void shortPromptsByBitsPerWeightAndSize(GgmlType type, int tokens) {
-        long weights = 1_100_000_000L, bytes = type.byteSize(weights);
-        assertThat(Transformer.shortPromptTokens(bytes, weights)).as("a 1.1B %s model", type).isEqualTo(tokens);
-        assertThat(Transformer.shortPromptTokens(type.byteSize(20_000_000L), 20_000_000L)).as("a 20M %s model", type).isEqualTo(24);
+    @CsvSource({"Q4_0, 40, 40", "Q4_K, 16, 24", "Q5_K, 16, 24", "Q2_K, 16, 24", "Q6_K, 12, 24", "Q8_0, 12, 24", "F16, 12, 24", "BF16, 12, 24"})
+    void shortPromptsByMainTypeAndSize(GgmlType type, int large, int small) {
+        assertThat(Transformer.shortPromptTokens(type, type.byteSize(1_100_000_000L))).as("a 1.1B %s model", type).isEqualTo(large);
+        assertThat(Transformer.shortPromptTokens(type, type.byteSize(20_000_000L))).as("a 20M %s model", type).isEqualTo(small);
 
         GgufFile file = TinyModels.build(TinyModels.Spec.of("llama", type));
         ModelConfig config = ModelConfig.from(file);
-        var model = new Transformer(config, new Weights(file, config), POOL);
-        assertThat(model.shortPromptTokens()).isEqualTo(Transformer.SHORT_PROMPT_LONGER);
-        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_LONGER)).isTrue();
-        assertThat(model.isShortPrompt(Transformer.SHORT_PROMPT_LONGER + 1)).isFalse();
+        var weights = new Weights(file, config);
+        assertThat(weights.mainType()).isEqualTo(type);
+        var model = new Transformer(config, weights, POOL);
+        assertThat(model.shortPromptTokens()).isEqualTo(small);
+        assertThat(model.isShortPrompt(small)).isTrue();
+        assertThat(model.isShortPrompt(small + 1)).isFalse();
+    }
+
+    /** A Q4_K_M file's main type is Q4_K, not the Q6_K of its output (most of a 20M model's weights) and some of its layers' matrices. */
+    @Test
+    void mainTypeOfAMixedFile() {
+        var path = dev.hearth.engine.SharedFiles.require("models/brown-llama-spm-q4_k_m.gguf");
+        try (GgufFile file = GgufFile.open(path)) {
+            var w = new Weights(file, ModelConfig.from(file));
+            var types = new java.util.HashSet<GgmlType>();
+            for (var m : allMatrices(w)) types.add(m.type());
+            assertThat(types).contains(GgmlType.Q4_K, GgmlType.Q6_K);
+            assertThat(w.mainType()).isEqualTo(GgmlType.Q4_K);
+        }
     }
 
     /**
