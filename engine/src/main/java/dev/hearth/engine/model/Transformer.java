@@ -59,7 +59,7 @@ public final class Transformer {
         return shortPrompt;
     }
 
-    /** {@link #shortPromptTokens()} of a model whose matrices read per token are mainly of {@code type} and take {@code bytes}. */
+    /** {@link #shortPromptTokens()} of a model whose layers' weights are mainly of {@code type} ({@link Weights#mainType}) and whose matrices read per token take {@code bytes}. */
     static int shortPromptTokens(GgmlType type, long bytes) {
         if (type == GgmlType.Q4_0) return SHORT_PROMPT_Q4_0;
         if (bytes <= SMALL_MODEL_BYTES) return SHORT_PROMPT_SMALL;

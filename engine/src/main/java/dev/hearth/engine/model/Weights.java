@@ -7,8 +7,6 @@ import dev.hearth.engine.gguf.GgufTensor;
 import dev.hearth.engine.kernel.Matrix;
 import dev.hearth.engine.kernel.Quant;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
@@ -156,19 +154,13 @@ public final class Weights {
         return main;
     }
 
-    /** Bytes of weights read for one token (every matrix once; the embedding row is negligible). */
+    /** Bytes of weights read for one token: the output matrix and every layer's (the embedding row is negligible). */
     public long bytesPerToken() {
-        long sum = 0;
-        for (Matrix m : perToken()) sum += m.type().byteSize((long) m.rows() * m.cols());
+        long sum = output.type().byteSize((long) output.rows() * output.cols());
+        for (Layer l : layers) {
+            for (Matrix m : l.matrices()) sum += m.type().byteSize((long) m.rows() * m.cols());
+        }
         return sum;
-    }
-
-    /** The matrices read for one token: the output matrix and every layer's. */
-    private List<Matrix> perToken() {
-        var all = new ArrayList<Matrix>();
-        all.add(output);
-        for (Layer l : layers) all.addAll(List.of(l.matrices()));
-        return all;
     }
 
 }
