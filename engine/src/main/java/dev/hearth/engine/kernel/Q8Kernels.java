@@ -1425,13 +1425,21 @@ final class Q8Kernels {
         }
     }
 
-    /** {@code n} Q6_K rows in the sub-block layout, as {@link #q6_KRows} (row r's accumulator into {@code out[16r, 16r + 16)}). */
+    /**
+     * {@code n} Q6_K rows in the sub-block layout, as {@link #q6_KRows} (row r's accumulator into {@code out[16r, 16r + 16)}).
+     * The accumulator lives in {@code out}, loaded and stored once a super-block, not in a vector carried round the
+     * loop: carried, it was the vector that C2 boxed in about a third of the processes after a prefill on the 1.1B
+     * Q4_K_M file (the FMA and the zero; 79.4 MiB a token; {@code hearth bench -t 2 -p 512 -n 32 -r 1}: 8 of 27 processes,
+     * then 1 of 17 this way). The same FMAs in the same order, so the same bits. In isolation ~10 % slower
+     * ({@code MatMulBench} Q6_K 8,192 x 2,048, decode layout, one thread: 392-399 -> 426-447 us); the whole model's
+     * decode without a prefill within its noise (docs/perf.md, nineteenth block).
+     */
     private static void q6_KSplitRows(MemorySegment w, long offset, long rowBytes, int n, Q8Activations a, int row, float[] out) {
         final short[] xq = a.q6_KSplit.q;
         final float[] dx = a.d;
         final int xo = row * a.cols, blocks = a.cols / 256;
         for (int r = 0; r < n; r++, offset += rowBytes) {
-            var acc = FloatVector.zero(F16);
+            FloatVector.zero(F16).intoArray(out, 16 * r);
             for (int b = 0; b < blocks; b++) {
                 long p = offset + 210L * b;
                 int x = xo + 256 * b;
@@ -1467,9 +1475,9 @@ final class Q8Kernels {
                 // int8 scales: at most 65,024 * 128 per lane, exact as a float
                 var v = (IntVector) s.reinterpretShape(I16, 0);
                 var isum = v.lanewise(LSHL, SHIFT16).lanewise(ASHR, SHIFT16).lanewise(ADD, v.lanewise(ASHR, SHIFT16)).lanewise(MUL, scales);
-                acc = F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), acc);
+                F16_VECTOR.broadcast(d).lanewise(FMA, (FloatVector) isum.convertShape(VectorOperators.I2F, F16, 0), FloatVector.fromArray(F16, out, 16 * r))
+                        .intoArray(out, 16 * r);
             }
-            acc.intoArray(out, 16 * r);
         }
     }
 
